@@ -1,0 +1,28 @@
+"""fnzero: JAX's way of differentiating, on plain NumPy and CuPy.
+
+import fnzero as fz
+import fnzero.numpy as fnp
+
+fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
+"""
+
+from fnzero import backends, tree
+from fnzero import numpy as numpy
+from fnzero.core.tracer import UnexpectedTracerError
+from fnzero.device import device_put
+from fnzero.numpy import stop_gradient
+from fnzero.transforms import grad, value_and_grad, vjp
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "backends",
+    "tree",
+    "numpy",
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "stop_gradient",
+    "device_put",
+    "UnexpectedTracerError",
+]

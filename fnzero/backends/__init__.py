@@ -1,0 +1,130 @@
+"""The backend registry: which array library an array belongs to, and how to reach it.
+
+NumPy is the default and always present; CuPy is registered but imported only when first
+asked for (by name, or because a CuPy array showed up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fnzero.backends import cupy_backend, numpy_backend
+from fnzero.backends.base import Backend
+
+__all__ = [
+    "Backend",
+    "register",
+    "get",
+    "available",
+    "backend_of",
+    "xp_of",
+    "array_module",
+    "default",
+    "DEFAULT",
+]
+
+DEFAULT = "numpy"
+
+_factories: dict[str, Callable[[], Backend]] = {}
+_loaded: dict[str, Backend] = {}
+_by_type: dict[type, Backend] = {}
+# Array types that are not a backend's arrays: Python scalars are weakly typed and join
+# whichever backend the other operands have.
+_SCALAR_TYPES = (bool, int, float, complex)
+
+
+def register(name: str, backend: Backend | Callable[[], Backend]) -> None:
+    """Register a backend, or a zero-argument factory that builds it on first use."""
+    _loaded.pop(name, None)
+    if isinstance(backend, Backend):
+        _factories[name] = lambda: backend
+    else:
+        _factories[name] = backend
+
+
+def get(name: str | Backend) -> Backend:
+    """The backend registered as ``name``, importing its library on first use."""
+    if isinstance(name, Backend):
+        return name
+    found = _loaded.get(name)
+    if found is not None:
+        return found
+    if name not in _factories:
+        raise ValueError(f"unknown backend {name!r}; registered backends: {sorted(_factories)}")
+    backend = _factories[name]()
+    _loaded[name] = backend
+    for t in backend.array_types:
+        _by_type[t] = backend
+    return backend
+
+
+def available() -> list[str]:
+    """Names of the registered backends that can be used on this machine now."""
+    names = []
+    for name in _factories:
+        try:
+            get(name)
+        except (ImportError, RuntimeError):
+            continue
+        names.append(name)
+    return names
+
+
+def default() -> Backend:
+    return get(DEFAULT)
+
+
+def backend_of(x: Any) -> Backend | None:
+    """The backend whose array ``x`` is, or None for a Python scalar (weakly typed)."""
+    found = _by_type.get(type(x))
+    if found is not None:
+        return found
+    return _backend_of_new_type(x)
+
+
+def _backend_of_new_type(x: Any) -> Backend | None:
+    if isinstance(x, _SCALAR_TYPES):
+        return None
+    for backend in _loaded.values():
+        if isinstance(x, backend.array_types):
+            _by_type[type(x)] = backend
+            return backend
+    if type(x).__module__.split(".")[0] == "cupy":
+        return get("cupy")
+    value = getattr(x, "primal_value", None)
+    if value is not None:  # a tracer: the backend of the value it carries
+        return backend_of(value)
+    return None
+
+
+def array_module(x: Any):
+    """The array module of one operand (NumPy for a Python scalar); the hot path of kernels."""
+    found = _by_type.get(type(x))
+    if found is None:
+        found = backend_of(x) or default()
+    return found.xp
+
+
+def xp_of(*xs: Any):
+    """The array module shared by ``xs``; NumPy when all are Python scalars.
+
+    Raises TypeError naming both backends when arrays of two backends are mixed.
+    """
+    found = None
+    for x in xs:
+        b = backend_of(x)
+        if b is None or b is found:
+            continue
+        if found is not None:
+            raise TypeError(
+                f"arrays from two backends in one call: {found.name} and {b.name}; "
+                f"move them to one with fnzero.device_put(tree, {found.name!r})"
+            )
+        found = b
+    return (found or default()).xp
+
+
+register("numpy", numpy_backend.make)
+register("cupy", cupy_backend.make)
+get("numpy")

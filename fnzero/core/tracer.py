@@ -1,0 +1,89 @@
+"""The tracer base class: a value being watched by one transform level.
+
+Each transform (reverse mode here, later forward mode and batching) subclasses Tracer and
+gives it a ``_trace`` whose ``level`` orders nested transforms and whose ``process``
+handles a primitive applied to its tracers. Array behaviour (operators, methods) is
+attached by :mod:`fnzero.numpy.tracer_methods`, which sits above this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Every concrete tracer class; primitives test membership by exact type (fast).
+TRACER_TYPES: set[type] = set()
+
+
+class UnexpectedTracerError(RuntimeError):
+    """A traced value was used after the transform that traced it returned."""
+
+
+class Tracer:
+    """A value seen by one transform level; ``_value`` is what the level below sees."""
+
+    __slots__ = ("_trace", "_value")
+    __array_priority__ = 1000  # NumPy defers binary operators to us
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        TRACER_TYPES.add(cls)
+
+    @property
+    def primal_value(self) -> Any:
+        """The concrete array under every level of tracing."""
+        v = self._value
+        while type(v) in TRACER_TYPES:
+            v = v._value
+        return v
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._value.shape
+
+    @property
+    def dtype(self):
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._value.shape)
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for d in self._value.shape:
+            n *= d
+        return n
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d traced value")
+        return self.shape[0]
+
+    def __float__(self) -> float:
+        return float(self.primal_value)
+
+    def __int__(self) -> int:
+        return int(self.primal_value)
+
+    def __bool__(self) -> bool:
+        return bool(self.primal_value)
+
+    def __complex__(self) -> complex:
+        return complex(self.primal_value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(level={self._trace.level}, value={self.primal_value!r})"
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            "traced values are immutable: instead of x[idx] = v use "
+            "x = x.at[idx].set(v) (or .add(v)), which returns a new array"
+        )
+
+
+def concrete(x: Any) -> Any:
+    """``x`` with every level of tracing removed (no derivative flows through it)."""
+    while type(x) in TRACER_TYPES:
+        x = x._value
+    return x

@@ -1,0 +1,87 @@
+"""Binary arithmetic and selection, with their vjp rules.
+
+Kernels use Python's operators, so NumPy and CuPy arrays and Python scalars (weakly typed:
+``x * 2.0`` keeps float32) combine as the array library says. Broadcasting is undone by the
+engine (it sums each cotangent down to its operand's shape), so rules ignore it.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from fnzero.backends import xp_of
+from fnzero.core.primitive import Primitive
+from fnzero.numpy.elementwise import log
+from fnzero.numpy.logic import equal, greater, greater_equal, less, less_equal, logical_and
+
+
+def _where_impl(condition, x, y):
+    return xp_of(condition, x, y).where(condition, x, y)
+
+
+def _clip_impl(x, lo, hi):
+    return xp_of(x, lo, hi).clip(x, lo, hi)
+
+
+add = Primitive("add", operator.add).defvjp(
+    lambda g, ans, x, y: g,
+    lambda g, ans, x, y: g,
+)
+subtract = Primitive("subtract", operator.sub).defvjp(
+    lambda g, ans, x, y: g,
+    lambda g, ans, x, y: -g,
+)
+multiply = Primitive("multiply", operator.mul).defvjp(
+    lambda g, ans, x, y: g * y,
+    lambda g, ans, x, y: g * x,
+)
+divide = Primitive("divide", operator.truediv).defvjp(
+    lambda g, ans, x, y: g / y,
+    lambda g, ans, x, y: -(g * ans) / y,
+)
+power = Primitive("power", operator.pow).defvjp(
+    lambda g, ans, x, y: g * y * x ** (y - 1),
+    # d/dy x**y = log(x) x**y; at x == 0 the limit is 0 (JAX's convention).
+    lambda g, ans, x, y: g * ans * log(where(equal(x, 0), 1, x)),
+)
+where = Primitive("where", _where_impl).defvjp(
+    None,
+    lambda g, ans, c, x, y: where(c, g, 0),
+    lambda g, ans, c, x, y: where(c, 0, g),
+)
+
+
+def _max_vjp_first(g, ans, x, y):
+    # Ties split the cotangent evenly, as JAX does.
+    return where(greater(x, y), g, where(equal(x, y), g * 0.5, 0))
+
+
+def _max_vjp_second(g, ans, x, y):
+    return where(less(x, y), g, where(equal(x, y), g * 0.5, 0))
+
+
+maximum = Primitive("maximum", lambda x, y: xp_of(x, y).maximum(x, y)).defvjp(_max_vjp_first, _max_vjp_second)
+minimum = Primitive("minimum", lambda x, y: xp_of(x, y).minimum(x, y)).defvjp(_max_vjp_second, _max_vjp_first)
+
+_clip = Primitive("clip", _clip_impl).defvjp(
+    lambda g, ans, x, lo, hi: where(
+        logical_and(
+            greater_equal(x, lo) if lo is not None else True, less_equal(x, hi) if hi is not None else True
+        ),
+        g,
+        0,
+    ),
+    lambda g, ans, x, lo, hi: where(less(x, lo), g, 0),
+    lambda g, ans, x, lo, hi: where(greater(x, hi), g, 0),
+)
+
+
+def clip(x, a_min=None, a_max=None):
+    """Limit ``x`` to ``[a_min, a_max]``; the derivative is 1 inside and 0 outside."""
+    if a_min is None and a_max is None:
+        raise ValueError("fnzero.numpy.clip: give a_min, a_max or both")
+    return _clip(x, a_min, a_max)
+
+
+def true_divide(x, y):
+    return divide(x, y)

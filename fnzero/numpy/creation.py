@@ -1,0 +1,91 @@
+"""Creating arrays and changing dtypes. Creation is not differentiable; astype is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fnzero.backends import Backend, array_module, backend_of, get
+from fnzero.core.primitive import Primitive
+from fnzero.core.tracer import TRACER_TYPES, concrete
+
+
+def _xp(backend: str | Backend | None):
+    return get(backend).xp if backend is not None else get("numpy").xp
+
+
+def asarray(x: Any, dtype: Any = None, *, backend: str | Backend | None = None) -> Any:
+    """An array from ``x``; traced values stay traced (cast with astype if ``dtype`` is given)."""
+    if type(x) in TRACER_TYPES:
+        return x if dtype is None or x.dtype == dtype else astype(x, dtype)
+    if backend is None:
+        return array_module(x).asarray(x, dtype=dtype)
+    target, source = get(backend), backend_of(x)
+    if source is not None and source is not target:
+        x = source.to_host(x)
+    return target.xp.asarray(x, dtype=dtype)
+
+
+def zeros(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
+    return _xp(backend).zeros(shape, dtype)
+
+
+def ones(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
+    return _xp(backend).ones(shape, dtype)
+
+
+def full(
+    shape: int | Sequence[int], fill_value: Any, dtype: Any = None, *, backend: str | Backend | None = None
+) -> Any:
+    return _xp(backend).full(shape, fill_value, dtype)
+
+
+def zeros_like(x: Any, dtype: Any = None) -> Any:
+    x = concrete(x)
+    return array_module(x).zeros_like(x, dtype=dtype)
+
+
+def ones_like(x: Any, dtype: Any = None) -> Any:
+    x = concrete(x)
+    return array_module(x).ones_like(x, dtype=dtype)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+    x = concrete(x)
+    return array_module(x).full_like(x, fill_value, dtype=dtype)
+
+
+def arange(
+    start: Any, stop: Any = None, step: Any = None, dtype: Any = None, *, backend: str | Backend | None = None
+) -> Any:
+    return _xp(backend).arange(start, stop, step, dtype=dtype)
+
+
+def linspace(
+    start: float,
+    stop: float,
+    num: int = 50,
+    endpoint: bool = True,
+    dtype: Any = None,
+    *,
+    backend: str | Backend | None = None,
+) -> Any:
+    return _xp(backend).linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
+
+
+def eye(
+    n: int, m: int | None = None, k: int = 0, dtype: Any = float, *, backend: str | Backend | None = None
+) -> Any:
+    return _xp(backend).eye(n, m, k, dtype=dtype)
+
+
+def _astype_impl(x, dtype):
+    return array_module(x).asarray(x).astype(dtype)
+
+
+_astype = Primitive("astype", _astype_impl).defvjp(lambda g, ans, x, dtype: _astype(g, x.dtype))
+
+
+def astype(x: Any, dtype: Any) -> Any:
+    """``x`` converted to ``dtype``; the cotangent is converted back to ``x``'s dtype."""
+    return _astype(x, dtype)

@@ -1,0 +1,45 @@
+"""Elementwise functions of one array: kernel and vjp rule side by side.
+
+Each rule is ``rule(g, ans, x)``: ``g`` the output's cotangent, ``ans`` the output.
+They use fnzero operations only, so they can be differentiated again.
+"""
+
+from __future__ import annotations
+
+from fnzero.backends import array_module
+from fnzero.core.primitive import Primitive
+
+
+def _unary(name: str, vjp=None) -> Primitive:
+    def impl(x):
+        return getattr(array_module(x), name)(x)
+
+    prim = Primitive(name, impl)
+    if vjp is not None:
+        prim.defvjp(vjp)
+    return prim
+
+
+negative = Primitive("negative", lambda x: -x).defvjp(lambda g, ans, x: -g)
+exp = _unary("exp", lambda g, ans, x: g * ans)
+log = _unary("log", lambda g, ans, x: g / x)
+log1p = _unary("log1p", lambda g, ans, x: g / (x + 1))
+expm1 = _unary("expm1", lambda g, ans, x: g * (ans + 1))
+sqrt = _unary("sqrt", lambda g, ans, x: g / (ans * 2))
+square = _unary("square", lambda g, ans, x: g * (x * 2))
+abs = _unary("abs", lambda g, ans, x: g * sign(x))  # noqa: A001
+sin = _unary("sin", lambda g, ans, x: g * cos(x))
+cos = _unary("cos", lambda g, ans, x: -(g * sin(x)))
+tan = _unary("tan", lambda g, ans, x: g * (square(ans) + 1))
+tanh = _unary("tanh", lambda g, ans, x: g * (1 - square(ans)))
+sinh = _unary("sinh", lambda g, ans, x: g * cosh(x))
+cosh = _unary("cosh", lambda g, ans, x: g * sinh(x))
+arctan = _unary("arctan", lambda g, ans, x: g / (square(x) + 1))
+arcsin = _unary("arcsin", lambda g, ans, x: g / sqrt(1 - square(x)))
+arccos = _unary("arccos", lambda g, ans, x: -g / sqrt(1 - square(x)))
+arcsinh = _unary("arcsinh", lambda g, ans, x: g / sqrt(square(x) + 1))
+# Piecewise-constant functions: zero derivative almost everywhere, so not recorded.
+sign = _unary("sign")
+floor = _unary("floor")
+ceil = _unary("ceil")
+round = _unary("round")  # noqa: A001

@@ -1,0 +1,163 @@
+"""Linear algebra: matmul and einsum are primitives; dot, tensordot and outer are built on them."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+
+import numpy as np
+
+from fnzero.backends import xp_of
+from fnzero.core.primitive import Primitive, VariadicVJP
+from fnzero.numpy.arithmetic import multiply
+from fnzero.numpy.shape import broadcast_to, reshape, swapaxes, transpose
+
+
+def _shape(x) -> tuple[int, ...]:
+    return getattr(x, "shape", ())
+
+
+def _as_matrices(g, a, b):
+    """Promote 1-d operands (and the cotangent) to the matrix case of matmul."""
+    a2 = reshape(a, (1,) + a.shape) if a.ndim == 1 else a
+    b2 = reshape(b, b.shape + (1,)) if b.ndim == 1 else b
+    g2 = g
+    if b.ndim == 1:
+        g2 = reshape(g2, g2.shape + (1,))
+    if a.ndim == 1:
+        g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:])
+    return g2, a2, b2
+
+
+def _matmul_vjp_a(g, ans, a, b):
+    g2, _, b2 = _as_matrices(g, a, b)
+    ga = g2 @ swapaxes(b2, -1, -2)
+    return reshape(ga, ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
+
+
+def _matmul_vjp_b(g, ans, a, b):
+    g2, a2, _ = _as_matrices(g, a, b)
+    gb = swapaxes(a2, -1, -2) @ g2
+    return reshape(gb, gb.shape[:-1]) if b.ndim == 1 else gb
+
+
+def _check_matmul(a, b):
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
+        raise ValueError(f"fnzero.numpy.matmul: operands must be at least 1-d, got shapes {sa} and {sb}")
+    ka = sa[-1]
+    kb = sb[0] if len(sb) == 1 else sb[-2]
+    if ka != kb:
+        raise ValueError(
+            f"fnzero.numpy.matmul: shapes {sa} and {sb} do not align: {ka} (last axis of the first) "
+            f"!= {kb} ({'only' if len(sb) == 1 else 'second-to-last'} axis of the second)"
+        )
+
+
+def _matmul_impl(a, b):
+    try:
+        return a @ b
+    except ValueError:
+        _check_matmul(a, b)
+        raise
+
+
+matmul = Primitive("matmul", _matmul_impl).defvjp(_matmul_vjp_a, _matmul_vjp_b)
+
+
+def tensordot(a, b, axes: int | Sequence = 2):
+    """Sum products over ``axes`` (NumPy's forms), as one matmul of reshaped operands."""
+    sa, sb = _shape(a), _shape(b)
+    if isinstance(axes, (int, np.integer)):
+        axes_a = list(range(len(sa) - int(axes), len(sa)))
+        axes_b = list(range(int(axes)))
+    else:
+        axes_a, axes_b = ([ax] if isinstance(ax, int) else list(ax) for ax in axes)
+    axes_a = [x % len(sa) for x in axes_a]
+    axes_b = [x % len(sb) for x in axes_b]
+    if [sa[i] for i in axes_a] != [sb[i] for i in axes_b]:
+        raise ValueError(
+            f"fnzero.numpy.tensordot: summed axes of shapes {sa} and {sb} differ in length "
+            f"({[sa[i] for i in axes_a]} vs {[sb[i] for i in axes_b]})"
+        )
+    free_a = [i for i in range(len(sa)) if i not in axes_a]
+    free_b = [i for i in range(len(sb)) if i not in axes_b]
+    k = int(np.prod([sa[i] for i in axes_a], dtype=np.int64))
+    a2 = reshape(transpose(a, free_a + axes_a), (-1, k))
+    b2 = reshape(transpose(b, axes_b + free_b), (k, -1))
+    return reshape(a2 @ b2, tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
+
+
+def dot(a, b):
+    """NumPy's dot: products for scalars, matmul up to 2-d, else a tensordot."""
+    sa, sb = _shape(a), _shape(b)
+    if not sa or not sb:
+        return multiply(a, b)
+    if len(sb) <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, ([-1], [-2]))
+
+
+def outer(a, b):
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def inner(a, b):
+    return tensordot(a, b, ([-1], [-1]))
+
+
+def _einsum_impl(*operands, inputs, output):
+    return xp_of(*operands).einsum(",".join(inputs) + "->" + output, *operands)
+
+
+def _einsum_vjp(k, g, ans, *operands, inputs, output):
+    target = inputs[k]
+    if len(set(target)) != len(target):
+        raise NotImplementedError(
+            f"fnzero.numpy.einsum: no derivative for an operand with a repeated index ({target!r})"
+        )
+    others = [s for i, s in enumerate(inputs) if i != k]
+    seen = set(output).union(*others) if others else set(output)
+    kept = "".join(c for c in target if c in seen)
+    gk = _einsum(g, *(o for i, o in enumerate(operands) if i != k), inputs=(output, *others), output=kept)
+    if kept == target:
+        return gk
+    shape = _shape(operands[k])
+    spread = tuple(d if c in seen else 1 for c, d in zip(target, shape))
+    return broadcast_to(reshape(gk, spread), shape)
+
+
+_einsum = Primitive("einsum", _einsum_impl).defvjp(VariadicVJP(_einsum_vjp))
+
+
+def einsum(subscripts: str, *operands):
+    """Einstein summation, NumPy's notation (``...`` and implicit output included)."""
+    subscripts = subscripts.replace(" ", "")
+    lhs, arrow, rhs = subscripts.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(operands):
+        raise ValueError(
+            f"fnzero.numpy.einsum: {subscripts!r} names {len(inputs)} operands, got {len(operands)}"
+        )
+    spare = iter(c for c in string.ascii_letters if c not in subscripts)
+    ellipsis_dims = 0
+    for s, x in zip(inputs, operands):
+        if "..." in s:
+            ellipsis_dims = max(ellipsis_dims, len(_shape(x)) - (len(s) - 3))
+    fill = "".join(next(spare) for _ in range(ellipsis_dims))
+    expanded = []
+    for s, x in zip(inputs, operands):
+        if "..." in s:
+            n = len(_shape(x)) - (len(s) - 3)
+            s = s.replace("...", fill[ellipsis_dims - n :])
+        if len(s) != len(_shape(x)):
+            raise ValueError(
+                f"fnzero.numpy.einsum: subscripts {s!r} do not match an operand of shape {_shape(x)}"
+            )
+        expanded.append(s)
+    if arrow:
+        output = rhs.replace("...", fill)
+    else:
+        counts = {c: "".join(expanded).count(c) for c in set("".join(expanded))}
+        output = fill + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in fill))
+    return _einsum(*operands, inputs=tuple(expanded), output=output)

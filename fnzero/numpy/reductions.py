@@ -1,0 +1,169 @@
+"""Reductions: sum, max, min, prod, cumsum (primitives) and mean, var, std, logsumexp.
+
+Rules receive the normalized ``axis`` (a sorted tuple, or None for all axes) and reshape
+the cotangent back to the input's rank before broadcasting it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fnzero.backends import array_module
+from fnzero.core.primitive import Primitive
+from fnzero.core.tracer import TRACER_TYPES
+from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
+from fnzero.numpy.arithmetic import where
+from fnzero.numpy.elementwise import exp, log, sqrt, square
+from fnzero.numpy.logic import equal, isfinite
+from fnzero.numpy.shape import broadcast_to, flip, reshape
+from fnzero.numpy.stop_gradient import stop_gradient
+
+Axis = int | Sequence[int] | None
+
+
+def _shape(x) -> tuple[int, ...]:
+    return getattr(x, "shape", ())
+
+
+def _ndim(x) -> int:
+    return len(_shape(x))
+
+
+def _expand(g, x, axis, keepdims):
+    """``g`` reshaped so that it broadcasts against ``x`` along the reduced axes."""
+    return g if keepdims else reshape(g, keepdims_shape(x.shape, axis))
+
+
+def _reduction(name: str) -> Primitive:
+    def impl(x, axis, keepdims):
+        return getattr(array_module(x), name)(x, axis=axis, keepdims=keepdims)
+
+    return Primitive(name, impl)
+
+
+_sum = _reduction("sum").defvjp(
+    lambda g, ans, x, axis, keepdims: broadcast_to(_expand(g, x, axis, keepdims), x.shape)
+)
+
+
+def _extremum_vjp(g, ans, x, axis, keepdims):
+    # Every position equal to the extremum shares the cotangent evenly (as JAX).
+    hit = equal(x, _expand(ans, x, axis, keepdims))
+    share = (hit / _sum(hit, axis, True)).astype(g.dtype)
+    return _expand(g, x, axis, keepdims) * share
+
+
+_max = _reduction("max").defvjp(_extremum_vjp)
+_min = _reduction("min").defvjp(_extremum_vjp)
+
+
+def _others_product(x, axis):
+    """Product of all other entries along ``axis`` for each entry, exact at zeros."""
+    xp = array_module(x)
+    safe = xp.where(x == 0, 1, x)
+    zeros = xp.sum(x == 0, axis=axis, keepdims=True)
+    nonzero_product = xp.prod(safe, axis=axis, keepdims=True)
+    return xp.where(
+        zeros == 0, nonzero_product / safe, xp.where((zeros == 1) & (x == 0), nonzero_product, 0)
+    ).astype(x.dtype)
+
+
+def _prod_vjp(g, ans, x, axis, keepdims):
+    gx = _expand(g, x, axis, keepdims)
+    if type(x) not in TRACER_TYPES:
+        return gx * _others_product(x, axis)
+    # Under an outer transform: ans / x stays differentiable (entries must be non-zero).
+    return gx * _expand(ans, x, axis, keepdims) / x
+
+
+_prod = _reduction("prod").defvjp(_prod_vjp)
+
+
+def sum(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
+    """Sum over ``axis`` (all axes when None)."""
+    return _sum(x, normalize_axis(axis, _ndim(x), "sum"), keepdims)
+
+
+def max(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the gradient evenly."""
+    return _max(x, normalize_axis(axis, _ndim(x), "max"), keepdims)
+
+
+def min(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
+    """Minimum over ``axis``; tied minima share the gradient evenly."""
+    return _min(x, normalize_axis(axis, _ndim(x), "min"), keepdims)
+
+
+def prod(x, axis: Axis = None, keepdims: bool = False):
+    """Product over ``axis``. First derivatives are exact at zeros; higher ones need x != 0."""
+    return _prod(x, normalize_axis(axis, _ndim(x), "prod"), keepdims)
+
+
+def mean(x, axis: Axis = None, keepdims: bool = False):
+    axes = normalize_axis(axis, _ndim(x), "mean")
+    return _sum(x, axes, keepdims) / reduced_size(_shape(x), axes)
+
+
+def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
+    axes = normalize_axis(axis, _ndim(x), "var")
+    n = reduced_size(_shape(x), axes)
+    centered = x - _sum(x, axes, True) / n
+    return _sum(square(centered), axes, keepdims) / (n - ddof)
+
+
+def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
+    return sqrt(var(x, axis, keepdims, ddof))
+
+
+def logsumexp(x, axis: Axis = None, keepdims: bool = False):
+    """``log(sum(exp(x)))`` computed without overflow."""
+    axes = normalize_axis(axis, _ndim(x), "logsumexp")
+    m = stop_gradient(_max(x, axes, True))
+    m = where(isfinite(m), m, 0)
+    out = log(_sum(exp(x - m), axes, True)) + m
+    return out if keepdims else reshape(out, ans_shape(_shape(x), axes))
+
+
+def ans_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape of a reduction's result without kept dimensions."""
+    if axes is None:
+        return ()
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def _cumsum_impl(x, axis):
+    return array_module(x).cumsum(x, axis=axis)
+
+
+_cumsum = Primitive("cumsum", _cumsum_impl).defvjp(
+    lambda g, ans, x, axis: flip(_cumsum(flip(g, (axis,)), axis), (axis,))
+)
+
+
+def cumsum(x, axis: int | None = None):
+    """Running sum along ``axis`` (over the flattened array when None)."""
+    if axis is None:
+        return _cumsum(reshape(x, (-1,)), 0)
+    return _cumsum(x, normalize_axis(axis, _ndim(x), "cumsum")[0])
+
+
+def _arg_reduction(name: str) -> Primitive:
+    return Primitive(
+        name, lambda x, axis, keepdims: getattr(array_module(x), name)(x, axis=axis, keepdims=keepdims)
+    )
+
+
+_argmax = _arg_reduction("argmax")
+_argmin = _arg_reduction("argmin")
+
+
+def argmax(x, axis: int | None = None, keepdims: bool = False):
+    """Index of the maximum (not differentiable)."""
+    axes = normalize_axis(axis, _ndim(x), "argmax")
+    return _argmax(x, None if axes is None else axes[0], keepdims)
+
+
+def argmin(x, axis: int | None = None, keepdims: bool = False):
+    """Index of the minimum (not differentiable)."""
+    axes = normalize_axis(axis, _ndim(x), "argmin")
+    return _argmin(x, None if axes is None else axes[0], keepdims)

@@ -1,0 +1,265 @@
+"""Shape operations: reshape, transpose, broadcast_to / sum_to (each other's vjp),
+concatenate, pad, flip as primitives; the rest composed from them."""
+
+from __future__ import annotations
+
+import builtins
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+
+from fnzero.backends import array_module, xp_of
+from fnzero.core.primitive import Primitive, VariadicVJP
+from fnzero.numpy._axes import normalize_axis
+
+
+def _shape(x) -> tuple[int, ...]:
+    return getattr(x, "shape", ())
+
+
+_reshape = Primitive("reshape", lambda x, shape: array_module(x).reshape(x, shape)).defvjp(
+    lambda g, ans, x, shape: _reshape(g, _shape(x))
+)
+
+
+def reshape(x, shape: int | Sequence[int]):
+    """``x`` with a new shape of the same size (one entry may be -1)."""
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+    old = _shape(x)
+    if shape == old:
+        return x
+    size = int(np.prod(old, dtype=np.int64))
+    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    if (
+        shape.count(-1) > 1
+        or (-1 not in shape and known != size)
+        or (-1 in shape and (known == 0 or size % known))
+    ):
+        raise ValueError(f"fnzero.numpy.reshape: cannot reshape an array of shape {old} into {shape}")
+    if -1 in shape:
+        shape = tuple(size // known if d == -1 else d for d in shape)
+    return _reshape(x, shape)
+
+
+_transpose = Primitive("transpose", lambda x, axes: array_module(x).transpose(x, axes)).defvjp(
+    lambda g, ans, x, axes: _transpose(g, tuple(int(i) for i in np.argsort(axes)))
+)
+
+
+def transpose(x, axes: Sequence[int] | None = None):
+    """Permute the axes (reverse them when ``axes`` is None)."""
+    ndim = len(_shape(x))
+    if axes is None:
+        axes = tuple(range(ndim))[::-1]
+    axes = tuple(int(a) % ndim if ndim else int(a) for a in axes)
+    if sorted(axes) != list(range(ndim)):
+        raise ValueError(f"fnzero.numpy.transpose: axes {axes} are not a permutation of {ndim} axes")
+    if axes == tuple(range(ndim)):
+        return x
+    return _transpose(x, axes)
+
+
+def swapaxes(x, axis1: int, axis2: int):
+    ndim = len(_shape(x))
+    axes = list(range(ndim))
+    a, b = normalize_axis(axis1, ndim, "swapaxes")[0], normalize_axis(axis2, ndim, "swapaxes")[0]
+    axes[a], axes[b] = axes[b], axes[a]
+    return transpose(x, axes)
+
+
+def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
+    ndim = len(_shape(x))
+    src = [int(s) % ndim for s in ((source,) if isinstance(source, int) else source)]
+    dst = [int(d) % ndim for d in ((destination,) if isinstance(destination, int) else destination)]
+    if len(src) != len(dst):
+        raise ValueError("fnzero.numpy.moveaxis: source and destination need the same length")
+    order = [a for a in range(ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+def _sum_to_impl(x, shape):
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
+    )
+    out = array_module(x).sum(x, axis=axes, keepdims=True)
+    return out.reshape(shape)
+
+
+def _broadcast_to_impl(x, shape):
+    return array_module(x).broadcast_to(x, shape)
+
+
+broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl)
+sum_to_p = Primitive("sum_to", _sum_to_impl)
+broadcast_to_p.defvjp(lambda g, ans, x, shape: sum_to_p(g, _shape(x)))
+sum_to_p.defvjp(lambda g, ans, x, shape: broadcast_to_p(g, _shape(x)))
+
+
+def broadcast_to(x, shape: Sequence[int]):
+    """``x`` broadcast to ``shape`` (NumPy's rules); the vjp sums back with ``sum_to``."""
+    shape = tuple(int(d) for d in shape)
+    if _shape(x) == shape:
+        return x
+    return broadcast_to_p(x, shape)
+
+
+def sum_to(x, shape: Sequence[int]):
+    """Sum ``x`` down to ``shape``, undoing a broadcast from ``shape`` to ``x.shape``."""
+    shape = tuple(int(d) for d in shape)
+    if _shape(x) == shape:
+        return x
+    xs = _shape(x)
+    lead = len(xs) - len(shape)
+    if lead < 0 or any(d not in (1, e) for d, e in zip(shape, xs[lead:])):
+        raise ValueError(f"fnzero.numpy.sum_to: shape {xs} does not broadcast from {shape}")
+    return sum_to_p(x, shape)
+
+
+def expand_dims(x, axis: int | Sequence[int]):
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    ndim = len(_shape(x)) + len(axes)
+    axes = normalize_axis(axes, ndim, "expand_dims")
+    shape = iter(_shape(x))
+    return reshape(x, tuple(1 if i in axes else next(shape) for i in range(ndim)))
+
+
+def squeeze(x, axis: int | Sequence[int] | None = None):
+    shape = _shape(x)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(shape) if d == 1)
+    else:
+        axes = normalize_axis(axis, len(shape), "squeeze")
+        bad = [a for a in axes if shape[a] != 1]
+        if bad:
+            raise ValueError(f"fnzero.numpy.squeeze: axis {bad[0]} of shape {shape} is not 1")
+    return reshape(x, tuple(d for i, d in enumerate(shape) if i not in axes))
+
+
+def ravel(x):
+    return reshape(x, (-1,))
+
+
+def _concatenate_impl(*xs, axis):
+    return xp_of(*xs).concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(k, g, ans, *xs, axis):
+    start = builtins.sum(_shape(x)[axis] for x in xs[:k])
+    index = (slice(None),) * axis + (slice(start, start + _shape(xs[k])[axis]),)
+    return g[index]
+
+
+_concatenate = Primitive("concatenate", _concatenate_impl).defvjp(VariadicVJP(_concatenate_vjp))
+
+
+def concatenate(arrays: Sequence, axis: int = 0):
+    """Join arrays along an existing axis."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("fnzero.numpy.concatenate: need at least one array")
+    ndim = len(_shape(arrays[0]))
+    if ndim == 0:
+        raise ValueError("fnzero.numpy.concatenate: zero-dimensional arrays cannot be concatenated")
+    shapes = [_shape(a) for a in arrays]
+    if builtins.any(len(s) != ndim for s in shapes):
+        raise ValueError(f"fnzero.numpy.concatenate: arrays have different ranks: {shapes}")
+    return _concatenate(*arrays, axis=normalize_axis(axis, ndim, "concatenate")[0])
+
+
+def stack(arrays: Sequence, axis: int = 0):
+    """Join arrays of one shape along a new axis."""
+    arrays = tuple(arrays)
+    if not arrays:
+        raise ValueError("fnzero.numpy.stack: need at least one array")
+    shapes = {_shape(a) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError(f"fnzero.numpy.stack: arrays must have one shape, got {sorted(shapes)}")
+    ndim = len(_shape(arrays[0])) + 1
+    axis = normalize_axis(axis, ndim, "stack")[0]
+    return _concatenate(*(expand_dims(a, axis) for a in arrays), axis=axis)
+
+
+def split(x, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+    """Split into pieces along ``axis``: ``n`` equal pieces, or at the given indices."""
+    shape = _shape(x)
+    axis = normalize_axis(axis, len(shape), "split")[0]
+    n = shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0 or n % sections:
+            raise ValueError(
+                f"fnzero.numpy.split: axis {axis} of length {n} does not split into {sections} equal parts"
+            )
+        cuts = list(range(0, n, n // sections))[1:]
+    else:
+        cuts = [int(i) for i in indices_or_sections]
+    bounds = [0, *cuts, n]
+    lead = (slice(None),) * axis
+    return [x[lead + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _pad_impl(x, pad_width, constant_values):
+    return array_module(x).pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+_pad = Primitive("pad", _pad_impl).defvjp(
+    lambda g, ans, x, pad_width, constant_values: g[
+        tuple(slice(lo, lo + d) for (lo, _), d in zip(pad_width, _shape(x)))
+    ]
+)
+
+
+def pad(x, pad_width, mode: str = "constant", constant_values: float = 0):
+    """Pad with a constant (NumPy's ``pad_width`` forms: int, pair, or a pair per axis)."""
+    if mode != "constant":
+        raise NotImplementedError(f"fnzero.numpy.pad: only mode='constant' is supported, not {mode!r}")
+    ndim = len(_shape(x))
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    if (widths < 0).any():
+        raise ValueError(f"fnzero.numpy.pad: negative pad width in {pad_width}")
+    return _pad(x, tuple((int(a), int(b)) for a, b in widths), constant_values)
+
+
+_flip = Primitive("flip", lambda x, axis: array_module(x).flip(x, axis)).defvjp(
+    lambda g, ans, x, axis: _flip(g, axis)
+)
+
+
+def flip(x, axis: int | Sequence[int] | None = None):
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    axes = normalize_axis(axis, len(_shape(x)), "flip")
+    return _flip(x, axes)
+
+
+def tile(x, reps: int | Sequence[int]):
+    """Repeat the whole array ``reps`` times along each axis (NumPy's semantics)."""
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    shape = _shape(x)
+    ndim = builtins.max(len(shape), len(reps))
+    shape = (1,) * (ndim - len(shape)) + shape
+    reps = (1,) * (ndim - len(reps)) + reps
+    interleaved = functools.reduce(lambda acc, pair: acc + pair, zip(reps, shape), ())
+    spread = functools.reduce(lambda acc, d: acc + (1, d), shape, ())
+    tiled = broadcast_to(reshape(x, spread), interleaved)
+    return reshape(tiled, tuple(r * d for r, d in zip(reps, shape)))
+
+
+def repeat(x, repeats, axis: int | None = None):
+    """Repeat each element ``repeats`` times along ``axis`` (the flattened array when None)."""
+    if axis is None:
+        x, axis = ravel(x), 0
+    shape = _shape(x)
+    axis = normalize_axis(axis, len(shape), "repeat")[0]
+    if isinstance(repeats, (int, np.integer)):
+        widened = broadcast_to(
+            expand_dims(x, axis + 1), shape[: axis + 1] + (int(repeats),) + shape[axis + 1 :]
+        )
+        return reshape(widened, shape[:axis] + (shape[axis] * int(repeats),) + shape[axis + 1 :])
+    index = np.repeat(np.arange(shape[axis]), np.asarray(repeats))
+    return x[(slice(None),) * axis + (index,)]

@@ -1,0 +1,121 @@
+"""What the reverse-mode transforms share: watching inputs, checking outputs, reading results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from fnzero import tree
+from fnzero.backends import backend_of
+from fnzero.core.reverse import ReverseTracer, Tape
+from fnzero.core.tracer import TRACER_TYPES
+from fnzero.numpy import astype, zeros_like
+
+
+def check_argnums(argnums: int | Sequence[int], nargs: int, name: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for n in nums:
+        if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:
+            raise ValueError(
+                f"{name}: argnums={argnums!r} is out of range for a call with {nargs} positional "
+                f"argument{'s' if nargs != 1 else ''}"
+            )
+    return tuple(int(n) % nargs for n in nums)
+
+
+def _leaf_dtype(leaf: Any):
+    return getattr(leaf, "dtype", None)
+
+
+def watch(tape: Tape, arg: Any, allow_int: bool, where: str) -> tuple[Any, list]:
+    """``arg`` with every float leaf replaced by a tracer on ``tape``; also the watched leaves.
+
+    Python floats become float64 arrays. Integer and boolean leaves are an error unless
+    ``allow_int``, when they are passed through (their gradient is zero).
+    """
+    paths = tree.flatten_with_path(arg)
+    leaves, treedef = tree.flatten(arg)
+    out, watched = [], []
+    for (path, _), leaf in zip(paths, leaves):
+        label = f"{where}{'/' + path if path else ''}"
+        if isinstance(leaf, float):
+            leaf = np.asarray(leaf)
+        elif isinstance(leaf, (bool, int)):
+            leaf = np.asarray(leaf)
+        dtype = _leaf_dtype(leaf)
+        if dtype is None or (backend_of(leaf) is None and type(leaf) not in TRACER_TYPES):
+            raise TypeError(
+                f"{label}: cannot differentiate with respect to a {type(leaf).__name__} "
+                f"({leaf!r:.40}); differentiable leaves must be float arrays or Python floats"
+            )
+        if dtype.kind != "f":
+            if allow_int and dtype.kind in "biu":
+                out.append(leaf)
+                watched.append(None)
+                continue
+            raise TypeError(
+                f"{label}: differentiation needs floating-point inputs, got dtype {dtype}; "
+                f"convert it with .astype(float) or pass allow_int=True to get a zero gradient"
+            )
+        t = tape.watch(leaf)
+        out.append(t)
+        watched.append(t)
+    return tree.unflatten(treedef, out), watched
+
+
+def split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return result, None
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise TypeError(
+            f"{name} with has_aux=True needs the function to return a pair (output, aux); "
+            f"it returned {type(result).__name__}"
+            + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        )
+    return result[0], result[1]
+
+
+def check_scalar(out: Any, name: str) -> None:
+    shape = getattr(out, "shape", None)
+    if shape is None and not isinstance(out, (float, int)):
+        raise TypeError(
+            f"{name} needs a function returning a scalar array, got {type(out).__name__}"
+            + ("; if it returns (output, aux), pass has_aux=True" if isinstance(out, (tuple, list)) else "")
+        )
+    if shape is not None and shape != ():
+        raise TypeError(
+            f"{name} needs a function with a scalar output, got an output of shape {shape}; "
+            f"use fnzero.vjp or jacrev for non-scalar outputs, or reduce it (e.g. .sum())"
+        )
+    dtype = getattr(out, "dtype", None)
+    if dtype is not None and dtype.kind not in "fc":
+        raise TypeError(f"{name} needs a floating-point output, got dtype {dtype}")
+
+
+def cotangent_of(leaf: Any, watched: ReverseTracer | None, cts: list) -> Any:
+    """The cotangent for one input leaf: zeros when nothing reached it, in its dtype."""
+    if watched is None:
+        return zeros_like(leaf)
+    i = watched._index
+    g = cts[i] if i < len(cts) else None
+    if g is None:
+        return zeros_like(watched._value)
+    if g.dtype != watched.dtype:
+        g = astype(g, watched.dtype)
+    if isinstance(g, np.generic):
+        g = np.asarray(g)
+    return g
+
+
+def unwrap_tree(tape: Tape, x: Any) -> Any:
+    return tree.map(tape.unwrap, x)
+
+
+def cotangents(tape: Tape, arg: Any, watched: list, cts: list) -> Any:
+    leaves, treedef = tree.flatten(arg)
+    return tree.unflatten(treedef, [cotangent_of(x, w, cts) for x, w in zip(leaves, watched)])
+
+
+Fun = Callable[..., Any]

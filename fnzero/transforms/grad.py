@@ -1,0 +1,82 @@
+"""grad and value_and_grad: reverse-mode derivatives of scalar functions of pytrees."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fnzero.core.reverse import ReverseTracer, Tape, backward
+from fnzero.numpy import ones_like
+from fnzero.transforms._inputs import (
+    check_argnums,
+    check_scalar,
+    cotangents,
+    split_aux,
+    unwrap_tree,
+    watch,
+)
+
+
+def value_and_grad(
+    fun: Callable[..., Any],
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    allow_int: bool = False,
+) -> Callable[..., Any]:
+    """``fun`` turned into a function returning ``(value, gradient)`` (JAX's semantics).
+
+    The gradient is taken with respect to the positional arguments ``argnums`` (an int, or a
+    tuple giving a tuple of gradients); each has the structure, shapes and dtypes of its
+    argument. With ``has_aux`` ``fun`` returns ``(value, aux)`` and the result is
+    ``((value, aux), gradient)``.
+    """
+
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args: Any, **kwargs: Any) -> Any:
+        nums = check_argnums(argnums, len(args), "grad")
+        tape = Tape()
+        args = list(args)
+        watched = {}
+        for n in nums:
+            args[n], watched[n] = watch(tape, args[n], allow_int, f"argument {n}")
+        try:
+            result = fun(*args, **kwargs)
+        finally:
+            tape.closed = True
+        out, aux = split_aux(result, has_aux, "grad")
+        check_scalar(out, "grad")
+        value = tape.unwrap(out)
+        cts: list = []
+        if type(out) is ReverseTracer and out._trace is tape:
+            cts = backward(tape, {out._index: ones_like(value)})
+        grads = tuple(cotangents(tape, args[n], watched[n], cts) for n in nums)
+        grad_out = grads[0] if isinstance(argnums, int) else grads
+        if has_aux:
+            return (value, unwrap_tree(tape, aux)), grad_out
+        return value, grad_out
+
+    return value_and_grad_fun
+
+
+def grad(
+    fun: Callable[..., Any],
+    argnums: int | Sequence[int] = 0,
+    has_aux: bool = False,
+    allow_int: bool = False,
+) -> Callable[..., Any]:
+    """The gradient of a scalar function: ``grad(f)(x)`` has the structure of ``x``.
+
+    Composes to any order (``grad(grad(f))``) and with the other transforms. With
+    ``has_aux`` the result is ``(gradient, aux)``.
+    """
+    vg = value_and_grad(fun, argnums, has_aux, allow_int)
+
+    @functools.wraps(fun)
+    def grad_fun(*args: Any, **kwargs: Any) -> Any:
+        value, g = vg(*args, **kwargs)
+        if has_aux:
+            return g, value[1]
+        return g
+
+    return grad_fun

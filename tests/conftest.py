@@ -1,0 +1,29 @@
+"""Shared fixtures: every test that can run on CuPy runs on each available backend."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from fnzero import backends
+
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+_AVAILABLE = backends.available()
+
+
+@pytest.fixture(params=["numpy", "cupy"])
+def backend(request) -> backends.Backend:
+    """The backend under test; CuPy cases skip on machines without CuPy and a GPU."""
+    if request.param not in _AVAILABLE:
+        pytest.skip(f"backend {request.param!r} is not available here (needs CuPy and a GPU)")
+    return backends.get(request.param)
+
+
+@pytest.fixture
+def xp(backend):
+    return backend.xp

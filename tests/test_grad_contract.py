@@ -1,0 +1,142 @@
+"""grad / value_and_grad / vjp: JAX's calling conventions, dtypes, pytrees and bad input."""
+
+from __future__ import annotations
+
+import collections
+import gc
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import fnzero as fz
+import fnzero.numpy as fnp
+
+
+def test_float32_in_float32_out(backend):
+    x = backend.xp.asarray(np.linspace(-1, 1, 5), dtype=np.float32)
+    g = fz.grad(lambda x: fnp.sum(fnp.tanh(x * 2.0) ** 2 / 3))(x)
+    assert g.dtype == np.float32 and g.shape == (5,)
+
+
+def test_gradient_has_the_structure_of_the_params():
+    Point = collections.namedtuple("Point", "a b")
+    params = {"layers": [Point(np.ones((2, 3)), np.zeros(3)), None], "scale": 2.0}
+
+    def loss(p, x):
+        a, b = p["layers"][0]
+        return fnp.sum((x @ a + b) ** 2) * p["scale"]
+
+    g = fz.grad(loss)(params, np.ones((4, 2)))
+    assert fz.tree.structure(g) == fz.tree.structure(params)
+    assert isinstance(g["layers"][0], Point)
+    assert g["layers"][0].a.shape == (2, 3)
+    # d/dscale = sum((x@a+b)^2) = 4*3*(2^2)
+    assert float(g["scale"]) == pytest.approx(48.0)
+
+
+def test_argnums_tuple_and_has_aux():
+    f = lambda x, y: (x * y**2, {"x": x})
+    (value, aux), (gx, gy) = fz.value_and_grad(f, argnums=(0, 1), has_aux=True)(3.0, 2.0)
+    assert value == 12.0 and aux["x"] == 3.0
+    assert (gx, gy) == (4.0, 12.0)
+    g, aux = fz.grad(f, argnums=1, has_aux=True)(3.0, 2.0)
+    assert g == 12.0 and type(aux["x"]) is not fz.core.reverse.ReverseTracer
+
+
+def test_vjp_of_pytree_output():
+    x = np.array([1.0, 2.0, 3.0])
+    out, vjp_fn = fz.vjp(lambda x: {"s": fnp.sum(x), "sq": x**2}, x)
+    (ct,) = vjp_fn({"s": np.array(2.0), "sq": np.array([1.0, 0.0, -1.0])})
+    np.testing.assert_allclose(ct, 2.0 + np.array([2.0, 0.0, -6.0]))
+    np.testing.assert_allclose(out["sq"], x**2)
+
+
+def test_vjp_rejects_wrong_cotangent_structure():
+    _, vjp_fn = fz.vjp(lambda x: (x, x), np.ones(2))
+    with pytest.raises(ValueError, match="structure"):
+        vjp_fn(np.ones(2))
+
+
+def test_stop_gradient_at_every_order():
+    f = lambda x: x**2 * fz.stop_gradient(x**3)
+    x = 2.0
+    assert fz.grad(f)(x) == pytest.approx(2 * x * x**3)
+    assert fz.grad(fz.grad(f))(x) == pytest.approx(2 * x**3)
+
+
+def test_unused_input_gets_zeros_of_its_dtype():
+    g = fz.grad(lambda x, y: fnp.sum(x), argnums=1)(np.ones(2), np.ones(3, np.float32))
+    assert g.dtype == np.float32 and not g.any()
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: fz.grad(lambda x: x * 2)(np.ones(3)), TypeError, r"shape \(3,\)"),
+        (lambda: fz.grad(lambda x: x)(np.arange(3)), TypeError, "allow_int"),
+        (lambda: fz.grad(lambda x: x)(True), TypeError, "allow_int"),
+        (lambda: fz.grad(lambda x: x, argnums=1)(1.0), ValueError, "argnums"),
+        (lambda: fz.grad(lambda x: x, has_aux=True)(1.0), TypeError, "has_aux"),
+        (lambda: fz.grad(lambda p: p["w"])({"w": 1.0, "name": "a"}), TypeError, "argument 0/name"),
+        (lambda: fz.grad(lambda x: fnp.sum(x @ x))(np.ones((2, 3))), ValueError, r"\(2, 3\)"),
+        (lambda: fz.grad(lambda x: fnp.sum(x + np.ones(4)))(np.ones(3)), ValueError, r"\(3,\) \(4,\)"),
+        (lambda: fz.grad(lambda x: (x, x))(1.0), TypeError, "has_aux"),
+    ],
+)
+def test_bad_input_names_the_problem(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_in_place_assignment_points_to_at():
+    def f(x):
+        x[0] = 1.0
+        return fnp.sum(x)
+
+    with pytest.raises(TypeError, match=r"\.at\["):
+        fz.grad(f)(np.ones(3))
+
+
+def test_allow_int_gives_zero_gradient():
+    g = fz.grad(lambda x, n: x * n, argnums=(0, 1), allow_int=True)(2.0, 3)
+    assert g[0] == 3.0 and g[1] == 0
+
+
+def test_leaked_tracer_is_an_error():
+    kept = []
+
+    def f(x):
+        kept.append(x)
+        return x * 2
+
+    fz.grad(f)(1.0)
+    with pytest.raises(fz.UnexpectedTracerError):
+        fnp.sin(kept[0])
+
+
+def test_numpy_functions_dispatch_or_refuse():
+    g = fz.grad(lambda x: np.sum(np.sin(x) * np.float64(2.0)))(np.array([0.0, 1.0]))
+    np.testing.assert_allclose(g, 2 * np.cos([0.0, 1.0]))
+    with pytest.raises(TypeError, match="fnzero"):
+        fz.grad(lambda x: np.asarray(x).sum())(np.ones(2))
+    with pytest.raises(TypeError, match="fnzero"):
+        fz.grad(lambda x: np.fft.fft(x).real.sum())(np.ones(2))
+
+
+def test_ten_thousand_grad_calls_do_not_grow_memory():
+    w = np.linspace(0, 1, 10)
+    g = fz.grad(lambda w: fnp.sum(fnp.tanh(w * 3.0) ** 2))
+    for _ in range(100):
+        g(w)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(10_000):
+            g(w)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after - before < 64 * 1024, f"memory grew by {after - before} bytes"
