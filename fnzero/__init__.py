@@ -6,10 +6,11 @@ import fnzero.numpy as fnp
 fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 """
 
-from fnzero import backends, tree
+from fnzero import backends, optim, tree
 from fnzero import numpy as numpy
 from fnzero.core.tracer import UnexpectedTracerError
 from fnzero.device import device_put
+from fnzero.io import load, save
 from fnzero.numpy import stop_gradient
 from fnzero.transforms import grad, value_and_grad, vjp
 
@@ -24,5 +25,8 @@ __all__ = [
     "vjp",
     "stop_gradient",
     "device_put",
+    "save",
+    "load",
+    "optim",
     "UnexpectedTracerError",
 ]
