@@ -1,0 +1,24 @@
+"""fnzero.data: datasets (the book's toy sets, digits shipped with the package, MNIST,
+Fashion-MNIST, CIFAR-10 from local files), batch transforms and data loaders."""
+
+from fnzero.data.cifar import CIFAR10
+from fnzero.data.dataset import ArrayDataset
+from fnzero.data.digits import digits
+from fnzero.data.mnist import MNIST, FashionMNIST, read_idx
+from fnzero.data.toy import sine_curve, spiral
+from fnzero.data.transforms import AsType, Compose, Flatten, Normalize
+
+__all__ = [
+    "ArrayDataset",
+    "CIFAR10",
+    "MNIST",
+    "FashionMNIST",
+    "read_idx",
+    "digits",
+    "spiral",
+    "sine_curve",
+    "AsType",
+    "Compose",
+    "Flatten",
+    "Normalize",
+]

@@ -1,0 +1,106 @@
+"""MNIST and Fashion-MNIST from the standard IDX ``.gz`` files in a local folder.
+
+With ``download=True`` the files are fetched from the usual mirrors first (the only
+network access fnzero ever makes, and only when asked).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import urllib.error
+import urllib.request
+
+import numpy as np
+
+from fnzero.data.dataset import ArrayDataset
+
+_FILES = {
+    True: ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    False: ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: str) -> np.ndarray:
+    """An IDX file (optionally gzipped) as an array, checking its header against its size."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path}: not an IDX file (bad magic number)")
+    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    ndim = data[3]
+    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    body = data[4 + 4 * ndim :]
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(body) != expected:
+        raise ValueError(f"{path}: header says {shape} ({expected} bytes) but {len(body)} bytes follow")
+    return np.frombuffer(body, dtype=dtype).reshape(shape)
+
+
+class _IDXDataset(ArrayDataset):
+    mirrors: tuple[str, ...] = ()
+    name = ""
+
+    def __init__(
+        self, root: str, train: bool = True, download: bool = False, transform=None, target_transform=None
+    ):
+        folder = os.path.expanduser(root)
+        paths = [os.path.join(folder, name) for name in _FILES[train]]
+        if download:
+            self._download(folder, paths)
+        missing = [p for p in paths if not os.path.exists(p)]
+        if missing:
+            raise FileNotFoundError(
+                f"{self.name}: {', '.join(missing)} not found; put the IDX .gz files in {folder!r} "
+                f"or pass download=True"
+            )
+        images, labels = (read_idx(p) for p in paths)
+        if len(images) != len(labels):
+            raise ValueError(f"{self.name}: {len(images)} images but {len(labels)} labels in {folder!r}")
+        super().__init__(images[:, None], labels.astype(np.int64), transform, target_transform)
+
+    def _download(self, folder: str, paths: list[str]) -> None:
+        os.makedirs(folder, exist_ok=True)
+        for path in paths:
+            if os.path.exists(path):
+                continue
+            errors = []
+            for mirror in self.mirrors:
+                url = mirror + os.path.basename(path)
+                try:
+                    with urllib.request.urlopen(url, timeout=30) as response:
+                        payload = response.read()
+                except (urllib.error.URLError, OSError) as e:
+                    errors.append(f"{url}: {e}")
+                    continue
+                tmp = path + ".part"
+                with open(tmp, "wb") as f:
+                    f.write(payload)
+                os.replace(tmp, path)
+                break
+            else:
+                raise ConnectionError(
+                    f"{self.name}: could not download {os.path.basename(path)} (no network?). Tried:\n  "
+                    + "\n  ".join(errors)
+                    + f"\nDownload the files by hand into {folder!r}."
+                )
+
+
+class MNIST(_IDXDataset):
+    """70,000 28x28 handwritten digits; ``data`` is (N, 1, 28, 28) uint8, ``label`` int64."""
+
+    name = "MNIST"
+    mirrors = (
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    )
+
+
+class FashionMNIST(_IDXDataset):
+    """70,000 28x28 clothing images in 10 classes, in MNIST's format."""
+
+    name = "FashionMNIST"
+    mirrors = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)

@@ -1,0 +1,46 @@
+"""Batch transforms: functions of a batch of examples (examples along axis 0)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+class Compose:
+    """Apply transforms in order."""
+
+    def __init__(self, *transforms: Callable[[Any], Any]):
+        self.transforms = transforms
+
+    def __call__(self, x: Any) -> Any:
+        for t in self.transforms:
+            x = t(x)
+        return x
+
+
+class Normalize:
+    """``(x - mean) / std``."""
+
+    def __init__(self, mean: float | np.ndarray = 0.0, std: float | np.ndarray = 1.0):
+        self.mean = mean
+        self.std = std
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) / self.std
+
+
+class Flatten:
+    """Each example flattened to one axis: ``(N, ...) -> (N, -1)``."""
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(len(x), -1)
+
+
+class AsType:
+    def __init__(self, dtype: Any = np.float32):
+        self.dtype = dtype
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x.astype(self.dtype)
