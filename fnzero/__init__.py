@@ -12,7 +12,7 @@ from fnzero.core.tracer import UnexpectedTracerError
 from fnzero.device import device_put
 from fnzero.io import load, save
 from fnzero.numpy import stop_gradient
-from fnzero.transforms import grad, value_and_grad, vjp
+from fnzero.transforms import grad, make_graph, value_and_grad, vjp
 
 __version__ = "0.1.0"
 
@@ -23,6 +23,7 @@ __all__ = [
     "grad",
     "value_and_grad",
     "vjp",
+    "make_graph",
     "stop_gradient",
     "device_put",
     "save",

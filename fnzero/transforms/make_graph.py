@@ -1,0 +1,124 @@
+"""make_graph: the computation a function performs, as a listing, DOT text or a picture."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from fnzero import tree
+from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
+
+
+def _label(v: Var) -> str:
+    return f"{v.name}:{v.dtype}{list(v.shape)}"
+
+
+def _params_text(params: dict) -> str:
+    return "".join(f" {k}={v!r}" for k, v in params.items() if not isinstance(v, tuple) or len(v) < 8)
+
+
+@attrs.frozen
+class Graph:
+    """The equations recorded while running a function, with its inputs and outputs."""
+
+    inputs: tuple[Var, ...]
+    equations: tuple[Equation, ...]
+    outputs: tuple[Var | str, ...]
+
+    def __str__(self) -> str:
+        lines = [f"graph({', '.join(_label(v) for v in self.inputs)}) {{"]
+        for eq in self.equations:
+            args = ", ".join(i.name if isinstance(i, Var) else i for i in eq.inputs)
+            lines.append(f"  {_label(eq.output)} = {eq.primitive}({args}){_params_text(eq.params)}")
+        outs = ", ".join(o.name if isinstance(o, Var) else o for o in self.outputs)
+        lines.append(f"  return {outs}")
+        lines.append("}")
+        return "\n".join(lines)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT: values as ellipses (name, shape, dtype), operations as boxes."""
+        lines = ["digraph fnzero {", "  rankdir=TB;", '  node [fontname="Helvetica"];']
+        seen: set[str] = set()
+
+        def value_node(v: Var) -> str:
+            if v.name not in seen:
+                seen.add(v.name)
+                color = ', style=filled, fillcolor="#ffd7a8"' if v in self.inputs else ""
+                lines.append(
+                    f'  "{v.name}" [label="{v.name}\\n{list(v.shape)} {v.dtype}", shape=ellipse{color}];'
+                )
+            return f'"{v.name}"'
+
+        for v in self.inputs:
+            value_node(v)
+        for k, eq in enumerate(self.equations):
+            op = f'"op{k}"'
+            lines.append(f'  {op} [label="{eq.primitive}", shape=box, style=filled, fillcolor="#c9e4ff"];')
+            for j, i in enumerate(eq.inputs):
+                if isinstance(i, Var):
+                    lines.append(f"  {value_node(i)} -> {op};")
+                else:
+                    const = f'"c{k}_{j}"'
+                    lines.append(f'  {const} [label="{i}", shape=plaintext];')
+                    lines.append(f"  {const} -> {op};")
+            lines.append(f"  {op} -> {value_node(eq.output)};")
+        lines.append("}")
+        return "\n".join(lines)
+
+    def render(self, path: str | os.PathLike) -> str:
+        """Draw the graph with Graphviz's ``dot`` into ``path`` (.png, .svg or .pdf)."""
+        path = os.fspath(path)
+        fmt = os.path.splitext(path)[1].lstrip(".") or "png"
+        dot = shutil.which("dot")
+        if dot is None:
+            raise RuntimeError(
+                "Graph.render needs Graphviz's `dot` program: install graphviz "
+                "(apt-get install graphviz, brew install graphviz or conda install graphviz), "
+                "or use Graph.to_dot() and render the text elsewhere"
+            )
+        with tempfile.NamedTemporaryFile("w", suffix=".dot", delete=False) as f:
+            f.write(self.to_dot())
+        try:
+            subprocess.run([dot, f"-T{fmt}", f.name, "-o", path], check=True, capture_output=True)
+        finally:
+            os.unlink(f.name)
+        return path
+
+
+def make_graph(fun: Callable[..., Any]) -> Callable[..., Graph]:
+    """``make_graph(f)(*args)`` runs ``f`` and returns the :class:`Graph` of what it computed.
+
+    Works on transformed functions: ``make_graph(grad(grad(tanh)))(x)`` shows the second
+    derivative's computation.
+    """
+
+    @functools.wraps(fun)
+    def graph_of(*args: Any) -> Graph:
+        trace = GraphTrace()
+        inputs: list[Var] = []
+        traced_args = []
+        names = "xyzabcdefghijk"
+        for n, arg in enumerate(args):
+            base = names[n] if n < len(names) else f"arg{n}"
+            paths = tree.flatten_with_path(arg)
+            leaves, treedef = tree.flatten(arg)
+            traced = []
+            for (path, _), leaf in zip(paths, leaves):
+                t = trace.new_var(leaf, f"{base}/{path}" if path else base)
+                inputs.append(t._var)
+                traced.append(t)
+            traced_args.append(tree.unflatten(treedef, traced))
+        out = fun(*traced_args)
+        outputs = tuple(
+            o._var if type(o) is GraphTracer and o._trace is trace else repr(o) for o in tree.leaves(out)
+        )
+        return Graph(tuple(inputs), tuple(trace.equations), outputs)
+
+    return graph_of
