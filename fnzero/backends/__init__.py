@@ -84,12 +84,13 @@ def backend_of(x: Any) -> Backend | None:
 
 
 def _backend_of_new_type(x: Any) -> Backend | None:
-    if isinstance(x, _SCALAR_TYPES):
-        return None
+    # Backends first: NumPy's float64 and complex128 scalars subclass Python's float/complex.
     for backend in _loaded.values():
         if isinstance(x, backend.array_types):
             _by_type[type(x)] = backend
             return backend
+    if isinstance(x, _SCALAR_TYPES):
+        return None
     if type(x).__module__.split(".")[0] == "cupy":
         return get("cupy")
     value = getattr(x, "primal_value", None)
