@@ -37,8 +37,13 @@ _SCALAR_TYPES = (bool, int, float, complex)
 def register(name: str, backend: Backend | Callable[[], Backend]) -> None:
     """Register a backend, or a zero-argument factory that builds it on first use."""
     _loaded.pop(name, None)
+    # The type cache may point at the backend being replaced: rebuild it from the loaded ones.
+    _by_type.clear()
+    for loaded in _loaded.values():
+        _by_type.update(dict.fromkeys(loaded.array_types, loaded))
     if isinstance(backend, Backend):
         _factories[name] = lambda: backend
+        get(name)
     else:
         _factories[name] = backend
 
