@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fnzero.backends import cupy_backend, numpy_backend
 from fnzero.backends.base import Backend
 
@@ -113,14 +115,15 @@ def array_module(x: Any):
 
 
 def xp_of(*xs: Any):
-    """The array module shared by ``xs``; NumPy when all are Python scalars.
+    """The array module shared by ``xs``; NumPy when all are scalars.
 
+    Python and NumPy scalars join any backend's arrays (CuPy takes both as scalars).
     Raises TypeError naming both backends when arrays of two backends are mixed.
     """
     found = None
     for x in xs:
         b = backend_of(x)
-        if b is None or b is found:
+        if b is None or b is found or isinstance(x, np.generic):
             continue
         if found is not None:
             raise TypeError(
