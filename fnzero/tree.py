@@ -145,7 +145,10 @@ class PyTreeDef:
         keys = _registry[self.node_class].keys(self.aux)
         if keys is not None:
             inner = [f"{k}={v}" for k, v in zip(keys, inner)]
-        return f"{self.node_class.__name__}({', '.join(inner)})"
+        static = (
+            "" if self.aux is None or (isinstance(self.aux, tuple) and not self.aux) else f"[{self.aux!r}]"
+        )
+        return f"{self.node_class.__name__}{static}({', '.join(inner)})"
 
 
 LEAF = PyTreeDef(None, None, ())

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fnzero.backends import cupy_backend, numpy_backend
 from fnzero.backends.base import Backend
 
@@ -37,8 +39,13 @@ _SCALAR_TYPES = (bool, int, float, complex)
 def register(name: str, backend: Backend | Callable[[], Backend]) -> None:
     """Register a backend, or a zero-argument factory that builds it on first use."""
     _loaded.pop(name, None)
+    # The type cache may point at the backend being replaced: rebuild it from the loaded ones.
+    _by_type.clear()
+    for loaded in _loaded.values():
+        _by_type.update(dict.fromkeys(loaded.array_types, loaded))
     if isinstance(backend, Backend):
         _factories[name] = lambda: backend
+        get(name)
     else:
         _factories[name] = backend
 
@@ -84,12 +91,13 @@ def backend_of(x: Any) -> Backend | None:
 
 
 def _backend_of_new_type(x: Any) -> Backend | None:
-    if isinstance(x, _SCALAR_TYPES):
-        return None
+    # Backends first: NumPy's float64 and complex128 scalars subclass Python's float/complex.
     for backend in _loaded.values():
         if isinstance(x, backend.array_types):
             _by_type[type(x)] = backend
             return backend
+    if isinstance(x, _SCALAR_TYPES):
+        return None
     if type(x).__module__.split(".")[0] == "cupy":
         return get("cupy")
     value = getattr(x, "primal_value", None)
@@ -107,14 +115,15 @@ def array_module(x: Any):
 
 
 def xp_of(*xs: Any):
-    """The array module shared by ``xs``; NumPy when all are Python scalars.
+    """The array module shared by ``xs``; NumPy when all are scalars.
 
+    Python and NumPy scalars join any backend's arrays (CuPy takes both as scalars).
     Raises TypeError naming both backends when arrays of two backends are mixed.
     """
     found = None
     for x in xs:
         b = backend_of(x)
-        if b is None or b is found:
+        if b is None or b is found or isinstance(x, np.generic):
             continue
         if found is not None:
             raise TypeError(
