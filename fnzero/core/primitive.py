@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fnzero.backends import backend_of
 from fnzero.core.tracer import TRACER_TYPES
 
@@ -71,7 +73,9 @@ def _describe(x: Any) -> str:
 
 def explain(prim: Primitive, args: tuple, error: Exception) -> Exception:
     """An exception naming the primitive and its operands' shapes, dtypes and backends."""
-    backends = {b.name for b in map(backend_of, args) if b is not None}
+    # NumPy scalars mix with any backend's arrays (as Python scalars do), so they don't count.
+    arrays = [a for a in args if not isinstance(a, np.generic)]
+    backends = {b.name for b in map(backend_of, arrays) if b is not None}
     if len(backends) > 1:
         a, b = sorted(backends)
         new: Exception = TypeError(
