@@ -3,8 +3,9 @@ from an explicit ``key``, training behaviour from an explicit ``train`` flag, an
 takes its running statistics in and returns the new ones.
 
     import fnzero.nn as nn
-    y = nn.dropout(nn.relu(nn.linear(x, W, b)), 0.5, key=key, train=True)
-    loss = nn.softmax_cross_entropy(nn.linear(y, W2, b2), labels)
+    y = nn.relu(nn.conv2d(x, W, b, padding=1))
+    y = nn.max_pool2d(y, 2)
+    loss = nn.softmax_cross_entropy(nn.linear(nn.flatten(y), W2, b2), labels)
 """
 
 from fnzero.nn import initializers
@@ -19,9 +20,11 @@ from fnzero.nn.activations import (
     softplus,
     tanh,
 )
+from fnzero.nn.convolution import conv2d, conv_transpose2d
 from fnzero.nn.dropout import dropout
 from fnzero.nn.embedding import embedding
 from fnzero.nn.flatten import flatten
+from fnzero.nn.im2col import col2im, get_conv_outsize, im2col
 from fnzero.nn.linear import linear
 from fnzero.nn.losses import (
     huber_loss,
@@ -31,21 +34,30 @@ from fnzero.nn.losses import (
 )
 from fnzero.nn.metrics import accuracy
 from fnzero.nn.normalization import batch_norm, layer_norm
+from fnzero.nn.pooling import avg_pool2d, global_avg_pool2d, max_pool2d
 
 __all__ = [
     "accuracy",
+    "avg_pool2d",
     "batch_norm",
+    "col2im",
+    "conv2d",
+    "conv_transpose2d",
     "dropout",
     "elu",
     "embedding",
     "flatten",
     "gelu",
+    "get_conv_outsize",
+    "global_avg_pool2d",
     "huber_loss",
+    "im2col",
     "initializers",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mean_squared_error",
     "relu",
     "sigmoid",
