@@ -1,0 +1,73 @@
+"""fnzero.random against numpy.random.Generator: a 1,000,000-element array, one process.
+
+Target (issue 4): ``uniform(key, (10**6,))`` costs at most 2x ``Generator.random(10**6)``.
+Both defaults are compared (float32 for fnzero, float64 for NumPy), and each dtype against
+its own. Times are medians of interleaved rounds; the spread (min..max) shows the noise.
+
+    PYTHONPATH=. python benchmarks/random_bench.py [--rounds 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+import fnzero.random as fr
+
+N = 1_000_000
+
+
+def _time_ms(f: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    f()
+    return (time.perf_counter() - start) * 1e3
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    key = fr.key(0)
+    cases = {
+        "numpy Generator.random (float64, its default)": lambda: rng.random(N),
+        "numpy Generator.random(dtype=float32)": lambda: rng.random(N, dtype=np.float32),
+        "numpy Generator.standard_normal (float32)": lambda: rng.standard_normal(N, dtype=np.float32),
+        "fnzero uniform (float32, its default)": lambda: fr.uniform(key, (N,)),
+        "fnzero uniform(dtype=float64)": lambda: fr.uniform(key, (N,), np.float64),
+        "fnzero normal (float32)": lambda: fr.normal(key, (N,)),
+        "fnzero bits (uint32)": lambda: fr.bits(key, (N,)),
+    }
+    for f in cases.values():
+        f()
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(args.rounds):
+        for name, f in cases.items():
+            times[name].append(_time_ms(f))
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    print(f"{N:,} samples, median of {args.rounds} interleaved rounds (min..max):")
+    for name, t in times.items():
+        print(f"  {name:48s} {medians[name]:7.2f} ms  ({min(t):.2f}..{max(t):.2f})")
+    ratios = {
+        "uniform float32 / Generator.random() (defaults)": medians["fnzero uniform (float32, its default)"]
+        / medians["numpy Generator.random (float64, its default)"],
+        "uniform float32 / Generator.random(float32)": medians["fnzero uniform (float32, its default)"]
+        / medians["numpy Generator.random(dtype=float32)"],
+        "uniform float64 / Generator.random() float64": medians["fnzero uniform(dtype=float64)"]
+        / medians["numpy Generator.random (float64, its default)"],
+        "normal float32 / Generator.standard_normal(float32)": medians["fnzero normal (float32)"]
+        / medians["numpy Generator.standard_normal (float32)"],
+    }
+    for name, r in ratios.items():
+        print(f"ratio {name:54s} {r:5.2f}x")
+    first = next(iter(ratios.values()))
+    print(f"target uniform <= 2x Generator.random: {'met' if first <= 2 else 'NOT met'} ({first:.2f}x)")
+    return ratios
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""2-d convolution and its transpose, NCHW images and OIHW weights, as in the book.
+
+Three primitives, each one's vjp rules written with the others (the book's Conv2d, Deconv2d
+and Conv2DGradW), so derivatives of any order come from the same three kernels:
+
+- ``conv2d(x, W)``: correlate x with W;
+- ``conv_transpose2d(y, W)``: the adjoint of ``x -> conv2d(x, W)``;
+- ``conv2d_weight_grad(x, gy)``: the adjoint of ``W -> conv2d(x, W)``, the weight gradient.
+
+Kernels: im2col, then one batched matrix product per group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fnzero.backends import array_module
+from fnzero.core.primitive import Primitive
+from fnzero.nn._windows import Pair, col2im_kernel, im2col_kernel, out_hw, pair
+from fnzero.numpy import reshape
+
+IntOrPair = int | Sequence[int]
+
+
+def _grouped_cols(x, kernel, stride, padding, dilation, groups):
+    """im2col of ``x`` as (N, G, C/G * KH * KW, OH * OW)."""
+    cols = im2col_kernel(x, kernel, stride, padding, dilation)
+    n, c, kh, kw, oh, ow = cols.shape
+    return cols.reshape(n, groups, (c // groups) * kh * kw, oh * ow), (oh, ow)
+
+
+def _conv2d_impl(x, w, stride, padding, dilation, groups):
+    cols, (oh, ow) = _grouped_cols(x, tuple(w.shape[2:]), stride, padding, dilation, groups)
+    o = w.shape[0]
+    out = w.reshape(groups, o // groups, -1) @ cols  # (N, G, O/G, OH*OW)
+    return out.reshape(x.shape[0], o, oh, ow)
+
+
+def _conv_transpose2d_impl(y, w, hw, stride, padding, dilation, groups):
+    xp = array_module(y)
+    n, o, oh, ow = y.shape
+    kh, kw = w.shape[2:]
+    wg = w.reshape(groups, o // groups, -1)
+    cols = xp.swapaxes(wg, 1, 2) @ y.reshape(n, groups, o // groups, oh * ow)  # (N, G, K, OH*OW)
+    c = w.shape[1] * groups
+    return col2im_kernel(cols.reshape(n, c, kh, kw, oh, ow), hw, (kh, kw), stride, padding, dilation)
+
+
+def _conv2d_weight_grad_impl(x, gy, kernel, stride, padding, dilation, groups):
+    xp = array_module(x)
+    cols, _ = _grouped_cols(x, kernel, stride, padding, dilation, groups)
+    n, o, oh, ow = gy.shape
+    gyg = gy.reshape(n, groups, o // groups, oh * ow)
+    gw = (gyg @ xp.swapaxes(cols, 2, 3)).sum(axis=0)  # (G, O/G, C/G * KH * KW)
+    return gw.reshape(o, -1, kernel[0], kernel[1])
+
+
+conv2d_p = Primitive("conv2d", _conv2d_impl)
+conv_transpose2d_p = Primitive("conv_transpose2d", _conv_transpose2d_impl)
+conv2d_weight_grad_p = Primitive("conv2d_weight_grad", _conv2d_weight_grad_impl)
+
+
+def _hw(x) -> Pair:
+    return (int(x.shape[2]), int(x.shape[3]))
+
+
+conv2d_p.defvjp(
+    lambda g, ans, x, w, **geo: conv_transpose2d_p(g, w, hw=_hw(x), **geo),
+    lambda g, ans, x, w, **geo: conv2d_weight_grad_p(x, g, kernel=_hw(w), **geo),
+)
+conv_transpose2d_p.defvjp(
+    lambda g, ans, y, w, hw, **geo: conv2d_p(g, w, **geo),
+    lambda g, ans, y, w, hw, **geo: conv2d_weight_grad_p(g, y, kernel=_hw(w), **geo),
+)
+conv2d_weight_grad_p.defvjp(
+    lambda g, ans, x, gy, kernel, **geo: conv_transpose2d_p(gy, g, hw=_hw(x), **geo),
+    lambda g, ans, x, gy, kernel, **geo: conv2d_p(x, g, **geo),
+)
+
+
+def _geometry(where, stride, padding, dilation, groups) -> dict:
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"fnzero.nn.{where}: groups must be a positive int, got {groups!r}")
+    return {
+        "stride": pair(stride, "stride", where, 1),
+        "padding": pair(padding, "padding", where, 0),
+        "dilation": pair(dilation, "dilation", where, 1),
+        "groups": groups,
+    }
+
+
+def _check_weight(where: str, x, w, channels_axis: int, groups: int) -> None:
+    """Both 4-d; the weight's axis ``channels_axis`` (scaled by groups) matches x's channels."""
+    if len(x.shape) != 4 or len(w.shape) != 4:
+        raise ValueError(
+            f"fnzero.nn.{where}: expected an (N, C, H, W) input and a 4-d weight, got shapes "
+            f"{tuple(x.shape)} and {tuple(w.shape)}"
+        )
+    channels = x.shape[1]
+    expected = w.shape[channels_axis] * (groups if channels_axis == 1 else 1)
+    if channels != expected or w.shape[0] % groups:
+        layout = "(out, in/groups, kh, kw)" if channels_axis == 1 else "(in, out/groups, kh, kw)"
+        raise ValueError(
+            f"fnzero.nn.{where}: input of shape {tuple(x.shape)} has {channels} channels but the "
+            f"weight of shape {tuple(w.shape)} {layout} with groups={groups} expects {expected}"
+            + (" (and its first axis must divide by groups)" if w.shape[0] % groups else "")
+        )
+
+
+def _add_bias(out, b, where: str):
+    if b is None:
+        return out
+    if tuple(b.shape) != (out.shape[1],):
+        raise ValueError(f"fnzero.nn.{where}: bias of shape {tuple(b.shape)}, expected ({out.shape[1]},)")
+    return out + reshape(b, (1, -1, 1, 1))
+
+
+def conv2d(
+    x: Any,
+    W: Any,
+    b: Any = None,
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    groups: int = 1,
+) -> Any:
+    """Cross-correlation of ``x`` (N, C, H, W) with ``W`` (O, C / groups, KH, KW), plus ``b`` (O,).
+
+    ``stride``, ``padding`` (zeros on each side) and ``dilation`` are ints or (height, width)
+    pairs. The output is (N, O, OH, OW) with OH = (H + 2 p - d (KH - 1) - 1) // s + 1.
+    """
+    geo = _geometry("conv2d", stride, padding, dilation, groups)
+    _check_weight("conv2d", x, W, 1, groups)
+    oh, ow = out_hw(_hw(x), _hw(W), geo["stride"], geo["padding"], geo["dilation"])
+    if oh < 1 or ow < 1:
+        raise ValueError(
+            f"fnzero.nn.conv2d: the kernel of weight {tuple(W.shape)} (dilation {geo['dilation']}) is "
+            f"larger than the input {tuple(x.shape)} padded by {geo['padding']}"
+        )
+    return _add_bias(conv2d_p(x, W, **geo), b, "conv2d")
+
+
+def conv_transpose2d(
+    x: Any,
+    W: Any,
+    b: Any = None,
+    *,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    groups: int = 1,
+) -> Any:
+    """The transpose (adjoint) of :func:`conv2d` applied to ``x`` (N, C, H, W), plus ``b``.
+
+    ``W`` has shape (C, O / groups, KH, KW): the weight of the conv2d that maps O channels to C,
+    as in PyTorch and DeZero's deconv2d. The output is (N, O, OH, OW) with
+    OH = (H - 1) s - 2 p + d (KH - 1) + output_padding + 1; ``output_padding`` (less than the
+    stride) picks among the sizes a strided conv2d maps to H.
+    """
+    geo = _geometry("conv_transpose2d", stride, padding, dilation, groups)
+    _check_weight("conv_transpose2d", x, W, 0, groups)
+    extra = pair(output_padding, "output_padding", "conv_transpose2d", 0)
+    s, p, d = geo["stride"], geo["padding"], geo["dilation"]
+    if any(e >= si for e, si in zip(extra, s)):
+        raise ValueError(
+            f"fnzero.nn.conv_transpose2d: output_padding {extra} must be smaller than the stride {s}"
+        )
+    hw = tuple(
+        (h - 1) * si - 2 * pi + di * (k - 1) + e + 1
+        for h, si, pi, di, k, e in zip(_hw(x), s, p, d, _hw(W), extra)
+    )
+    if min(hw) < 1:
+        raise ValueError(
+            f"fnzero.nn.conv_transpose2d: input {tuple(x.shape)} with weight {tuple(W.shape)} and "
+            f"padding {p} gives an empty output ({hw})"
+        )
+    return _add_bias(conv_transpose2d_p(x, W, hw=hw, **geo), b, "conv_transpose2d")

@@ -1,0 +1,26 @@
+"""Inverted dropout with an explicit key and train flag (no global Config.train)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fnzero.numpy as fnp
+from fnzero import random
+from fnzero.backends import backend_of
+
+
+def dropout(x: Any, rate: float, *, key: Any = None, train: bool) -> Any:
+    """Zero each entry with probability ``rate`` and scale the rest by ``1 / (1 - rate)``, so the
+    expected output is ``x``. ``train=False`` returns ``x`` unchanged; training needs a ``key``,
+    and the same key drops the same entries.
+    """
+    if not 0 <= rate <= 1:
+        raise ValueError(f"fnzero.nn.dropout: rate must be in [0, 1], got {rate!r}")
+    if not train:
+        return x
+    if key is None:
+        raise ValueError("fnzero.nn.dropout: train=True needs a key (e.g. key=fnzero.random.split(key)[1])")
+    if rate == 0:
+        return x
+    keep = random.bernoulli(key, 1.0 - rate, tuple(x.shape), backend=backend_of(x))
+    return fnp.where(keep, x * (1.0 / (1.0 - rate)) if rate < 1 else x * 0.0, 0)

@@ -1,0 +1,31 @@
+"""Embedding lookup (DeZero's embed_id): rows of a weight matrix picked by integer ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import fnzero.numpy as fnp
+from fnzero.backends import array_module
+from fnzero.core.tracer import concrete
+
+
+def embedding(ids: Any, W: Any) -> Any:
+    """``W[ids]``: an array of shape ``ids.shape + (W.shape[1],)``; the gradient adds into the
+    rows that were picked (repeated ids accumulate)."""
+    ids = concrete(ids)
+    xp = array_module(ids)
+    ids = xp.asarray(ids)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"fnzero.nn.embedding: ids must be integers, got dtype {ids.dtype}")
+    if len(W.shape) != 2:
+        raise ValueError(f"fnzero.nn.embedding: W must be (vocabulary, features), got shape {tuple(W.shape)}")
+    vocabulary = W.shape[0]
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= vocabulary):
+        bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
+        raise ValueError(
+            f"fnzero.nn.embedding: id {bad} is out of range for a vocabulary of {vocabulary} "
+            f"(0..{vocabulary - 1})"
+        )
+    return fnp.index(W, ids.astype(np.intp, copy=False))

@@ -1,0 +1,94 @@
+"""Loss functions: scalars to minimize, stable for logits of any size (finite values and
+gradients at +-1000), reduced over examples by ``reduction`` ("mean", "sum" or "none")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fnzero.numpy as fnp
+from fnzero.backends import array_module
+from fnzero.core.tracer import concrete
+from fnzero.nn.activations import log_softmax
+
+
+def _reduce(losses: Any, reduction: str, where: str) -> Any:
+    if reduction == "mean":
+        return fnp.mean(losses)
+    if reduction == "sum":
+        return fnp.sum(losses)
+    if reduction == "none":
+        return losses
+    raise ValueError(f"fnzero.nn.{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def checked_int_labels(labels: Any, logits_shape: tuple, where: str) -> Any:
+    """Integer labels checked against the logits: shape logits.shape[:-1], values in range."""
+    labels = concrete(labels)
+    xp = array_module(labels)
+    labels = xp.asarray(labels)
+    classes = logits_shape[-1]
+    if tuple(labels.shape) != tuple(logits_shape[:-1]):
+        raise ValueError(
+            f"fnzero.nn.{where}: integer labels of shape {tuple(labels.shape)} do not match logits of "
+            f"shape {tuple(logits_shape)} (expected labels of shape {tuple(logits_shape[:-1])})"
+        )
+    if labels.size:
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= classes:
+            raise ValueError(
+                f"fnzero.nn.{where}: label {low if low < 0 else high} is out of range for "
+                f"{classes} classes (labels must be in 0..{classes - 1})"
+            )
+    return labels
+
+
+def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") -> Any:
+    """Cross-entropy between softmax(logits) (classes on the last axis) and the labels.
+
+    ``labels`` are class indices (integer array of shape ``logits.shape[:-1]``) or target
+    probabilities (float array of the logits' shape, e.g. one-hot rows).
+    """
+    logp = log_softmax(logits, axis=-1)
+    dtype = getattr(labels, "dtype", None)
+    if dtype is not None and dtype.kind in "iu":
+        labels = checked_int_labels(labels, tuple(logits.shape), "softmax_cross_entropy")
+        xp = array_module(labels)
+        flat = fnp.reshape(logp, (-1, logits.shape[-1]))
+        rows = xp.arange(flat.shape[0])
+        picked = fnp.index(flat, (rows, labels.reshape(-1)))
+        losses = -fnp.reshape(picked, tuple(logits.shape[:-1]))
+    else:
+        if tuple(getattr(labels, "shape", ())) != tuple(logits.shape):
+            raise ValueError(
+                f"fnzero.nn.softmax_cross_entropy: target probabilities of shape "
+                f"{tuple(getattr(labels, 'shape', ()))} do not match logits of shape {tuple(logits.shape)}"
+            )
+        losses = -fnp.sum(labels * logp, axis=-1)
+    return _reduce(losses, reduction, "softmax_cross_entropy")
+
+
+def sigmoid_binary_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") -> Any:
+    """Cross-entropy between sigmoid(logits) and targets in [0, 1], elementwise, as
+    ``max(x, 0) - x t + log1p(exp(-|x|))``."""
+    if tuple(getattr(labels, "shape", ())) != tuple(logits.shape):
+        raise ValueError(
+            f"fnzero.nn.sigmoid_binary_cross_entropy: labels of shape {tuple(getattr(labels, 'shape', ()))} "
+            f"do not match logits of shape {tuple(logits.shape)}"
+        )
+    losses = fnp.maximum(logits, 0) - logits * labels + fnp.log1p(fnp.exp(-fnp.abs(logits)))
+    return _reduce(losses, reduction, "sigmoid_binary_cross_entropy")
+
+
+def mean_squared_error(predictions: Any, targets: Any, *, reduction: str = "mean") -> Any:
+    """Squared differences, averaged over every element by default (PyTorch's MSELoss)."""
+    return _reduce(fnp.square(predictions - targets), reduction, "mean_squared_error")
+
+
+def huber_loss(predictions: Any, targets: Any, delta: float = 1.0, *, reduction: str = "mean") -> Any:
+    """Quadratic for errors up to ``delta``, linear beyond: ``0.5 e^2`` or ``delta (|e| - delta/2)``."""
+    if not delta > 0:
+        raise ValueError(f"fnzero.nn.huber_loss: delta must be positive, got {delta!r}")
+    error = predictions - targets
+    size = fnp.abs(error)
+    losses = fnp.where(fnp.less_equal(size, delta), 0.5 * fnp.square(error), delta * (size - 0.5 * delta))
+    return _reduce(losses, reduction, "huber_loss")
