@@ -1,0 +1,80 @@
+"""Data loaders: batches of a dataset, shuffled by a key, on the backend asked for."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from fnzero import random
+from fnzero.backends import get
+from fnzero.device import device_put
+
+
+class DataLoader:
+    """Iterate over ``(x, t)`` batches; each pass over the data is one epoch.
+
+    With ``shuffle`` the order of epoch ``e`` is ``random.permutation(fold_in(key, e), n)``:
+    reproducible from the key alone, so a resumed run (``set_epoch``) sees the same batches
+    as an uninterrupted one. ``backend`` ("numpy" or "cupy") is where batches land.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        key: Any = None,
+        drop_last: bool = False,
+        backend: str | None = None,
+    ):
+        if batch_size <= 0:
+            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.key = random.key(0) if key is None else key
+        self.drop_last = drop_last
+        self.backend = None if backend is None else get(backend).name
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Make the next pass epoch ``epoch`` (for resuming)."""
+        self.epoch = epoch
+
+    def order(self, epoch: int) -> np.ndarray:
+        n = len(self.dataset)
+        if not self.shuffle:
+            return np.arange(n)
+        return np.asarray(random.permutation(random.fold_in(self.key, epoch), n))
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        order = self.order(self.epoch)
+        self.epoch += 1
+        for i in range(len(self)):
+            yield self._fetch(order[i * self.batch_size : (i + 1) * self.batch_size])
+
+    def _fetch(self, indices: np.ndarray) -> tuple[Any, Any]:
+        batch = self.dataset.batch(indices)
+        return batch if self.backend is None else device_put(batch, self.backend)
+
+
+class SeqDataLoader(DataLoader):
+    """Batches for truncated BPTT on one long series: ``batch_size`` sub-sequences read in
+    parallel, each in order (batch ``i`` holds steps ``i, i + jump, i + 2 jump, ...``)."""
+
+    def __init__(self, dataset: Any, batch_size: int, *, backend: str | None = None):
+        super().__init__(dataset, batch_size, shuffle=False, drop_last=True, backend=backend)
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        self.epoch += 1
+        jump = len(self.dataset) // self.batch_size
+        for i in range(len(self)):
+            yield self._fetch(np.arange(self.batch_size) * jump + i)
