@@ -6,7 +6,7 @@ import fnzero.numpy as fnp
 fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 """
 
-from fnzero import backends, optim, random, tree
+from fnzero import backends, data, nn, optim, random, tree
 from fnzero import numpy as numpy
 from fnzero.core.tracer import UnexpectedTracerError
 from fnzero.device import device_put
@@ -30,5 +30,7 @@ __all__ = [
     "load",
     "optim",
     "random",
+    "nn",
+    "data",
     "UnexpectedTracerError",
 ]

@@ -27,6 +27,24 @@ from fnzero.nn.dropout import dropout
 from fnzero.nn.embedding import embedding
 from fnzero.nn.flatten import flatten
 from fnzero.nn.im2col import col2im, get_conv_outsize, im2col
+from fnzero.nn.layers import (
+    LSTM,
+    MLP,
+    RNN,
+    AvgPool2d,
+    BatchNorm,
+    Conv2d,
+    ConvTranspose2d,
+    Dropout,
+    Embedding,
+    Lambda,
+    LayerNorm,
+    Linear,
+    LSTMCell,
+    MaxPool2d,
+    RNNCell,
+    Sequential,
+)
 from fnzero.nn.linear import linear
 from fnzero.nn.losses import (
     huber_loss,
@@ -40,6 +58,22 @@ from fnzero.nn.normalization import batch_norm, layer_norm
 from fnzero.nn.pooling import avg_pool2d, global_avg_pool2d, max_pool2d
 
 __all__ = [
+    "AvgPool2d",
+    "BatchNorm",
+    "Conv2d",
+    "ConvTranspose2d",
+    "Dropout",
+    "Embedding",
+    "LSTM",
+    "LSTMCell",
+    "Lambda",
+    "LayerNorm",
+    "Linear",
+    "MLP",
+    "MaxPool2d",
+    "RNN",
+    "RNNCell",
+    "Sequential",
     "Module",
     "count_params",
     "static_field",
