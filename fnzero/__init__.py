@@ -6,7 +6,7 @@ import fnzero.numpy as fnp
 fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 """
 
-from fnzero import backends, tree
+from fnzero import backends, nn, random, tree
 from fnzero import numpy as numpy
 from fnzero.core.tracer import UnexpectedTracerError
 from fnzero.device import device_put
@@ -18,6 +18,8 @@ __version__ = "0.1.0"
 __all__ = [
     "backends",
     "tree",
+    "random",
+    "nn",
     "numpy",
     "grad",
     "value_and_grad",
