@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 __all__ = [
     "backends",
     "tree",
+    "random",
+    "nn",
     "numpy",
     "grad",
     "value_and_grad",
@@ -29,8 +31,6 @@ __all__ = [
     "save",
     "load",
     "optim",
-    "random",
-    "nn",
     "data",
     "UnexpectedTracerError",
 ]

@@ -142,6 +142,7 @@ def test_layer_norm_normalizes_each_example():
             lambda: nn.layer_norm(np.ones((2, 3)), np.ones(2), np.ones(3)),
             r"gamma has shape \(2,\), expected \(3,\)",
         ),
+        (lambda: nn.layer_norm(np.ones((2, 3)), axis=2), r"axis 2 is out of range for an input of shape"),
     ],
 )
 def test_normalization_bad_input(call, words):

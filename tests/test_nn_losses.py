@@ -56,6 +56,11 @@ def test_softmax_cross_entropy_derivatives_to_second_order(case):
     )
 
 
+def test_labels_may_be_a_list():
+    logits = np.array([[2.0, 0.0], [0.0, 1.0]])
+    assert nn.softmax_cross_entropy(logits, [0, 1]) == nn.softmax_cross_entropy(logits, np.array([0, 1]))
+
+
 def test_cross_entropy_over_extra_leading_axes():
     logits = np.random.default_rng(0).standard_normal((2, 3, 4))
     labels = np.array([[0, 3, 1], [2, 2, 0]])

@@ -30,7 +30,7 @@ M = 0xFFFFFFFF
     ],
 )
 def test_threefry_matches_published_answers(xp, key, counter, expected):
-    y0, y1 = fr.threefry2x32(xp, *key, xp.asarray([counter[0]]), xp.asarray([counter[1]]))
+    y0, y1 = fr.threefry2x32(*key, xp.asarray([counter[0]]), xp.asarray([counter[1]]))
     assert (int(y0[0]), int(y1[0])) == expected
 
 
@@ -246,6 +246,7 @@ def test_values_do_not_depend_on_the_backend(backend):
         (lambda: fr.uniform(fr.key(0), (3,), np.int32), TypeError, "float16, float32 or float64"),
         (lambda: fr.uniform(fr.key(0), (3,), minval=1.0, maxval=1.0), ValueError, "minval < maxval"),
         (lambda: fr.randint(fr.key(0), (3,), 5, 5), ValueError, "minval < maxval"),
+        (lambda: fr.uniform(fr.key(0), (3,), minval=np.zeros(4)), ValueError, "do not broadcast to"),
         (lambda: fr.randint(fr.key(0), (3,), 0, 300, np.int8), ValueError, "does not fit in int8"),
         (lambda: fr.bernoulli(fr.key(0), 1.5), ValueError, r"\[0, 1\]"),
         (lambda: fr.choice(fr.key(0), 3, (4,), replace=False), ValueError, "4 samples without replacement"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
 from fnzero.core.tracer import concrete
@@ -49,8 +51,9 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") 
     probabilities (float array of the logits' shape, e.g. one-hot rows).
     """
     logp = log_softmax(logits, axis=-1)
-    dtype = getattr(labels, "dtype", None)
-    if dtype is not None and dtype.kind in "iu":
+    if getattr(labels, "dtype", None) is None:  # a list or a scalar
+        labels = np.asarray(labels)
+    if labels.dtype.kind in "iu":
         labels = checked_int_labels(labels, tuple(logits.shape), "softmax_cross_entropy")
         xp = array_module(labels)
         flat = fnp.reshape(logp, (-1, logits.shape[-1]))

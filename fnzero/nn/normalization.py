@@ -67,6 +67,8 @@ def layer_norm(
     shape is that of the normalized axes (None: no scale or shift)."""
     ndim = len(x.shape)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if not axes or any(not -ndim <= a < ndim for a in axes):
+        raise ValueError(f"fnzero.nn.layer_norm: axis {axis} is out of range for an input of shape {x.shape}")
     axes = tuple(sorted(a % ndim for a in axes))
     mean = fnp.mean(x, axis=axes, keepdims=True)
     var = fnp.var(x, axis=axes, keepdims=True)

@@ -44,6 +44,17 @@ def _untraced(x: Any, name: str, where: str) -> Any:
     return x
 
 
+def _check_broadcast(shape: tuple[int, ...], lo: Any, hi: Any, where: str) -> None:
+    try:
+        fits = np.broadcast_shapes(lo.shape, hi.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"fnzero.random.{where}: bounds of shapes {lo.shape} and {hi.shape} do not broadcast to {shape}"
+        )
+
+
 def _on(target: Backend, x: Any, dtype: Any) -> Any:
     """``x`` (a Python scalar or an array on any backend) as an array on ``target``."""
     source = backend_of(x)
@@ -117,6 +128,7 @@ def uniform(
     xp = target.xp
     lo = _on(target, _untraced(minval, "minval", "uniform"), dtype)
     hi = _on(target, _untraced(maxval, "maxval", "uniform"), dtype)
+    _check_broadcast(shape, lo, hi, "uniform")
     if bool(xp.any(hi <= lo)):
         raise ValueError("fnzero.random.uniform: need minval < maxval everywhere")
     out = u * (hi - lo) + lo
@@ -235,6 +247,7 @@ def randint(
     shape = as_shape(shape, "randint")
     lo = _on(target, _untraced(minval, "minval", "randint"), xp.int64)
     hi = _on(target, _untraced(maxval, "maxval", "randint"), xp.int64)
+    _check_broadcast(shape, lo, hi, "randint")
     info = np.iinfo(dtype)
     if bool(xp.any(hi <= lo)):
         raise ValueError(f"fnzero.random.randint: need minval < maxval, got [{minval!r}, {maxval!r})")

@@ -83,7 +83,7 @@ def fold_in(key: Any, data: int) -> Any:
         raise ValueError(f"fnzero.random.fold_in: data {int(data)} does not fit in 32 bits")
     k0, k1, backend = unpack(key, "fold_in")
     xp = backend.xp
-    w0, w1 = threefry2x32(xp, k0, k1, xp.asarray([int(data) & _MASK]), xp.asarray([FOLD_STREAM]))
+    w0, w1 = threefry2x32(k0, k1, xp.asarray([int(data) & _MASK]), xp.asarray([FOLD_STREAM]))
     return xp.concatenate([w0, w1])
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from fnzero.backends import array_module
+
 ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
 ROUNDS = 20
 _PARITY = 0x1BD11BDA
@@ -25,7 +27,7 @@ def _rotl(x: int, r: int) -> int:
     return ((x << r) | (x >> (32 - r))) & _MASK
 
 
-def _schedule(k0: int, k1: int) -> list[tuple[Any, Any]]:
+def _schedule(k0: int, k1: int) -> list[tuple[int, int]]:
     """The six key injections (one before the rounds, one after every fourth round)."""
     ks = (k0, k1, k0 ^ k1 ^ _PARITY)
     return [(ks[s % 3], (ks[(s + 1) % 3] + s) & _MASK) for s in range(ROUNDS // 4 + 1)]
@@ -66,8 +68,10 @@ def encrypt_(xp: Any, k0: int, k1: int, x0: Any, x1: Any, tmp: Any) -> None:
     _rounds(xp, schedule, 0, x0, x1, tmp)
 
 
-def threefry2x32(xp: Any, k0: int, k1: int, c0: Any, c1: Any) -> tuple[Any, Any]:
-    """The two output words for counters ``(c0, c1)`` (uint32 arrays of one shape)."""
+def threefry2x32(k0: int, k1: int, c0: Any, c1: Any) -> tuple[Any, Any]:
+    """The two output words for the key ``(k0, k1)`` and counters ``(c0, c1)`` (integer arrays
+    of one shape, on any backend)."""
+    xp = array_module(c0)
     x0 = xp.array(c0, dtype=xp.uint32, copy=True)
     x1 = xp.array(c1, dtype=xp.uint32, copy=True)
     encrypt_(xp, k0, k1, x0, x1, xp.empty_like(x0))
