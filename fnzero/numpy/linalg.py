@@ -110,6 +110,9 @@ def outer(a, b):
 
 
 def inner(a, b):
+    """NumPy's inner: products for scalars, else a sum over both last axes."""
+    if not _shape(a) or not _shape(b):
+        return multiply(a, b)
     return tensordot(a, b, ([-1], [-1]))
 
 
