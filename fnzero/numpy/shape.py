@@ -52,7 +52,7 @@ def transpose(x, axes: Sequence[int] | None = None):
     ndim = len(_shape(x))
     if axes is None:
         axes = tuple(range(ndim))[::-1]
-    axes = tuple(int(a) % ndim if ndim else int(a) for a in axes)
+    axes = tuple(normalize_axis(a, ndim, "transpose")[0] for a in axes)
     if sorted(axes) != list(range(ndim)):
         raise ValueError(f"fnzero.numpy.transpose: axes {axes} are not a permutation of {ndim} axes")
     if axes == tuple(range(ndim)):
@@ -70,8 +70,11 @@ def swapaxes(x, axis1: int, axis2: int):
 
 def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
     ndim = len(_shape(x))
-    src = [int(s) % ndim for s in ((source,) if isinstance(source, int) else source)]
-    dst = [int(d) % ndim for d in ((destination,) if isinstance(destination, int) else destination)]
+    src = [normalize_axis(s, ndim, "moveaxis")[0] for s in ((source,) if isinstance(source, int) else source)]
+    dst = [
+        normalize_axis(d, ndim, "moveaxis")[0]
+        for d in ((destination,) if isinstance(destination, int) else destination)
+    ]
     if len(src) != len(dst):
         raise ValueError("fnzero.numpy.moveaxis: source and destination need the same length")
     order = [a for a in range(ndim) if a not in src]
