@@ -114,7 +114,7 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
 
 
 def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
-    return sqrt(var(x, axis, keepdims, ddof))
+    return sqrt(var(x, normalize_axis(axis, _ndim(x), "std"), keepdims, ddof))
 
 
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
