@@ -12,15 +12,11 @@ import operator
 from fnzero.backends import xp_of
 from fnzero.core.primitive import Primitive
 from fnzero.numpy.elementwise import log
-from fnzero.numpy.logic import equal, greater, greater_equal, less, less_equal, logical_and
+from fnzero.numpy.logic import equal, greater, less, logical_and
 
 
 def _where_impl(condition, x, y):
     return xp_of(condition, x, y).where(condition, x, y)
-
-
-def _clip_impl(x, lo, hi):
-    return xp_of(x, lo, hi).clip(x, lo, hi)
 
 
 add = Primitive("add", operator.add).defvjp(
@@ -39,8 +35,18 @@ divide = Primitive("divide", operator.truediv).defvjp(
     lambda g, ans, x, y: g / y,
     lambda g, ans, x, y: -(g * ans) / y,
 )
+
+
+def _power_vjp_base(g, ans, x, y):
+    # x**0 is constant, so its derivative is 0 even at x == 0, where y * x**(y - 1) is 0 * inf.
+    if not hasattr(y, "shape"):  # a Python exponent: stays weakly typed
+        return g * 0 if y == 0 else g * y * x ** (y - 1)
+    exponent = where(logical_and(equal(x, 0), equal(y, 0)), 1, y - 1)
+    return g * y * x**exponent
+
+
 power = Primitive("power", operator.pow).defvjp(
-    lambda g, ans, x, y: g * y * x ** (y - 1),
+    _power_vjp_base,
     # d/dy x**y = log(x) x**y; at x == 0 the limit is 0 (JAX's convention).
     lambda g, ans, x, y: g * ans * log(where(equal(x, 0), 1, x)),
 )
@@ -63,24 +69,17 @@ def _max_vjp_second(g, ans, x, y):
 maximum = Primitive("maximum", lambda x, y: xp_of(x, y).maximum(x, y)).defvjp(_max_vjp_first, _max_vjp_second)
 minimum = Primitive("minimum", lambda x, y: xp_of(x, y).minimum(x, y)).defvjp(_max_vjp_second, _max_vjp_first)
 
-_clip = Primitive("clip", _clip_impl).defvjp(
-    lambda g, ans, x, lo, hi: where(
-        logical_and(
-            greater_equal(x, lo) if lo is not None else True, less_equal(x, hi) if hi is not None else True
-        ),
-        g,
-        0,
-    ),
-    lambda g, ans, x, lo, hi: where(less(x, lo), g, 0),
-    lambda g, ans, x, lo, hi: where(greater(x, hi), g, 0),
-)
-
 
 def clip(x, a_min=None, a_max=None):
-    """Limit ``x`` to ``[a_min, a_max]``; the derivative is 1 inside and 0 outside."""
+    """Limit ``x`` to ``[a_min, a_max]``: ``minimum(maximum(x, a_min), a_max)``, as NumPy defines
+    it (crossed bounds give ``a_max``) and as JAX differentiates it (ties share the gradient)."""
     if a_min is None and a_max is None:
         raise ValueError("fnzero.numpy.clip: give a_min, a_max or both")
-    return _clip(x, a_min, a_max)
+    if a_min is not None:
+        x = maximum(x, a_min)
+    if a_max is not None:
+        x = minimum(x, a_max)
+    return x
 
 
 def true_divide(x, y):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
@@ -84,8 +86,14 @@ def _astype_impl(x, dtype):
 
 
 _astype = Primitive("astype", _astype_impl).defvjp(lambda g, ans, x, dtype: _astype(g, x.dtype))
+# To integers or booleans: piecewise constant, so not differentiable (no vjp rule).
+_astype_discrete = Primitive("astype", _astype_impl)
 
 
 def astype(x: Any, dtype: Any) -> Any:
-    """``x`` converted to ``dtype``; the cotangent is converted back to ``x``'s dtype."""
+    """``x`` converted to ``dtype``; the cotangent is converted back to ``x``'s dtype.
+
+    Conversion to an integer or boolean dtype has a zero derivative."""
+    if np.dtype(dtype).kind not in "fc":
+        return _astype_discrete(x, dtype)
     return _astype(x, dtype)

@@ -42,4 +42,9 @@ arcsinh = _unary("arcsinh", lambda g, ans, x: g / sqrt(square(x) + 1))
 sign = _unary("sign")
 floor = _unary("floor")
 ceil = _unary("ceil")
-round = _unary("round")  # noqa: A001
+_round = Primitive("round", lambda x, decimals: array_module(x).round(x, decimals))
+
+
+def round(x, decimals: int = 0):  # noqa: A001
+    """``x`` rounded to ``decimals`` places, halves to even (NumPy's); zero derivative."""
+    return _round(x, decimals=decimals)

@@ -13,6 +13,7 @@ import numpy as np
 from fnzero.backends import array_module, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
+from fnzero.numpy._axes import normalize_axis
 
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
 
@@ -93,8 +94,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Any:
 
     if axis is None:
         return index(reshape(x, (-1,)), indices)
-    ndim = len(x.shape)
-    axis = axis % ndim
+    axis = normalize_axis(axis, len(x.shape), "take")[0]
     return index(x, (slice(None),) * axis + (indices,))
 
 

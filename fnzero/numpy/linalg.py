@@ -9,6 +9,7 @@ import numpy as np
 
 from fnzero.backends import xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
+from fnzero.numpy._axes import normalize_axis
 from fnzero.numpy.arithmetic import multiply
 from fnzero.numpy.shape import broadcast_to, reshape, swapaxes, transpose
 
@@ -69,12 +70,18 @@ def tensordot(a, b, axes: int | Sequence = 2):
     """Sum products over ``axes`` (NumPy's forms), as one matmul of reshaped operands."""
     sa, sb = _shape(a), _shape(b)
     if isinstance(axes, (int, np.integer)):
+        if not 0 <= axes <= min(len(sa), len(sb)):
+            raise ValueError(
+                f"fnzero.numpy.tensordot: axes={axes} is negative or more axes than shapes {sa} and {sb} have"
+            )
         axes_a = list(range(len(sa) - int(axes), len(sa)))
         axes_b = list(range(int(axes)))
     else:
-        axes_a, axes_b = ([ax] if isinstance(ax, int) else list(ax) for ax in axes)
-    axes_a = [x % len(sa) for x in axes_a]
-    axes_b = [x % len(sb) for x in axes_b]
+        axes_a, axes_b = ([ax] if isinstance(ax, (int, np.integer)) else list(ax) for ax in axes)
+    axes_a = [normalize_axis(x, len(sa), "tensordot")[0] for x in axes_a]
+    axes_b = [normalize_axis(x, len(sb), "tensordot")[0] for x in axes_b]
+    if len(set(axes_a)) != len(axes_a) or len(set(axes_b)) != len(axes_b):
+        raise ValueError(f"fnzero.numpy.tensordot: repeated axis in axes={axes}")
     if [sa[i] for i in axes_a] != [sb[i] for i in axes_b]:
         raise ValueError(
             f"fnzero.numpy.tensordot: summed axes of shapes {sa} and {sb} differ in length "
@@ -103,6 +110,9 @@ def outer(a, b):
 
 
 def inner(a, b):
+    """NumPy's inner: products for scalars, else a sum over both last axes."""
+    if not _shape(a) or not _shape(b):
+        return multiply(a, b)
     return tensordot(a, b, ([-1], [-1]))
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
@@ -112,7 +114,7 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
 
 
 def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
-    return sqrt(var(x, axis, keepdims, ddof))
+    return sqrt(var(x, normalize_axis(axis, _ndim(x), "std"), keepdims, ddof))
 
 
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
@@ -157,13 +159,20 @@ _argmax = _arg_reduction("argmax")
 _argmin = _arg_reduction("argmin")
 
 
+def _single_axis(axis, name: str) -> None:
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"fnzero.numpy.{name}: axis must be None or a single int, got {axis!r}")
+
+
 def argmax(x, axis: int | None = None, keepdims: bool = False):
     """Index of the maximum (not differentiable)."""
+    _single_axis(axis, "argmax")
     axes = normalize_axis(axis, _ndim(x), "argmax")
     return _argmax(x, None if axes is None else axes[0], keepdims)
 
 
 def argmin(x, axis: int | None = None, keepdims: bool = False):
     """Index of the minimum (not differentiable)."""
+    _single_axis(axis, "argmin")
     axes = normalize_axis(axis, _ndim(x), "argmin")
     return _argmin(x, None if axes is None else axes[0], keepdims)

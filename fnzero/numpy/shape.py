@@ -52,7 +52,7 @@ def transpose(x, axes: Sequence[int] | None = None):
     ndim = len(_shape(x))
     if axes is None:
         axes = tuple(range(ndim))[::-1]
-    axes = tuple(int(a) % ndim if ndim else int(a) for a in axes)
+    axes = tuple(normalize_axis(a, ndim, "transpose")[0] for a in axes)
     if sorted(axes) != list(range(ndim)):
         raise ValueError(f"fnzero.numpy.transpose: axes {axes} are not a permutation of {ndim} axes")
     if axes == tuple(range(ndim)):
@@ -70,8 +70,11 @@ def swapaxes(x, axis1: int, axis2: int):
 
 def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
     ndim = len(_shape(x))
-    src = [int(s) % ndim for s in ((source,) if isinstance(source, int) else source)]
-    dst = [int(d) % ndim for d in ((destination,) if isinstance(destination, int) else destination)]
+    src = [normalize_axis(s, ndim, "moveaxis")[0] for s in ((source,) if isinstance(source, int) else source)]
+    dst = [
+        normalize_axis(d, ndim, "moveaxis")[0]
+        for d in ((destination,) if isinstance(destination, int) else destination)
+    ]
     if len(src) != len(dst):
         raise ValueError("fnzero.numpy.moveaxis: source and destination need the same length")
     order = [a for a in range(ndim) if a not in src]
@@ -204,26 +207,38 @@ def split(x, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
     return [x[lead + (slice(a, b),)] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _pad_impl(x, pad_width, constant_values):
+def _pad_impl(x, constant_values, pad_width):
     return array_module(x).pad(x, pad_width, mode="constant", constant_values=constant_values)
 
 
+def _unpad(g, pad_width, shape):
+    return g[tuple(slice(lo, lo + d) for (lo, _), d in zip(pad_width, shape))]
+
+
+def _pad_vjp_constant(g, ans, x, constant_values, pad_width):
+    # The constant fills every entry outside x: its cotangent is the sum of theirs.
+    outside = _pad_impl(array_module(x).zeros(_shape(x), g.dtype), 1, pad_width)
+    return sum_to_p(g * outside, ())
+
+
 _pad = Primitive("pad", _pad_impl).defvjp(
-    lambda g, ans, x, pad_width, constant_values: g[
-        tuple(slice(lo, lo + d) for (lo, _), d in zip(pad_width, _shape(x)))
-    ]
+    lambda g, ans, x, constant_values, pad_width: _unpad(g, pad_width, _shape(x)),
+    _pad_vjp_constant,
 )
 
 
 def pad(x, pad_width, mode: str = "constant", constant_values: float = 0):
-    """Pad with a constant (NumPy's ``pad_width`` forms: int, pair, or a pair per axis)."""
+    """Pad with a constant (NumPy's ``pad_width`` forms: int, pair, or a pair per axis);
+    differentiable in ``x`` and in a scalar ``constant_values``."""
     if mode != "constant":
         raise NotImplementedError(f"fnzero.numpy.pad: only mode='constant' is supported, not {mode!r}")
     ndim = len(_shape(x))
     widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
     if (widths < 0).any():
         raise ValueError(f"fnzero.numpy.pad: negative pad width in {pad_width}")
-    return _pad(x, tuple((int(a), int(b)) for a, b in widths), constant_values)
+    if ndim == 0:
+        return x
+    return _pad(x, constant_values, pad_width=tuple((int(a), int(b)) for a, b in widths))
 
 
 _flip = Primitive("flip", lambda x, axis: array_module(x).flip(x, axis)).defvjp(

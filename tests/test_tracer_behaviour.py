@@ -1,0 +1,220 @@
+"""Traced values behave like arrays: attributes, len and iteration, methods, conversions on
+concrete values, a readable repr; NumPy functions dispatch to fnzero or refuse loudly;
+in-place assignment points to ``.at[]``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import arrays, assert_matches, check_float32_and_grads, host, on, with_backend
+
+import fnzero as fz
+import fnzero.numpy as fnp
+from fnzero.core.tracer import TRACER_TYPES
+
+
+def _inside_grad(backend, x, body):
+    """Run ``body(traced x)`` inside grad (it returns a scalar); give back the gradient."""
+    return fz.grad(body)(on(backend, x))
+
+
+@with_backend
+@given(x=arrays(st.sampled_from([(2, 3), (4,), (), (1, 2, 2)])))
+def test_attributes(backend, x):
+    def body(t):
+        assert type(t) in TRACER_TYPES
+        assert (t.shape, t.ndim, t.size, t.dtype) == (x.shape, x.ndim, x.size, x.dtype)
+        assert_matches(backend, t.T, x.T)
+        if x.ndim >= 2:
+            assert_matches(backend, t.mT, np.swapaxes(x, -1, -2))
+        if x.ndim:
+            assert len(t) == len(x)
+            rows = list(t)
+            assert len(rows) == len(x) and all(type(r) in TRACER_TYPES for r in rows)
+            for r, want in zip(rows, x):
+                assert_matches(backend, r, want)
+        else:
+            with pytest.raises(TypeError, match="0-d"):
+                len(t)
+        return fnp.sum(t.T * 2.0)
+
+    g = _inside_grad(backend, x, body)
+    assert_matches(backend, g, np.full(x.shape, 2.0))
+
+
+def test_iteration_gives_rows_with_gradients(backend):
+    x = backend.xp.asarray([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    g = fz.grad(lambda t: sum(fnp.sum(row) * k for k, row in enumerate(t)))(x)
+    np.testing.assert_array_equal(host(backend, g), [[0, 0], [1, 1], [2, 2]])
+
+
+# Method calls that read the same on a NumPy array and on a traced value.
+# Distinct (max/min), non-zero (prod), away from the clip bounds: smooth at every entry.
+METHOD_INPUT = [-0.95, -0.45, -0.2, 0.3, 0.7, 1.1]
+METHODS = {
+    "reshape(3, 2)": lambda v, xp: v.reshape(3, 2),
+    "reshape((3, 2))": lambda v, xp: v.reshape((3, 2)),
+    "reshape(-1)": lambda v, xp: v.reshape(-1),
+    "transpose()": lambda v, xp: v.transpose(),
+    "transpose(1, 0)": lambda v, xp: v.transpose(1, 0),
+    "transpose((1, 0))": lambda v, xp: v.transpose((1, 0)),
+    "sum()": lambda v, xp: v.sum(),
+    "sum(axis=0)": lambda v, xp: v.sum(axis=0),
+    "sum(1, keepdims=True)": lambda v, xp: v.sum(1, keepdims=True),
+    "mean(axis=-1)": lambda v, xp: v.mean(axis=-1),
+    "max(axis=1)": lambda v, xp: v.max(axis=1),
+    "min()": lambda v, xp: v.min(),
+    "prod(0)": lambda v, xp: v.prod(0),
+    "var()": lambda v, xp: v.var(),
+    "std(axis=1)": lambda v, xp: v.std(axis=1),
+    "cumsum(axis=1)": lambda v, xp: v.cumsum(axis=1),
+    "swapaxes(0, 1)": lambda v, xp: v.swapaxes(0, 1),
+    "ravel()": lambda v, xp: v.ravel(),
+    "flatten()": lambda v, xp: v.flatten(),
+    "squeeze()": lambda v, xp: v[None].squeeze(),
+    "clip(-0.6, 0.6)": lambda v, xp: v.clip(-0.6, 0.6),
+    "dot(ones(3))": lambda v, xp: v.dot(xp.linspace(1.0, 2.0, 3)),
+    "astype(float64)": lambda v, xp: v.astype(np.float64),
+    "T @ v": lambda v, xp: v.T @ v,
+}
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+@with_backend
+@given(x=st.permutations(METHOD_INPUT).map(lambda p: np.reshape(p, (2, 3))))
+def test_methods_match_numpy_and_differentiate(backend, name, x):
+    method = METHODS[name]
+
+    def body(t):
+        out = method(t, backend.xp)
+        assert type(out) in TRACER_TYPES
+        assert_matches(backend, out, method(x, np))
+        return fnp.sum(out)
+
+    _inside_grad(backend, x, body)
+    check_float32_and_grads(lambda v: method(v, backend.xp), [on(backend, x)], order=2)
+
+
+def test_argmax_argmin_methods(backend):
+    x = backend.xp.asarray([[0.0, 3.0, 1.0], [4.0, -1.0, 2.0]])
+
+    def body(t):
+        assert_matches(backend, t.argmax(axis=1), [1, 0])
+        assert_matches(backend, t.argmin(), np.int64(4))
+        return fnp.sum(t)
+
+    fz.grad(body)(x)
+
+
+def test_conversions_and_control_flow_on_concrete_values(backend):
+    def f(t):
+        s = fnp.sum(t)
+        assert float(s) == pytest.approx(3.0) and int(s) == 3 and complex(s) == 3.0
+        assert bool(s) and not bool(s * 0.0)
+        if s > 2.0:  # Python control flow on a traced value's value
+            return s * s
+        return s
+
+    g = fz.grad(f)(backend.xp.asarray([1.0, 2.0]))
+    np.testing.assert_array_equal(host(backend, g), [6.0, 6.0])
+
+
+def test_repr_shows_the_level_and_the_value():
+    seen = []
+    fz.grad(lambda t: (seen.append(repr(t)), fnp.sum(t))[1])(np.array([1.5, 2.0]))
+    assert seen[0].startswith("ReverseTracer(level=")
+    assert "value=array([1.5, 2. ])" in seen[0]
+    nested = []
+    fz.grad(lambda a: fz.grad(lambda b: (nested.append(repr(b * a)), b * a)[1])(2.0))(3.0)
+    assert "value=" in nested[0] and "6.0" in nested[0]
+
+
+NUMPY_CALLS = {
+    "np.sin": lambda v: np.sin(v),
+    "np.exp(-v)": lambda v: np.exp(-v),
+    "np.absolute": lambda v: np.absolute(v - 3.0),
+    "np.add": lambda v: np.add(v, 1.0),
+    "np.maximum": lambda v: np.maximum(v, 0.6),
+    "np.divide": lambda v: np.divide(1.0, v),
+    "np.power": lambda v: np.power(v, 3),
+    "np.sum": lambda v: np.sum(v, axis=0),
+    "np.mean": lambda v: np.mean(v),
+    "np.max": lambda v: np.max(v, axis=1, keepdims=True),
+    "np.reshape": lambda v: np.reshape(v, (3, 2)),
+    "np.transpose": lambda v: np.transpose(v),
+    "np.concatenate": lambda v: np.concatenate([v, v * 2.0], axis=1),
+    "np.stack": lambda v: np.stack([v, v]),
+    "np.where": lambda v: np.where(v > 0.8, v, 0.0),
+    "np.clip": lambda v: np.clip(v, 0.5, 1.0),
+    "np.matmul": lambda v: np.matmul(v, np.ones((3, 2))),
+    "np.dot": lambda v: np.dot(v, np.ones(3)),
+    "np.einsum": lambda v: np.einsum("ij,ij->i", v, v),
+    "np.round": lambda v: np.round(v, 1) * v,
+    "ndarray * v": lambda v: np.arange(3.0) * v,
+    "ndarray - v": lambda v: np.arange(3.0) - v,
+    "ndarray / v": lambda v: np.arange(3.0) / v,
+    "ndarray ** v": lambda v: np.arange(1.0, 4.0) ** v,
+    "ndarray @ v": lambda v: np.ones((4, 2)) @ v,
+    "float64 * v": lambda v: np.float64(2.0) * v,
+    "ndarray < v": lambda v: np.where(np.full(3, 1.0) < v, v, -v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_CALLS))
+def test_numpy_functions_on_traced_values_dispatch_to_fnzero(name):
+    call = NUMPY_CALLS[name]
+    x = np.array([[0.53, 1.32, 0.71], [1.46, 0.87, 1.12]])  # away from every kink below
+
+    def body(t):
+        out = call(t)
+        assert type(out) in TRACER_TYPES, f"{name} dropped the trace"
+        np.testing.assert_allclose(out.primal_value, call(t.primal_value), rtol=1e-14)
+        return out
+
+    check_float32_and_grads(lambda v: body(v) if type(v) in TRACER_TYPES else call(v), [x], order=2)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda v: np.asarray(v),
+        lambda v: np.array(v),
+        lambda v: np.linalg.norm(v),
+        lambda v: np.fft.fft(v),
+        lambda v: np.cumprod(v),
+        lambda v: np.add(v, 1.0, out=np.empty(3)),
+        lambda v: np.add.reduce(v),
+        lambda v: np.float_power(v, 2.0),
+        lambda v: np.sort(v),
+    ],
+    ids=["asarray", "array", "linalg.norm", "fft", "cumprod", "out=", "ufunc.reduce", "float_power", "sort"],
+)
+def test_numpy_functions_without_a_derivative_refuse_and_name_fnzero(call):
+    with pytest.raises(TypeError, match="fnzero"):
+        fz.grad(lambda v: fnp.sum(call(v)))(np.array([1.0, 2.0, 3.0]))
+
+
+def test_in_place_assignment_is_refused_with_a_pointer_to_at(backend):
+    def f(v):
+        v[1:] = 0.0
+        return fnp.sum(v)
+
+    with pytest.raises(TypeError, match=r"x\.at\[idx\]\.set\(v\)"):
+        fz.grad(f)(backend.xp.ones(3))
+
+
+def test_augmented_assignment_rebinds_and_leaves_the_input_alone(backend):
+    x = backend.xp.asarray([1.0, 2.0])
+
+    def f(v):
+        w = v
+        w += 1.0
+        w *= v
+        assert w is not v
+        return fnp.sum(w)
+
+    g = fz.grad(f)(x)
+    np.testing.assert_array_equal(host(backend, g), [3.0, 5.0])  # d/dv (v + 1) v = 2v + 1
+    np.testing.assert_array_equal(host(backend, x), [1.0, 2.0])
