@@ -106,6 +106,8 @@ def cotangent_of(leaf: Any, watched: ReverseTracer | None, cts: list) -> Any:
         g = astype(g, watched.dtype)
     if isinstance(g, np.generic):
         g = np.asarray(g)
+    elif isinstance(g, np.ndarray) and not g.flags.writeable:
+        g = g.copy()  # a broadcast view: give the caller an array of its own
     return g
 
 
