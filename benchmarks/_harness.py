@@ -98,7 +98,7 @@ def close(a: float, b: float, rtol: float) -> bool:
 
 
 def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str, rtol: float) -> None:
-    """One table: median ms, ratio to the floor, ratio subject/row, checksum.
+    """One table: median and fastest ms, ratio to the floor, ratio subject/row, checksum.
 
     A checksum further than ``rtol`` (relative) from the floor's, or the subject's where
     there is no floor, is flagged ``DIFFERS``.
@@ -108,14 +108,18 @@ def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str,
     subj = by_name.get(subject)
     ref = base or subj
     header = (
-        f"{'implementation':<16}{'median ms':>12}{'runs':>6}{'x floor':>10}{f'{subject}/peer':>14}   checksum"
+        f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}"
+        f"{f'{subject}/peer':>14}   checksum"
     )
     print(f"\n{title}\n{header}\n{'-' * (len(header) + 16)}")
     for r in rows:
         x_floor = f"{r.median_ms / base.median_ms:.2f}" if base else "-"
         vs = f"{subj.median_ms / r.median_ms:.2f}" if subj else "-"
         flag = "" if ref is None or close(r.checksum, ref.checksum, rtol) else "  DIFFERS"
-        print(f"{r.name:<16}{r.median_ms:>12.3f}{r.runs:>6}{x_floor:>10}{vs:>14}   {r.checksum:.12g}{flag}")
+        print(
+            f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{vs:>14}"
+            f"   {r.checksum:.12g}{flag}"
+        )
 
 
 def target_line(label: str, value: float | None, limit: float, unit: str, *, inclusive: bool = False) -> str:
