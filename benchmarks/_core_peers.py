@@ -7,6 +7,8 @@ the shared data, and their checksum is read right after the first call.
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 
 from benchmarks._core_workloads import (
@@ -64,6 +66,8 @@ def autograd_impl() -> Implementation:
 
 
 def dezero_impl() -> Implementation:
+    if importlib.util.find_spec("dezero") is None:
+        raise Skipped("dezero is not installed")
     if not hasattr(np, "int"):
         np.int = int  # DeZero still spells int as np.int, which NumPy 2 removed
     try:

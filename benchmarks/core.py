@@ -108,6 +108,7 @@ def floor() -> Implementation:
 
 
 def fnzero_impl() -> Implementation:
+    """fnzero as its users write it: value_and_grad, grad of grad, a functional SGD update."""
     import fnzero as fz
     import fnzero.numpy as fnp
 
@@ -131,6 +132,7 @@ def fnzero_impl() -> Implementation:
             "mlp": mlp_case,
             "newton": lambda: Case(lambda: newton(np.asarray(NEWTON_X0), df, d2f), newton_digest),
         },
+        f"fnzero {fz.__version__}: relu as fnzero.numpy.maximum(h, 0.0)",
     )
 
 
