@@ -83,7 +83,7 @@ def mlp_data() -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
 
 
 def chain_digest(out: tuple[Any, Any]) -> float:
-    """x_2000 plus dx_2000/dx_0. The map contracts (|derivative| ~ 0.66 near its fixed point),
+    """x_2000 plus dx_2000/dx_0. The map contracts (|derivative| ~ 0.65 near its fixed point 0.766),
     so the gradient underflows to 0 or the smallest subnormal: the value carries the check."""
     value, grad = out
     return float(value) + float(grad)
