@@ -1,0 +1,178 @@
+"""What every benchmark script shares: timing medians after warm-up, tables of ratios, targets.
+
+A workload is timed once per implementation in one process on the same data. Each
+implementation is a :class:`Case`: ``run()`` does the timed work once (and waits for it:
+asynchronous libraries block inside ``run``), ``digest(out)`` turns the output of the first
+call into one float, the checksum that shows every implementation computed the same numbers.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One implementation of one workload."""
+
+    run: Callable[[], Any]
+    digest: Callable[[Any], float]
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One library's cases, by workload name, built from the same data as every other library's.
+
+    ``note`` says what a reader needs to judge its numbers (version, threads, how it runs).
+    """
+
+    cases: dict[str, Callable[[], Case]]
+    note: str = ""
+
+
+class Skipped(Exception):
+    """An implementation that cannot run here (its library is not importable); says why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long to measure: ``warmup`` calls, then up to ``repeats`` timed calls, stopping early
+    once ``min_repeats`` are done and ``budget_s`` seconds of timed calls have passed."""
+
+    warmup: int
+    repeats: int
+    min_repeats: int
+    budget_s: float
+
+
+FULL = Settings(warmup=3, repeats=41, min_repeats=5, budget_s=5.0)
+QUICK = Settings(warmup=1, repeats=3, min_repeats=3, budget_s=0.0)
+
+
+@dataclass(frozen=True)
+class Row:
+    """The measurement of one implementation: median wall time, number of timed calls, checksum."""
+
+    name: str
+    median_ms: float
+    runs: int
+    checksum: float
+    times_ms: list[float] = field(default_factory=list, repr=False)
+
+
+def measure(name: str, case: Case, settings: Settings) -> Row:
+    """Median wall-clock milliseconds of ``case.run()`` after warm-up, and its checksum.
+
+    The first call is both the checksum's source and the first warm-up call. The garbage
+    collector stays on (its cost is part of what users pay) but starts each case empty.
+    """
+    gc.collect()
+    checksum = float(case.digest(case.run()))
+    for _ in range(settings.warmup - 1):
+        case.run()
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < settings.repeats:
+        t0 = time.perf_counter()
+        case.run()
+        times.append(time.perf_counter() - t0)
+        if len(times) >= settings.min_repeats and time.perf_counter() - started > settings.budget_s:
+            break
+    times_ms = [t * 1e3 for t in times]
+    return Row(name, statistics.median(times_ms), len(times), checksum, times_ms)
+
+
+def close(a: float, b: float, rtol: float) -> bool:
+    return math.isclose(a, b, rel_tol=rtol, abs_tol=rtol)
+
+
+def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str, rtol: float) -> None:
+    """One table: median and fastest ms, ratio to the floor, ratio subject/row, checksum.
+
+    A checksum further than ``rtol`` (relative) from the floor's, or the subject's where
+    there is no floor, is flagged ``DIFFERS``.
+    """
+    by_name = {r.name: r for r in rows}
+    base = by_name.get(floor) if floor else None
+    subj = by_name.get(subject)
+    ref = base or subj
+    header = (
+        f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}"
+        f"{f'{subject}/peer':>14}   checksum"
+    )
+    print(f"\n{title}\n{header}\n{'-' * (len(header) + 16)}")
+    for r in rows:
+        x_floor = f"{r.median_ms / base.median_ms:.2f}" if base else "-"
+        vs = f"{subj.median_ms / r.median_ms:.2f}" if subj else "-"
+        flag = "" if ref is None or close(r.checksum, ref.checksum, rtol) else "  DIFFERS"
+        print(
+            f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{vs:>14}"
+            f"   {r.checksum:.12g}{flag}"
+        )
+
+
+def target_line(label: str, value: float | None, limit: float, unit: str, *, inclusive: bool = False) -> str:
+    """``PASS``/``MISS`` for ``value < limit`` (``<=`` when ``inclusive``), or not measured."""
+    op = "<=" if inclusive else "<"
+    if value is None:
+        return f"target {label} {op} {limit:g}{unit}: not measured"
+    ok = value <= limit if inclusive else value < limit
+    return f"target {label} {op} {limit:g}{unit}: {value:.3f}{unit} {'PASS' if ok else 'MISS'}"
+
+
+def numpy_threads() -> tuple[int, str]:
+    """How many threads NumPy's BLAS uses, and how that was found out."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        pass
+    else:
+        blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+        if blas:
+            return blas[0], "threadpoolctl"
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var]), var
+    return os.cpu_count() or 1, "os.cpu_count(), OpenBLAS' default"
+
+
+def load_average() -> str:
+    """The 1-minute load average: other processes on the machine distort every timing."""
+    try:
+        return f"load average (1 min): {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+    except OSError:
+        return "load average: unknown"
+
+
+def describe_machine(extra: Iterable[str] = ()) -> str:
+    threads, source = numpy_threads()
+    lines = [
+        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores, "
+        f"{platform.machine()} {platform.system()}",
+        f"numpy BLAS threads: {threads} (from {source})",
+        load_average(),
+        *extra,
+    ]
+    return "\n".join(lines)
+
+
+def write_json(path: str, tables: dict[str, list[Row]], targets: list[str], notes: list[str]) -> None:
+    """Machine-readable results: ``{workload: {implementation: row}}``, target lines, notes."""
+    data = {
+        "tables": {w: {r.name: asdict(r) for r in rows} for w, rows in tables.items()},
+        "targets": targets,
+        "notes": notes,
+    }
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
