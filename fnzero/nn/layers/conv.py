@@ -16,6 +16,37 @@ def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
     return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
 
 
+def _init_conv(
+    layer: Any,
+    c_in: int,
+    c_out: int,
+    kernel_size: Any,
+    key: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: int,
+    bias: bool,
+    dtype: Any,
+    transposed: bool,
+) -> None:
+    """Set the weight (LeCun-normal), bias and geometry shared by both convolution layers."""
+    if c_in % groups or c_out % groups:
+        raise ValueError(
+            f"{type(layer).__name__}: channels {c_in} -> {c_out} are not divisible by groups={groups}"
+        )
+    kh, kw = _pair(kernel_size)
+    if transposed:
+        init = initializers.lecun_normal(in_axis=0, out_axis=1, dtype=dtype)
+        layer.W = init(key, (c_in, c_out // groups, kh, kw))
+    else:
+        init = initializers.lecun_normal(in_axis=1, out_axis=0, dtype=dtype)
+        layer.W = init(key, (c_out, c_in // groups, kh, kw))
+    layer.b = initializers.zeros(key, (c_out,), dtype) if bias else None
+    layer.stride, layer.padding, layer.dilation = _pair(stride), _pair(padding), _pair(dilation)
+    layer.groups = groups
+
+
 class Conv2d(Module):
     """``conv2d(x, W, b)`` with ``W`` (out_channels, in_channels / groups, KH, KW), LeCun-normal."""
 
@@ -40,17 +71,20 @@ class Conv2d(Module):
         bias: bool = True,
         dtype: Any = np.float32,
     ):
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv2d: channels {in_channels} -> {out_channels} are not divisible by groups={groups}"
-            )
-        kh, kw = _pair(kernel_size)
-        self.W = initializers.lecun_normal(in_axis=1, out_axis=0, dtype=dtype)(
-            key, (out_channels, in_channels // groups, kh, kw)
+        _init_conv(
+            self,
+            in_channels,
+            out_channels,
+            kernel_size,
+            key,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            dtype,
+            transposed=False,
         )
-        self.b = initializers.zeros(key, (out_channels,), dtype) if bias else None
-        self.stride, self.padding, self.dilation = _pair(stride), _pair(padding), _pair(dilation)
-        self.groups = groups
 
     def __call__(self, x: Any) -> Any:
         """(N, C, H, W) -> (N, out_channels, OH, OW)."""
@@ -91,19 +125,21 @@ class ConvTranspose2d(Module):
         bias: bool = True,
         dtype: Any = np.float32,
     ):
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"ConvTranspose2d: channels {in_channels} -> {out_channels} "
-                f"are not divisible by groups={groups}"
-            )
-        kh, kw = _pair(kernel_size)
-        self.W = initializers.lecun_normal(in_axis=0, out_axis=1, dtype=dtype)(
-            key, (in_channels, out_channels // groups, kh, kw)
+        _init_conv(
+            self,
+            in_channels,
+            out_channels,
+            kernel_size,
+            key,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            dtype,
+            transposed=True,
         )
-        self.b = initializers.zeros(key, (out_channels,), dtype) if bias else None
-        self.stride, self.padding, self.dilation = _pair(stride), _pair(padding), _pair(dilation)
         self.output_padding = _pair(output_padding)
-        self.groups = groups
 
     def __call__(self, x: Any) -> Any:
         return conv_transpose2d(
