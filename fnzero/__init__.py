@@ -11,7 +11,20 @@ from fnzero import numpy as numpy
 from fnzero.core.tracer import UnexpectedTracerError
 from fnzero.device import device_put
 from fnzero.numpy import stop_gradient
-from fnzero.transforms import grad, value_and_grad, vjp
+from fnzero.transforms import (
+    checkpoint,
+    custom_jvp,
+    custom_vjp,
+    grad,
+    hessian,
+    jacfwd,
+    jacrev,
+    jvp,
+    linearize,
+    remat,
+    value_and_grad,
+    vjp,
+)
 
 __version__ = "0.1.0"
 
@@ -22,6 +35,15 @@ __all__ = [
     "grad",
     "value_and_grad",
     "vjp",
+    "jvp",
+    "linearize",
+    "jacfwd",
+    "jacrev",
+    "hessian",
+    "custom_vjp",
+    "custom_jvp",
+    "checkpoint",
+    "remat",
     "stop_gradient",
     "device_put",
     "UnexpectedTracerError",

@@ -84,6 +84,7 @@ def _astype_impl(x, dtype):
 
 
 _astype = Primitive("astype", _astype_impl).defvjp(lambda g, ans, x, dtype: _astype(g, x.dtype))
+_astype.defjvp(lambda t, ans, x, dtype: _astype(t, dtype))
 
 
 def astype(x: Any, dtype: Any) -> Any:
