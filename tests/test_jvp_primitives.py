@@ -300,6 +300,9 @@ def test_astype_tangent_follows_the_cast(dtype):
     # A cast to integers is not differentiable: the tangent is zero.
     _, t_int = fz.jvp(lambda x: fnp.astype(x, np.int64), (x,), (v,))
     np.testing.assert_array_equal(t_int, 0)
+    rounded = lambda x: fnp.astype(fnp.astype(x * 3, np.int64), dtype) * x
+    np.testing.assert_array_equal(fz.linearize(rounded, x)[1](v), (x * 3).astype(np.int64) * v)
+    np.testing.assert_array_equal(fz.jvp(rounded, (x,), (v,))[1], (x * 3).astype(np.int64) * v)
 
 
 def test_non_differentiable_primitives_pass_through():

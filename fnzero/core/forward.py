@@ -31,8 +31,15 @@ def is_float(x: Any) -> bool:
     return getattr(getattr(x, "dtype", None), "kind", "") in "fc"
 
 
+def no_jvp_rule(prim: Primitive) -> NotImplementedError:
+    return NotImplementedError(f"fnzero: {prim.name} has no jvp rule, so forward mode cannot go through it")
+
+
 def fit(t: Any, ans: Any) -> Any:
-    """The tangent ``t`` given the shape and dtype of the value ``ans`` it goes with."""
+    """The tangent ``t`` given the shape and dtype of the value ``ans`` it goes with (None
+    when ``ans`` is not a float: integers and booleans do not move)."""
+    if not is_float(ans):
+        return None
     if t.shape != ans.shape:
         t = broadcast_to(t, ans.shape)
     if t.dtype != ans.dtype:
@@ -69,16 +76,13 @@ class JVPTrace:
         if prim.jvp is None:
             if prim.vjps is None:
                 return ans
-            raise NotImplementedError(
-                f"fnzero: {prim.name} has no jvp rule, so forward mode cannot go through it"
-            )
+            raise no_jvp_rule(prim)
         return self.wrap(ans, prim.jvp(tangents, ans, *primals, **params))
 
     def wrap(self, value: Any, tangent: Any) -> Any:
         """``value`` moving along ``tangent``; a value that cannot move is returned as it is."""
-        if tangent is None or not is_float(value):
-            return value
-        return JVPTracer(value, self, fit(tangent, value))
+        tangent = None if tangent is None else fit(tangent, value)
+        return value if tangent is None else JVPTracer(value, self, tangent)
 
     def unwrap(self, x: Any) -> tuple[Any, Any]:
         """``(value, tangent)`` of ``x`` as the level below sees them (tangent None: not moving)."""
@@ -94,7 +98,7 @@ def push_forward(tape: Tape, seeds: dict[int, Any]) -> list:
     the function is not run again: only the tangents move.
     """
     nodes = tape.nodes
-    ts: list = [None] * len(nodes)
+    ts: list = [None] * (len(nodes) + 1)  # ts[-1] stays None: the tangent of a constant
     for i, t in seeds.items():
         ts[i] = t
     for i, node in enumerate(nodes):
@@ -106,15 +110,18 @@ def push_forward(tape: Tape, seeds: dict[int, Any]) -> list:
             if group is not None and group[params] is not None:
                 ts[i] = fit(group[params], ans)
             continue
-        tangents = [ts[p] if p >= 0 else None for p in parents]
-        if all(t is None for t in tangents):
-            continue
-        if prim.jvp is None:
-            raise NotImplementedError(
-                f"fnzero: {prim.name} has no jvp rule, so forward mode cannot go through it"
-            )
-        t = prim.jvp(tangents, ans, *vals, **params)
+        tangents = [ts[p] for p in parents]
+        for t in tangents:
+            if t is not None:
+                break
+        else:
+            continue  # nothing moves here
+        jvp = prim.jvp
+        if jvp is None:
+            raise no_jvp_rule(prim)
+        t = jvp(tangents, ans, *vals, **params)
         if t is not None and type(ans) is not tuple:
-            t = fit(t, ans) if is_float(ans) else None
+            if t.shape != ans.shape or t.dtype != ans.dtype or t.dtype.kind not in "fc":
+                t = fit(t, ans)
         ts[i] = t
     return ts

@@ -49,18 +49,19 @@ class Primitive:
         """Set the jvp rules, one per positional argument (None: not differentiable there);
         the output's tangent is the sum of the rules of the arguments that move."""
 
-        name = self.name
+        name, n = self.name, len(rules)
 
         def jvp(tangents, ans, *args, **params):
-            for k in range(len(rules), len(tangents)):
-                if tangents[k] is not None:
-                    raise TypeError(f"fnzero.numpy.{name} is not differentiable in its argument {k}")
             out = None
-            for rule, t in zip(rules, tangents):
-                if t is None or rule is None:
+            for k, t in enumerate(tangents):
+                if t is None:
                     continue
-                dt = rule(t, ans, *args, **params)
-                out = dt if out is None else out + dt
+                if k >= n:
+                    raise TypeError(f"fnzero.numpy.{name} is not differentiable in its argument {k}")
+                rule = rules[k]
+                if rule is not None:
+                    dt = rule(t, ans, *args, **params)
+                    out = dt if out is None else out + dt
             return out
 
         self.jvp = jvp
