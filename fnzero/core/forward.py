@@ -81,8 +81,13 @@ class JVPTrace:
 
     def wrap(self, value: Any, tangent: Any) -> Any:
         """``value`` moving along ``tangent``; a value that cannot move is returned as it is."""
-        tangent = None if tangent is None else fit(tangent, value)
-        return value if tangent is None else JVPTracer(value, self, tangent)
+        if tangent is None:
+            return value
+        if tangent.shape != value.shape or tangent.dtype != value.dtype or tangent.dtype.kind not in "fc":
+            tangent = fit(tangent, value)
+            if tangent is None:
+                return value
+        return JVPTracer(value, self, tangent)
 
     def unwrap(self, x: Any) -> tuple[Any, Any]:
         """``(value, tangent)`` of ``x`` as the level below sees them (tangent None: not moving)."""
