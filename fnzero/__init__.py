@@ -12,7 +12,21 @@ from fnzero.core.tracer import UnexpectedTracerError
 from fnzero.device import device_put
 from fnzero.io import load, save
 from fnzero.numpy import stop_gradient
-from fnzero.transforms import grad, make_graph, value_and_grad, vjp
+from fnzero.transforms import (
+    checkpoint,
+    custom_jvp,
+    custom_vjp,
+    grad,
+    hessian,
+    jacfwd,
+    jacrev,
+    jvp,
+    linearize,
+    make_graph,
+    remat,
+    value_and_grad,
+    vjp,
+)
 
 __version__ = "0.1.0"
 
@@ -26,6 +40,15 @@ __all__ = [
     "value_and_grad",
     "vjp",
     "make_graph",
+    "jvp",
+    "linearize",
+    "jacfwd",
+    "jacrev",
+    "hessian",
+    "custom_vjp",
+    "custom_jvp",
+    "checkpoint",
+    "remat",
     "stop_gradient",
     "device_put",
     "save",

@@ -1,5 +1,5 @@
-"""check_grads: reverse-mode derivatives against central finite differences (the book's
-gradient_check, JAX's check_grads)."""
+"""check_grads: forward- and reverse-mode derivatives against central finite differences
+(the book's gradient_check, JAX's check_grads)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 
 from fnzero import tree
 from fnzero.backends import backend_of
+from fnzero.transforms.jvp import jvp
 from fnzero.transforms.vjp import vjp
 
 
@@ -66,9 +67,7 @@ def check_vjp(
     """Check <u, J v> (finite differences) against <J^T u, v> (reverse mode) for random u, v."""
     out, vjp_fn = vjp(f, *args)
     tangents = [tree.map(lambda x: _random_like(rng, x), a) for a in args]
-    out_plus = f(*_shift(args, tangents, eps))
-    out_minus = f(*_shift(args, tangents, -eps))
-    jv = tree.map(lambda a, b: (_host(a) - _host(b)) / (2 * eps), out_plus, out_minus)
+    jv = _central_difference(f, args, tangents, eps)
     u = tree.map(lambda y: _random_like(rng, y), out)
     ju = vjp_fn(
         tree.map(
@@ -84,11 +83,42 @@ def check_vjp(
         )
 
 
+def _central_difference(f: Callable[..., Any], args: Sequence[Any], tangents: list, eps: float) -> Any:
+    out_plus = f(*_shift(args, tangents, eps))
+    out_minus = f(*_shift(args, tangents, -eps))
+    return tree.map(lambda a, b: (_host(a) - _host(b)) / (2 * eps), out_plus, out_minus)
+
+
+def check_jvp(
+    f: Callable[..., Any],
+    args: Sequence[Any],
+    *,
+    eps: float,
+    atol: float,
+    rtol: float,
+    rng: np.random.Generator,
+) -> list:
+    """Check J v (forward mode) against central differences along a random v; returns v."""
+    tangents = [tree.map(lambda x: _random_like(rng, x), a) for a in args]
+    _, analytic = jvp(f, args, tangents)
+    numeric = _central_difference(f, args, tangents, eps)
+    for n, (a, b) in enumerate(zip(tree.leaves(analytic), tree.leaves(numeric))):
+        a = _host(a)
+        if not np.allclose(a, b, atol=atol, rtol=rtol):
+            worst = float(np.max(np.abs(a - b)))
+            raise AssertionError(
+                f"check_grads: forward mode gives J v = {a!r} for output leaf {n} but central "
+                f"differences give {b!r} (largest difference {worst:.3g}; "
+                f"eps={eps}, atol={atol}, rtol={rtol})"
+            )
+    return tangents
+
+
 def check_grads(
     f: Callable[..., Any],
     args: Sequence[Any],
     order: int = 1,
-    modes: Sequence[str] = ("rev",),
+    modes: Sequence[str] = ("fwd", "rev"),
     eps: float = 1e-5,
     atol: float = 1e-5,
     rtol: float = 1e-5,
@@ -97,20 +127,30 @@ def check_grads(
     """Raise AssertionError unless ``f``'s derivatives up to ``order`` match finite differences.
 
     Float leaves of ``args`` are promoted to float64, where central differences are a
-    trustworthy reference. Each order checks the vjp of the previous order's vjp function
-    along random directions.
+    trustworthy reference. ``"fwd"`` checks jvp along a random direction, ``"rev"`` checks
+    vjp along random directions; each order then checks the previous order's jvp (resp.
+    vjp) function in every mode, so mixed orders (forward over reverse, ...) are checked too.
     """
-    unknown = set(modes) - {"rev"}
+    unknown = set(modes) - {"fwd", "rev"}
     if unknown:
-        raise ValueError(f"check_grads: unknown modes {sorted(unknown)}; supported: ('rev',)")
+        raise ValueError(f"check_grads: unknown modes {sorted(unknown)}; supported: ('fwd', 'rev')")
     rng = np.random.default_rng(seed)
     args = [tree.map(_to_float64, a) for a in args]
-    check_vjp(f, args, eps=eps, atol=atol, rtol=rtol, rng=rng)
-    if order > 1:
-        out = f(*args)
-        u = tree.map(lambda y: _random_like(rng, y), out)
+    if "fwd" in modes:
+        v = check_jvp(f, args, eps=eps, atol=atol, rtol=rtol, rng=rng)
+        if order > 1:
 
-        def pulled_back(*xs):
-            return vjp(f, *xs)[1](u)
+            def pushed_forward(*xs):
+                return jvp(f, xs, v)[1]
 
-        check_grads(pulled_back, args, order - 1, modes, eps, atol, rtol, seed + 1)
+            check_grads(pushed_forward, args, order - 1, modes, eps, atol, rtol, seed + 1)
+    if "rev" in modes:
+        check_vjp(f, args, eps=eps, atol=atol, rtol=rtol, rng=rng)
+        if order > 1:
+            out = f(*args)
+            u = tree.map(lambda y: _random_like(rng, y), out)
+
+            def pulled_back(*xs):
+                return vjp(f, *xs)[1](u)
+
+            check_grads(pulled_back, args, order - 1, modes, eps, atol, rtol, seed + 1)

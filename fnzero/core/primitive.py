@@ -19,13 +19,18 @@ from fnzero.core.tracer import TRACER_TYPES
 # A vjp rule for argument k: ``rule(g, ans, *args, **params)`` -> cotangent of ``args[k]``,
 # written with fnzero primitives so that an outer transform can differentiate it.
 VJPRule = Callable[..., Any]
+# A jvp rule for argument k: ``rule(t, ans, *args, **params)`` -> the output's tangent when
+# ``args[k]`` moves along ``t`` (the others fixed); also written with fnzero primitives.
+JVPRule = Callable[..., Any]
 
 
 class Primitive:
-    """An operation with a kernel (``impl``) and one vjp rule per argument.
+    """An operation with a kernel (``impl``), one vjp rule per argument and a jvp rule.
 
     A primitive without vjp rules (``vjps is None``) is not differentiable: transforms pass
     its arguments' values through and record nothing (comparisons, argmax, stop_gradient).
+    ``jvp(tangents, ans, *args, **params)`` gives the output's tangent from the arguments'
+    tangents (None where an argument is not moving).
     """
 
     __slots__ = ("name", "impl", "vjps", "jvp")
@@ -40,6 +45,34 @@ class Primitive:
         """Set the vjp rules, one per positional argument (None: not differentiable there),
         or a single :class:`VariadicVJP` for a primitive taking any number of arrays."""
         self.vjps = rules[0] if len(rules) == 1 and isinstance(rules[0], VariadicVJP) else rules
+        return self
+
+    def defjvp(self, *rules: JVPRule | None) -> Primitive:
+        """Set the jvp rules, one per positional argument (None: not differentiable there);
+        the output's tangent is the sum of the rules of the arguments that move."""
+
+        name, n = self.name, len(rules)
+
+        def jvp(tangents, ans, *args, **params):
+            out = None
+            for k, t in enumerate(tangents):
+                if t is None:
+                    continue
+                if k >= n:
+                    raise TypeError(f"fnzero.numpy.{name} is not differentiable in its argument {k}")
+                rule = rules[k]
+                if rule is not None:
+                    dt = rule(t, ans, *args, **params)
+                    out = dt if out is None else out + dt
+            return out
+
+        self.jvp = jvp
+        return self
+
+    def defjvp_joint(self, rule: Callable[..., Any]) -> Primitive:
+        """Set one jvp rule for all arguments: ``rule(tangents, ans, *args, **params)``, with
+        None for an argument that does not move (concatenate, einsum)."""
+        self.jvp = rule
         return self
 
     def __call__(self, *args: Any, **params: Any) -> Any:
@@ -107,3 +140,16 @@ class VariadicVJP:
     def __getitem__(self, k: int) -> VJPRule:
         rule = self.rule
         return lambda *a, **p: rule(k, *a, **p)
+
+
+class JointVJP:
+    """The vjp of a call recorded as one node with several outputs (custom rules, checkpoint).
+
+    ``rule(gs, ans, *args)`` takes one cotangent per output (None where none arrived) and
+    returns one cotangent per argument (None for none).
+    """
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable[..., Any]):
+        self.rule = rule

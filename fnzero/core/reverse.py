@@ -7,19 +7,12 @@ free); if not, the rules run on raw arrays and nothing is recorded.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
-from fnzero.core.primitive import Primitive
+from fnzero.core.levels import new_level
+from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.tracer import Tracer, UnexpectedTracerError
 from fnzero.numpy import astype, sum_to
-
-_levels = itertools.count(1)
-
-
-def new_level() -> int:
-    """A level above every live one: transforms opened later nest inside earlier ones."""
-    return next(_levels)
 
 
 class ReverseTracer(Tracer):
@@ -31,6 +24,10 @@ class ReverseTracer(Tracer):
         self._value = value
         self._trace = tape
         self._index = index
+
+
+# The node of one output of a group (see Tape.record_group); its params are the slot number.
+OUTPUT = Primitive("output", None)
 
 
 class Tape:
@@ -52,12 +49,15 @@ class Tape:
         self.nodes.append(None)
         return ReverseTracer(value, self, len(self.nodes) - 1)
 
-    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+    def _check_open(self, what: str) -> None:
         if self.closed:
             raise UnexpectedTracerError(
                 f"a value traced by a transform that has already returned was passed to "
-                f"{prim.name}; return it from the transformed function instead of keeping it"
+                f"{what}; return it from the transformed function instead of keeping it"
             )
+
+    def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
+        self._check_open(prim.name)
         vals = []
         parents = []
         for a in args:
@@ -68,11 +68,33 @@ class Tape:
                 vals.append(a)
                 parents.append(-1)
         ans = prim(*vals, **params)
-        if prim.vjps is None:
+        if prim.vjps is None and prim.jvp is None:
             return ans
         nodes = self.nodes
         nodes.append((prim, vals, params, ans, parents))
         return ReverseTracer(ans, self, len(nodes) - 1)
+
+    def record_group(self, prim: Primitive, args: list, vals: list, outs: list) -> list:
+        """Record a call with several outputs as one node, ``prim`` holding a JointVJP.
+
+        ``args`` are the call's inputs as this level sees them, ``vals`` as the level below
+        does, ``outs`` the outputs computed from ``vals``. Each float output gets a node of
+        its own (OUTPUT, its slot) and is returned as a tracer; the others are returned as
+        they are.
+        """
+        self._check_open(prim.name)
+        nodes = self.nodes
+        parents = [a._index if type(a) is ReverseTracer and a._trace is self else -1 for a in args]
+        nodes.append((prim, vals, {}, tuple(outs), parents))
+        group = len(nodes) - 1
+        result = []
+        for slot, out in enumerate(outs):
+            if getattr(getattr(out, "dtype", None), "kind", "") not in "fc":
+                result.append(out)
+                continue
+            nodes.append((OUTPUT, None, slot, out, (group,)))
+            result.append(ReverseTracer(out, self, len(nodes) - 1))
+        return result
 
     def unwrap(self, x: Any) -> Any:
         """What the level below sees of ``x``."""
@@ -86,7 +108,8 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
 
     Only nodes that lead to a seed are visited; a cotangent is summed only when a value has
     several consumers, and is fitted to its operand's shape and dtype when broadcasting or a
-    dtype change made them differ.
+    dtype change made them differ. The outputs of a group pass their cotangents to the group
+    node, which is reached after all of them and gets one cotangent per output.
     """
     nodes = tape.nodes
     cts: list = [None] * (max(seeds) + 1)
@@ -99,14 +122,28 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
             continue
         cts[i] = None  # intermediate cotangents die as soon as they are used
         prim, vals, params, ans, parents = node
+        if prim is OUTPUT:
+            group = parents[0]
+            if cts[group] is None:
+                cts[group] = [None] * len(nodes[group][3])
+            cts[group][params] = g
+            continue
         rules = prim.vjps
+        if rules is None:
+            raise NotImplementedError(
+                f"fnzero: {prim.name} has no vjp rule, so reverse mode cannot go through it"
+            )
+        joint = rules.rule(g, ans, *vals, **params) if type(rules) is JointVJP else None
         for k, p in enumerate(parents):
             if p < 0:
                 continue
-            rule = rules[k]
-            if rule is None:
+            if joint is not None:
+                gk = joint[k]
+            else:
+                rule = rules[k]
+                gk = None if rule is None else rule(g, ans, *vals, **params)
+            if gk is None:
                 continue
-            gk = rule(g, ans, *vals, **params)
             v = vals[k]
             if gk.shape != v.shape:
                 gk = sum_to(gk, v.shape)

@@ -82,6 +82,17 @@ class Tracer:
         )
 
 
+def top_trace(values: Any) -> Any:
+    """The trace of the highest level among the tracers in ``values`` (None if there are none)."""
+    top = None
+    for v in values:
+        if type(v) in TRACER_TYPES:
+            trace = v._trace
+            if top is None or trace.level > top.level:
+                top = trace
+    return top
+
+
 def concrete(x: Any) -> Any:
     """``x`` with every level of tracing removed (no derivative flows through it)."""
     while type(x) in TRACER_TYPES:

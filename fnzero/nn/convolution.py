@@ -77,6 +77,19 @@ conv2d_weight_grad_p.defvjp(
     lambda g, ans, x, gy, kernel, **geo: conv_transpose2d_p(gy, g, hw=_hw(x), **geo),
     lambda g, ans, x, gy, kernel, **geo: conv2d_p(x, g, **geo),
 )
+# All three are bilinear: the tangent is the same operation with one argument moved.
+conv2d_p.defjvp(
+    lambda t, ans, x, w, **geo: conv2d_p(t, w, **geo),
+    lambda t, ans, x, w, **geo: conv2d_p(x, t, **geo),
+)
+conv_transpose2d_p.defjvp(
+    lambda t, ans, y, w, hw, **geo: conv_transpose2d_p(t, w, hw=hw, **geo),
+    lambda t, ans, y, w, hw, **geo: conv_transpose2d_p(y, t, hw=hw, **geo),
+)
+conv2d_weight_grad_p.defjvp(
+    lambda t, ans, x, gy, kernel, **geo: conv2d_weight_grad_p(t, gy, kernel=kernel, **geo),
+    lambda t, ans, x, gy, kernel, **geo: conv2d_weight_grad_p(x, t, kernel=kernel, **geo),
+)
 
 
 def _geometry(where, stride, padding, dilation, groups) -> dict:

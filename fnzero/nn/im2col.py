@@ -29,6 +29,8 @@ im2col_p = Primitive("im2col", _im2col_impl)
 col2im_p = Primitive("col2im", _col2im_impl)
 im2col_p.defvjp(lambda g, ans, x, **geometry: col2im_p(g, hw=tuple(x.shape[2:]), **geometry))
 col2im_p.defvjp(lambda g, ans, cols, hw, **geometry: im2col_p(g, **geometry))
+im2col_p.defjvp(lambda t, ans, x, **geometry: im2col_p(t, **geometry))  # linear
+col2im_p.defjvp(lambda t, ans, cols, hw, **geometry: col2im_p(t, hw=hw, **geometry))
 
 
 def _geometry(kernel_size, stride, pad, dilation, where: str) -> dict[str, Pair]:

@@ -76,6 +76,10 @@ max_pool_gather_p = Primitive("max_pool2d_gather", _max_pool_gather_impl)
 max_pool_p.defvjp(lambda g, ans, x, **geo: max_pool_scatter_p(g, x, ans, **geo))
 max_pool_scatter_p.defvjp(lambda g, ans, h, x, m, **geo: max_pool_gather_p(g, x, m, **geo), None, None)
 max_pool_gather_p.defvjp(lambda g, ans, v, x, m, **geo: max_pool_scatter_p(g, x, m, **geo), None, None)
+# The maximum moves with the tangent of the entry that attains it; the other two are linear.
+max_pool_p.defjvp(lambda t, ans, x, **geo: max_pool_gather_p(t, x, ans, **geo))
+max_pool_scatter_p.defjvp(lambda t, ans, h, x, m, **geo: max_pool_scatter_p(t, x, m, **geo), None, None)
+max_pool_gather_p.defjvp(lambda t, ans, v, x, m, **geo: max_pool_gather_p(t, x, m, **geo), None, None)
 
 
 def _window_sum_impl(x, kernel, stride, padding):
@@ -102,6 +106,8 @@ window_sum_p = Primitive("window_sum", _window_sum_impl)
 window_sum_transpose_p = Primitive("window_sum_transpose", _window_sum_transpose_impl)
 window_sum_p.defvjp(lambda g, ans, x, **geo: window_sum_transpose_p(g, hw=tuple(x.shape[2:]), **geo))
 window_sum_transpose_p.defvjp(lambda g, ans, h, hw, **geo: window_sum_p(g, **geo))
+window_sum_p.defjvp(lambda t, ans, x, **geo: window_sum_p(t, **geo))  # linear
+window_sum_transpose_p.defjvp(lambda t, ans, h, hw, **geo: window_sum_transpose_p(t, hw=hw, **geo))
 
 
 def _geometry(x, kernel_size, stride, padding, where: str) -> dict[str, Pair]:

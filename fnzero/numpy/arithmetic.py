@@ -1,8 +1,9 @@
-"""Binary arithmetic and selection, with their vjp rules.
+"""Binary arithmetic and selection, with their vjp and jvp rules.
 
 Kernels use Python's operators, so NumPy and CuPy arrays and Python scalars (weakly typed:
 ``x * 2.0`` keeps float32) combine as the array library says. Broadcasting is undone by the
-engine (it sums each cotangent down to its operand's shape), so rules ignore it.
+engine (it sums each cotangent down to its operand's shape and broadcasts each tangent up
+to the output's), so rules ignore it.
 """
 
 from __future__ import annotations
@@ -23,17 +24,33 @@ add = Primitive("add", operator.add).defvjp(
     lambda g, ans, x, y: g,
     lambda g, ans, x, y: g,
 )
+add.defjvp(
+    lambda t, ans, x, y: t,
+    lambda t, ans, x, y: t,
+)
 subtract = Primitive("subtract", operator.sub).defvjp(
     lambda g, ans, x, y: g,
     lambda g, ans, x, y: -g,
+)
+subtract.defjvp(
+    lambda t, ans, x, y: t,
+    lambda t, ans, x, y: -t,
 )
 multiply = Primitive("multiply", operator.mul).defvjp(
     lambda g, ans, x, y: g * y,
     lambda g, ans, x, y: g * x,
 )
+multiply.defjvp(
+    lambda t, ans, x, y: t * y,
+    lambda t, ans, x, y: x * t,
+)
 divide = Primitive("divide", operator.truediv).defvjp(
     lambda g, ans, x, y: g / y,
     lambda g, ans, x, y: -(g * ans) / y,
+)
+divide.defjvp(
+    lambda t, ans, x, y: t / y,
+    lambda t, ans, x, y: -(t * ans) / y,
 )
 
 
@@ -50,10 +67,19 @@ power = Primitive("power", operator.pow).defvjp(
     # d/dy x**y = log(x) x**y; at x == 0 the limit is 0 (JAX's convention).
     lambda g, ans, x, y: g * ans * log(where(equal(x, 0), 1, x)),
 )
+power.defjvp(
+    _power_vjp_base,  # elementwise: the same product with the tangent in place of g
+    lambda t, ans, x, y: t * ans * log(where(equal(x, 0), 1, x)),
+)
 where = Primitive("where", _where_impl).defvjp(
     None,
     lambda g, ans, c, x, y: where(c, g, 0),
     lambda g, ans, c, x, y: where(c, 0, g),
+)
+where.defjvp(
+    None,
+    lambda t, ans, c, x, y: where(c, t, 0),
+    lambda t, ans, c, x, y: where(c, 0, t),
 )
 
 
@@ -68,6 +94,9 @@ def _max_vjp_second(g, ans, x, y):
 
 maximum = Primitive("maximum", lambda x, y: xp_of(x, y).maximum(x, y)).defvjp(_max_vjp_first, _max_vjp_second)
 minimum = Primitive("minimum", lambda x, y: xp_of(x, y).minimum(x, y)).defvjp(_max_vjp_second, _max_vjp_first)
+# Elementwise, so the vjp rules are also the jvp rules.
+maximum.defjvp(_max_vjp_first, _max_vjp_second)
+minimum.defjvp(_max_vjp_second, _max_vjp_first)
 
 
 def clip(x, a_min=None, a_max=None):

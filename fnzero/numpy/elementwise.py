@@ -1,7 +1,8 @@
-"""Elementwise functions of one array: kernel and vjp rule side by side.
+"""Elementwise functions of one array: kernel and derivative rule side by side.
 
 Each rule is ``rule(g, ans, x)``: ``g`` the output's cotangent, ``ans`` the output.
-They use fnzero operations only, so they can be differentiated again.
+They use fnzero operations only, so they can be differentiated again. The Jacobian of an
+elementwise function is diagonal, so ``g * f'(x)`` is also its jvp rule (``g`` a tangent).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ def _unary(name: str, vjp=None) -> Primitive:
     prim = Primitive(name, impl)
     if vjp is not None:
         prim.defvjp(vjp)
+        prim.defjvp(vjp)
     return prim
 
 
 negative = Primitive("negative", lambda x: -x).defvjp(lambda g, ans, x: -g)
+negative.defjvp(lambda t, ans, x: -t)
 exp = _unary("exp", lambda g, ans, x: g * ans)
 log = _unary("log", lambda g, ans, x: g / x)
 log1p = _unary("log1p", lambda g, ans, x: g / (x + 1))

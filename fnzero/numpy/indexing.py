@@ -56,13 +56,22 @@ def _scatter_set_impl(x, v, index):
 getitem = Primitive("getitem", _getitem_impl).defvjp(
     lambda g, ans, x, index: scatter_add(_zeros_like(x), g, index=index)
 )
+getitem.defjvp(lambda t, ans, x, index: getitem(t, index=index))
 scatter_add = Primitive("scatter_add", _scatter_add_impl).defvjp(
     lambda g, ans, x, v, index: g,
     lambda g, ans, x, v, index: getitem(g, index=index),
 )
+scatter_add.defjvp(
+    lambda t, ans, x, v, index: t,
+    lambda t, ans, x, v, index: scatter_add(_zeros_like(x), t, index=index),
+)
 scatter_set = Primitive("scatter_set", _scatter_set_impl).defvjp(
     lambda g, ans, x, v, index: scatter_set(g, 0, index=index),
     lambda g, ans, x, v, index: getitem(g, index=index),
+)
+scatter_set.defjvp(
+    lambda t, ans, x, v, index: scatter_set(t, 0, index=index),
+    lambda t, ans, x, v, index: scatter_set(_zeros_like(x), t, index=index),
 )
 
 

@@ -64,6 +64,7 @@ def _matmul_impl(a, b):
 
 
 matmul = Primitive("matmul", _matmul_impl).defvjp(_matmul_vjp_a, _matmul_vjp_b)
+matmul.defjvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 
 
 def tensordot(a, b, axes: int | Sequence = 2):
@@ -137,7 +138,18 @@ def _einsum_vjp(k, g, ans, *operands, inputs, output):
     return broadcast_to(reshape(gk, spread), shape)
 
 
+def _einsum_jvp(tangents, ans, *operands, inputs, output):
+    # Linear in each operand: the tangent is the sum of einsums with one operand replaced.
+    out = None
+    for k, t in enumerate(tangents):
+        if t is not None:
+            term = _einsum(*operands[:k], t, *operands[k + 1 :], inputs=inputs, output=output)
+            out = term if out is None else out + term
+    return out
+
+
 _einsum = Primitive("einsum", _einsum_impl).defvjp(VariadicVJP(_einsum_vjp))
+_einsum.defjvp_joint(_einsum_jvp)
 
 
 def einsum(subscripts: str, *operands):

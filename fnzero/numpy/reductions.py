@@ -46,6 +46,7 @@ def _reduction(name: str) -> Primitive:
 _sum = _reduction("sum").defvjp(
     lambda g, ans, x, axis, keepdims: broadcast_to(_expand(g, x, axis, keepdims), x.shape)
 )
+_sum.defjvp(lambda t, ans, x, axis, keepdims: _sum(t, axis, keepdims))
 
 
 def _extremum_vjp(g, ans, x, axis, keepdims):
@@ -55,8 +56,16 @@ def _extremum_vjp(g, ans, x, axis, keepdims):
     return _expand(g, x, axis, keepdims) * share
 
 
+def _extremum_jvp(t, ans, x, axis, keepdims):
+    hit = equal(x, _expand(ans, x, axis, keepdims))
+    share = (hit / _sum(hit, axis, True)).astype(t.dtype)
+    return _sum(t * share, axis, keepdims)
+
+
 _max = _reduction("max").defvjp(_extremum_vjp)
 _min = _reduction("min").defvjp(_extremum_vjp)
+_max.defjvp(_extremum_jvp)
+_min.defjvp(_extremum_jvp)
 
 
 def _others_product(x, axis):
@@ -78,7 +87,14 @@ def _prod_vjp(g, ans, x, axis, keepdims):
     return gx * _expand(ans, x, axis, keepdims) / x
 
 
+def _prod_jvp(t, ans, x, axis, keepdims):
+    if type(x) not in TRACER_TYPES:
+        return _sum(t * _others_product(x, axis), axis, keepdims)
+    return _sum(t * _expand(ans, x, axis, keepdims) / x, axis, keepdims)
+
+
 _prod = _reduction("prod").defvjp(_prod_vjp)
+_prod.defjvp(_prod_jvp)
 
 
 def sum(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
@@ -140,6 +156,7 @@ def _cumsum_impl(x, axis):
 _cumsum = Primitive("cumsum", _cumsum_impl).defvjp(
     lambda g, ans, x, axis: flip(_cumsum(flip(g, (axis,)), axis), (axis,))
 )
+_cumsum.defjvp(lambda t, ans, x, axis: _cumsum(t, axis))
 
 
 def cumsum(x, axis: int | None = None):

@@ -12,6 +12,7 @@ import numpy as np
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy.creation import zeros_like
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -21,6 +22,7 @@ def _shape(x) -> tuple[int, ...]:
 _reshape = Primitive("reshape", lambda x, shape: array_module(x).reshape(x, shape)).defvjp(
     lambda g, ans, x, shape: _reshape(g, _shape(x))
 )
+_reshape.defjvp(lambda t, ans, x, shape: _reshape(t, shape))
 
 
 def reshape(x, shape: int | Sequence[int]):
@@ -45,6 +47,7 @@ def reshape(x, shape: int | Sequence[int]):
 _transpose = Primitive("transpose", lambda x, axes: array_module(x).transpose(x, axes)).defvjp(
     lambda g, ans, x, axes: _transpose(g, tuple(int(i) for i in np.argsort(axes)))
 )
+_transpose.defjvp(lambda t, ans, x, axes: _transpose(t, axes))
 
 
 def transpose(x, axes: Sequence[int] | None = None):
@@ -102,6 +105,8 @@ broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl)
 sum_to_p = Primitive("sum_to", _sum_to_impl)
 broadcast_to_p.defvjp(lambda g, ans, x, shape: sum_to_p(g, _shape(x)))
 sum_to_p.defvjp(lambda g, ans, x, shape: broadcast_to_p(g, _shape(x)))
+broadcast_to_p.defjvp(lambda t, ans, x, shape: broadcast_to_p(t, shape))
+sum_to_p.defjvp(lambda t, ans, x, shape: sum_to_p(t, shape))
 
 
 def broadcast_to(x, shape: Sequence[int]):
@@ -158,7 +163,12 @@ def _concatenate_vjp(k, g, ans, *xs, axis):
     return g[index]
 
 
+def _concatenate_jvp(tangents, ans, *xs, axis):
+    return _concatenate(*(zeros_like(x) if t is None else t for t, x in zip(tangents, xs)), axis=axis)
+
+
 _concatenate = Primitive("concatenate", _concatenate_impl).defvjp(VariadicVJP(_concatenate_vjp))
+_concatenate.defjvp_joint(_concatenate_jvp)
 
 
 def concatenate(arrays: Sequence, axis: int = 0):
@@ -225,6 +235,10 @@ _pad = Primitive("pad", _pad_impl).defvjp(
     lambda g, ans, x, constant_values, pad_width: _unpad(g, pad_width, _shape(x)),
     _pad_vjp_constant,
 )
+_pad.defjvp(
+    lambda t, ans, x, c, pad_width: _pad(t, 0.0, pad_width=pad_width),
+    lambda t, ans, x, c, pad_width: _pad(zeros_like(x), t, pad_width=pad_width),
+)
 
 
 def pad(x, pad_width, mode: str = "constant", constant_values: float = 0):
@@ -244,6 +258,7 @@ def pad(x, pad_width, mode: str = "constant", constant_values: float = 0):
 _flip = Primitive("flip", lambda x, axis: array_module(x).flip(x, axis)).defvjp(
     lambda g, ans, x, axis: _flip(g, axis)
 )
+_flip.defjvp(lambda t, ans, x, axis: _flip(t, axis))
 
 
 def flip(x, axis: int | Sequence[int] | None = None):

@@ -1,7 +1,30 @@
 """Transforms: functions that take a function and return its derivative (or more)."""
 
+from fnzero.transforms.checkpoint import checkpoint
+from fnzero.transforms.custom_jvp import custom_jvp
+from fnzero.transforms.custom_vjp import custom_vjp
 from fnzero.transforms.grad import grad, value_and_grad
+from fnzero.transforms.jacobians import hessian, jacfwd, jacrev
+from fnzero.transforms.jvp import jvp
+from fnzero.transforms.linearize import linearize
 from fnzero.transforms.make_graph import Graph, make_graph
 from fnzero.transforms.vjp import vjp
 
-__all__ = ["grad", "value_and_grad", "vjp", "make_graph", "Graph"]
+remat = checkpoint
+
+__all__ = [
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
+    "grad",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "make_graph",
+    "Graph",
+    "remat",
+    "value_and_grad",
+    "vjp",
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -29,40 +29,77 @@ def _leaf_dtype(leaf: Any):
     return getattr(leaf, "dtype", None)
 
 
-def watch(tape: Tape, arg: Any, allow_int: bool, where: str) -> tuple[Any, list]:
-    """``arg`` with every float leaf replaced by a tracer on ``tape``; also the watched leaves.
+def as_differentiable(leaf: Any, allow_int: bool, label: str) -> tuple[Any, bool]:
+    """``leaf`` as an array and whether it is differentiated (False: an integer leaf let through).
 
     Python floats become float64 arrays. Integer and boolean leaves are an error unless
-    ``allow_int``, when they are passed through (their gradient is zero).
+    ``allow_int``, when they are passed through (their derivative is zero).
     """
+    if isinstance(leaf, (float, bool, int)):
+        leaf = np.asarray(leaf)
+    dtype = _leaf_dtype(leaf)
+    if dtype is None or (backend_of(leaf) is None and type(leaf) not in TRACER_TYPES):
+        raise TypeError(
+            f"{label}: cannot differentiate with respect to a {type(leaf).__name__} "
+            f"({leaf!r:.40}); differentiable leaves must be float arrays or Python floats"
+        )
+    if dtype.kind != "f":
+        if allow_int and dtype.kind in "biu":
+            return leaf, False
+        raise TypeError(
+            f"{label}: differentiation needs floating-point inputs, got dtype {dtype}; "
+            f"convert it with .astype(float) or pass allow_int=True to get a zero gradient"
+        )
+    return leaf, True
+
+
+def label_of(where: str, path: str) -> str:
+    return f"{where}{'/' + path if path else ''}"
+
+
+def watch(tape: Tape, arg: Any, allow_int: bool, where: str) -> tuple[Any, list]:
+    """``arg`` with every float leaf replaced by a tracer on ``tape``; also the watched leaves
+    (None for an integer leaf let through by ``allow_int``)."""
     paths = tree.flatten_with_path(arg)
     leaves, treedef = tree.flatten(arg)
     out, watched = [], []
     for (path, _), leaf in zip(paths, leaves):
-        label = f"{where}{'/' + path if path else ''}"
-        if isinstance(leaf, float):
-            leaf = np.asarray(leaf)
-        elif isinstance(leaf, (bool, int)):
-            leaf = np.asarray(leaf)
-        dtype = _leaf_dtype(leaf)
-        if dtype is None or (backend_of(leaf) is None and type(leaf) not in TRACER_TYPES):
-            raise TypeError(
-                f"{label}: cannot differentiate with respect to a {type(leaf).__name__} "
-                f"({leaf!r:.40}); differentiable leaves must be float arrays or Python floats"
-            )
-        if dtype.kind != "f":
-            if allow_int and dtype.kind in "biu":
-                out.append(leaf)
-                watched.append(None)
-                continue
-            raise TypeError(
-                f"{label}: differentiation needs floating-point inputs, got dtype {dtype}; "
-                f"convert it with .astype(float) or pass allow_int=True to get a zero gradient"
-            )
-        t = tape.watch(leaf)
-        out.append(t)
+        leaf, differentiated = as_differentiable(leaf, allow_int, label_of(where, path))
+        t = tape.watch(leaf) if differentiated else None
+        out.append(leaf if t is None else t)
         watched.append(t)
     return tree.unflatten(treedef, out), watched
+
+
+class Recording(NamedTuple):
+    """A function run once on a tape: watched arguments, their tracers, output and aux."""
+
+    tape: Tape
+    args: list
+    watched: list
+    out: Any
+    aux: Any
+
+
+def record(fun: Callable[..., Any], primals: Sequence[Any], has_aux: bool, name: str) -> Recording:
+    """Run ``fun(*primals)`` with every primal watched on a new tape (closed afterwards)."""
+    tape = Tape()
+    args, watched = [], []
+    for n, p in enumerate(primals):
+        arg, w = watch(tape, p, False, f"{name}: primal {n}")
+        args.append(arg)
+        watched.append(w)
+    try:
+        result = fun(*args)
+    finally:
+        tape.closed = True
+    out, aux = split_aux(result, has_aux, name)
+    return Recording(tape, args, watched, out, aux)
+
+
+def node_of(tape: Tape, x: Any) -> int:
+    """The node index of ``x`` on ``tape``, or -1 when ``x`` is a constant there."""
+    return x._index if type(x) is ReverseTracer and x._trace is tape else -1
 
 
 def split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from fnzero import tree
-from fnzero.core.reverse import ReverseTracer, Tape, backward
+from fnzero.core.reverse import backward
 from fnzero.numpy import asarray
-from fnzero.transforms._inputs import cotangents, split_aux, unwrap_tree, watch
+from fnzero.transforms._inputs import cotangents, node_of, record, unwrap_tree
 
 
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
@@ -18,18 +18,9 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
     primal. With ``has_aux``, ``fun`` returns ``(output, aux)`` and vjp returns
     ``(output, vjp_fn, aux)``.
     """
-    tape = Tape()
-    watched_args, watched = [], []
-    for n, p in enumerate(primals):
-        arg, w = watch(tape, p, False, f"primal {n}")
-        watched_args.append(arg)
-        watched.append(w)
-    try:
-        result = fun(*watched_args)
-    finally:
-        tape.closed = True
-    out, aux = split_aux(result, has_aux, "vjp")
-    out_leaves, out_def = tree.flatten(out)
+    rec = record(fun, primals, has_aux, "vjp")
+    tape = rec.tape
+    out_leaves, out_def = tree.flatten(rec.out)
     out_shapes = [getattr(x, "shape", ()) for x in out_leaves]
 
     def vjp_fn(ct: Any) -> tuple:
@@ -44,13 +35,14 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
             g = asarray(g)
             if g.shape != shape:
                 raise ValueError(f"vjp_fn: a cotangent of shape {g.shape} for an output of shape {shape}")
-            if type(y) is ReverseTracer and y._trace is tape:
-                prev = seeds.get(y._index)
-                seeds[y._index] = g if prev is None else prev + g
+            i = node_of(tape, y)
+            if i >= 0:
+                prev = seeds.get(i)
+                seeds[i] = g if prev is None else prev + g
         cts = backward(tape, seeds) if seeds else []
-        return tuple(cotangents(tape, a, w, cts) for a, w in zip(watched_args, watched))
+        return tuple(cotangents(tape, a, w, cts) for a, w in zip(rec.args, rec.watched))
 
-    value = unwrap_tree(tape, out)
+    value = unwrap_tree(tape, rec.out)
     if has_aux:
-        return value, vjp_fn, unwrap_tree(tape, aux)
+        return value, vjp_fn, unwrap_tree(tape, rec.aux)
     return value, vjp_fn

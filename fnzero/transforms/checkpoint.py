@@ -1,0 +1,86 @@
+"""checkpoint (remat): trade compute for memory by recomputing a function's intermediates
+during the backward sweep instead of keeping them."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from fnzero import tree
+from fnzero.core.forward import JVPTrace
+from fnzero.core.primitive import JointVJP, Primitive
+from fnzero.core.reverse import Tape
+from fnzero.core.tracer import top_trace
+from fnzero.numpy import zeros_like
+from fnzero.transforms._calls import check_no_escape, moving, substitute
+from fnzero.transforms.jvp import jvp
+from fnzero.transforms.vjp import vjp
+
+
+def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
+    """``fun``, recorded by reverse mode as one step that keeps only its inputs and outputs.
+
+    The backward sweep runs ``fun`` again to get the intermediates it needs, so the
+    gradients are the same and the memory held between the forward and backward sweeps is
+    that of the inputs and outputs only. Values to differentiate must be arguments of
+    ``fun``, not values it closes over.
+    """
+    name = f"checkpoint({getattr(fun, '__name__', 'function')})"
+
+    @functools.wraps(fun)
+    def remat_fun(*args: Any) -> Any:
+        leaves, in_def = tree.flatten(list(args))
+        top = top_trace(leaves)
+        if top is None:
+            return fun(*args)
+
+        structure = []
+
+        def flat_fun(values: list) -> list:
+            out_leaves, out_def = tree.flatten(fun(*tree.unflatten(in_def, values)))
+            structure.append(out_def)
+            return out_leaves
+
+        movers = moving(top, leaves)
+        if isinstance(top, JVPTrace):
+            pairs = [top.unwrap(x) for x in leaves]
+            primals = [v for v, _ in pairs]
+            out, t_out = checkpoint(_jvp_at(flat_fun, movers))(primals, [pairs[k][1] for k in movers])
+            check_no_escape(out, top, name)
+            return tree.unflatten(structure[0], [top.wrap(o, t) for o, t in zip(out, t_out)])
+        if not isinstance(top, Tape):
+            raise NotImplementedError(f"{name} under {type(top).__name__}")
+        vals = [top.unwrap(x) for x in leaves]
+        out = remat_fun(*tree.unflatten(in_def, vals))
+        out_leaves, out_def = tree.flatten(out)
+        check_no_escape(out_leaves, top, name)
+
+        def vjp_rule(gs: list, ans: tuple, *vals: Any) -> list:
+            _, pullback = vjp(
+                lambda *m: flat_fun(substitute(list(vals), movers, m)), *(vals[k] for k in movers)
+            )
+            cts = pullback([zeros_like(a) if g is None else g for g, a in zip(gs, ans)])
+            return substitute([None] * len(vals), movers, cts)
+
+        def jvp_rule(tangents: list, ans: tuple, *vals: Any) -> list:
+            return _jvp_at(flat_fun, movers)(list(vals), [tangents[k] for k in movers])[1]
+
+        prim = Primitive(name, None)
+        prim.vjps = JointVJP(vjp_rule)
+        prim.jvp = jvp_rule
+        return tree.unflatten(out_def, top.record_group(prim, leaves, vals, out_leaves))
+
+    return remat_fun
+
+
+def _jvp_at(flat_fun: Callable[[list], list], movers: list[int]) -> Callable[[list, list], tuple]:
+    """``(values, tangents) -> (output leaves, their tangents)``, the leaves at ``movers`` moving
+    along ``tangents`` (None: not moving)."""
+
+    def f(values: list, tangents: list) -> tuple:
+        pos = [k for k, t in zip(movers, tangents) if t is not None]
+        ts = [t for t in tangents if t is not None]
+        return jvp(lambda *m: flat_fun(substitute(values, pos, m)), [values[k] for k in pos], ts)
+
+    return f

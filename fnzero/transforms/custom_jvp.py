@@ -1,0 +1,105 @@
+"""custom_jvp: a function whose forward-mode derivative is given by the user (JAX's API).
+
+Reverse mode uses the same rule, transposed: the rule's tangent output is linear in the
+tangents, so its vjp with respect to them is the function's vjp.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fnzero import tree
+from fnzero.core.forward import JVPTrace
+from fnzero.core.primitive import JointVJP, Primitive
+from fnzero.core.reverse import Tape
+from fnzero.core.tracer import top_trace
+from fnzero.numpy import zeros_like
+from fnzero.transforms._calls import check_no_escape, moving, split_nondiff, substitute
+from fnzero.transforms.vjp import vjp
+
+
+class custom_jvp:
+    """``fun`` with a jvp of your own, set with ``f.defjvp(rule)`` (usable as a decorator).
+
+    ``rule(*nondiff_args, primals, tangents) -> (output, tangent_out)`` with ``primals`` and
+    ``tangents`` tuples over the arguments not in ``nondiff_argnums``; a tangent is zeros
+    where an argument does not move. Forward mode calls the rule, reverse mode transposes it;
+    every level that sees the call uses it (higher orders differentiate the rule).
+    """
+
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp: Callable[..., Any] | None = None
+
+    def defjvp(self, jvp: Callable[..., Any]) -> Callable[..., Any]:
+        """Set the jvp rule; returns it, so that ``@f.defjvp`` works as a decorator."""
+        self.jvp = jvp
+        return jvp
+
+    def __call__(self, *args: Any) -> Any:
+        name = f"custom_jvp({getattr(self.fun, '__name__', 'function')})"
+        if self.jvp is None:
+            raise AttributeError(f"{name}: no jvp defined; call defjvp(rule) first")
+        nums, diff = split_nondiff(args, self.nondiff_argnums, name)
+        leaves, in_def = tree.flatten(diff)
+        top = top_trace(leaves)
+        if top is None:
+            return self.fun(*args)
+        nondiff = [args[n] for n in nums]
+
+        def rule(primals: list, tangents: list) -> tuple[list, list, Any]:
+            """Flat primals and tangents in, flat output and tangent out (and its structure)."""
+            result = self.jvp(
+                *nondiff, tuple(tree.unflatten(in_def, primals)), tuple(tree.unflatten(in_def, tangents))
+            )
+            if not isinstance(result, (tuple, list)) or len(result) != 2:
+                raise TypeError(f"{name}: the jvp rule must return a pair (output, tangent_out)")
+            out_leaves, out_def = tree.flatten(result[0])
+            t_leaves, t_def = tree.flatten(result[1])
+            if t_def != out_def:
+                raise ValueError(f"{name}: the rule's tangent has structure {t_def}, its output {out_def}")
+            for o, t in zip(out_leaves, t_leaves):
+                if getattr(t, "shape", ()) != getattr(o, "shape", ()):
+                    raise ValueError(
+                        f"{name}: the rule gives a tangent of shape {t.shape} for an output of "
+                        f"shape {o.shape}"
+                    )
+            return out_leaves, t_leaves, out_def
+
+        if isinstance(top, JVPTrace):
+            pairs = [top.unwrap(x) for x in leaves]
+            primals = [v for v, _ in pairs]
+            tangents = [zeros_like(v) if t is None else t for v, t in pairs]
+            out_leaves, t_leaves, out_def = rule(primals, tangents)
+            check_no_escape(out_leaves, top, name)
+            return tree.unflatten(out_def, [top.wrap(o, t) for o, t in zip(out_leaves, t_leaves)])
+        if not isinstance(top, Tape):
+            raise NotImplementedError(f"{name} under {type(top).__name__}")
+        vals = [top.unwrap(x) for x in leaves]
+        movers = moving(top, leaves)
+        zeros = [zeros_like(v) for v in vals]
+        structure = []
+
+        def tangent_out(*ts: Any) -> tuple:
+            out_leaves, t_leaves, out_def = rule(vals, substitute(zeros, movers, ts))
+            structure.append(out_def)
+            return t_leaves, out_leaves
+
+        _, pullback, out_leaves = vjp(tangent_out, *(zeros[k] for k in movers), has_aux=True)
+        check_no_escape(out_leaves, top, name)
+
+        def vjp_rule(gs: list, ans: tuple, *vals: Any) -> list:
+            cts = pullback([zeros_like(a) if g is None else g for g, a in zip(gs, ans)])
+            return substitute([None] * len(vals), movers, cts)
+
+        def jvp_rule(tangents: list, ans: tuple, *vals: Any) -> list:
+            return rule(list(vals), [zeros_like(v) if t is None else t for v, t in zip(vals, tangents)])[1]
+
+        prim = Primitive(name, None)
+        prim.vjps = JointVJP(vjp_rule)
+        prim.jvp = jvp_rule
+        return tree.unflatten(structure[0], top.record_group(prim, leaves, vals, out_leaves))

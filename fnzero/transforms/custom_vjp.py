@@ -1,0 +1,96 @@
+"""custom_vjp: a function whose reverse-mode derivative is given by the user (JAX's API)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fnzero import tree
+from fnzero.core.forward import JVPTrace
+from fnzero.core.primitive import JointVJP, Primitive
+from fnzero.core.reverse import Tape
+from fnzero.core.tracer import top_trace
+from fnzero.numpy import asarray, zeros_like
+from fnzero.transforms._calls import check_no_escape, merge_args, split_nondiff
+
+
+class custom_vjp:
+    """``fun`` with a vjp of your own: ``f.defvjp(fwd, bwd)``.
+
+    ``fwd(*args) -> (output, residuals)`` runs instead of ``fun`` when ``f`` is differentiated;
+    ``bwd(*nondiff_args, residuals, cotangent) -> tuple`` gives one cotangent (or None) per
+    argument not in ``nondiff_argnums``. The rule is used by every reverse-mode level that
+    sees the call; higher orders differentiate ``fwd`` and ``bwd`` (call ``f`` inside ``fwd``
+    to keep the rule there too). Forward mode (jvp, jacfwd) cannot go through a custom_vjp:
+    define a custom_jvp instead.
+    """
+
+    def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd: Callable[..., Any] | None = None
+        self.bwd: Callable[..., Any] | None = None
+
+    def defvjp(self, fwd: Callable[..., Any], bwd: Callable[..., Any]) -> None:
+        """Set the forward pass (output and residuals) and the backward pass."""
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args: Any) -> Any:
+        name = f"custom_vjp({getattr(self.fun, '__name__', 'function')})"
+        if self.fwd is None:
+            raise AttributeError(f"{name}: no vjp defined; call defvjp(fwd, bwd) first")
+        nums, diff = split_nondiff(args, self.nondiff_argnums, name)
+        leaves, in_def = tree.flatten(diff)
+        top = top_trace(leaves)
+        if top is None:
+            return self.fun(*args)
+        if isinstance(top, JVPTrace):
+            _no_jvp(name)
+        if not isinstance(top, Tape):
+            raise NotImplementedError(f"{name} under {type(top).__name__}")
+        vals = [top.unwrap(x) for x in leaves]
+        result = self.fwd(*merge_args(args, nums, tree.unflatten(in_def, vals)))
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise TypeError(f"{name}: fwd must return a pair (output, residuals)")
+        out, residuals = result
+        out_leaves, out_def = tree.flatten(out)
+        check_no_escape(out_leaves, top, name)
+        nondiff = [args[n] for n in nums]
+        bwd = self.bwd
+
+        def vjp_rule(gs: list, ans: tuple, *vals: Any) -> list:
+            ct = tree.unflatten(out_def, [zeros_like(a) if g is None else g for g, a in zip(gs, ans)])
+            cts = bwd(*nondiff, residuals, ct)
+            if not isinstance(cts, (tuple, list)) or len(cts) != len(diff):
+                raise TypeError(
+                    f"{name}: bwd must return a tuple with one cotangent per differentiable argument "
+                    f"({len(diff)}), got {type(cts).__name__}"
+                    + (f" of length {len(cts)}" if isinstance(cts, (tuple, list)) else "")
+                )
+            flat = []
+            for n, (arg, c) in enumerate(zip(diff, cts)):
+                if c is None:
+                    flat.extend([None] * len(tree.leaves(arg)))
+                    continue
+                c_leaves, c_def = tree.flatten(c)
+                if c_def != tree.structure(arg):
+                    raise ValueError(
+                        f"{name}: bwd's cotangent {n} has structure {c_def}, "
+                        f"its argument {tree.structure(arg)}"
+                    )
+                flat.extend(asarray(x) for x in c_leaves)
+            return flat
+
+        prim = Primitive(name, None)
+        prim.vjps = JointVJP(vjp_rule)
+        prim.jvp = functools.partial(_no_jvp, name)
+        return tree.unflatten(out_def, top.record_group(prim, leaves, vals, out_leaves))
+
+
+def _no_jvp(name: str, *args: Any, **params: Any) -> Any:
+    raise TypeError(
+        f"{name}: forward mode (jvp, linearize, jacfwd, hessian) cannot differentiate a "
+        f"custom_vjp function; define its derivative with custom_jvp instead (it serves both modes)"
+    )

@@ -1,0 +1,150 @@
+"""Jacobians and Hessians of functions of pytrees: jacrev (a row per reverse sweep), jacfwd (a
+column per forward sweep) and hessian (forward over reverse).
+
+Both run the function once on a tape and then sweep that tape once per basis vector: the
+primal is never recomputed. The result's layout is JAX's: the output's structure outside,
+the input's inside, and each leaf of shape ``out_leaf.shape + in_leaf.shape``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fnzero import tree
+from fnzero.backends import array_module
+from fnzero.core.reverse import backward
+from fnzero.core.tracer import concrete
+from fnzero.numpy import asarray, reshape, stack, zeros
+from fnzero.transforms._inputs import check_argnums, cotangent_of, node_of, record, unwrap_tree
+from fnzero.transforms.linearize import tangents_out
+
+
+def _one_hot(like: Any, r: int) -> Any:
+    """A concrete array shaped like ``like``, zero except 1 at flat position ``r``."""
+    like = concrete(like)
+    e = array_module(like).zeros(like.size, like.dtype)
+    e[r] = 1
+    return e.reshape(like.shape)
+
+
+def _block(pieces: list, outer: tuple, inner: tuple, axis: int, dtype: Any) -> Any:
+    """The Jacobian block of shape ``outer + inner`` from its rows (axis 0) or columns (-1)."""
+    if not pieces:
+        return zeros(outer + inner, dtype)
+    return reshape(stack(pieces, axis=axis), outer + inner)
+
+
+def _with_diff_args(fun: Callable[..., Any], args: tuple, nums: tuple[int, ...]) -> Callable[..., Any]:
+    """``fun`` as a function of the arguments ``nums`` only, the others fixed to ``args``."""
+
+    def partial(*diff: Any) -> Any:
+        full = list(args)
+        for n, d in zip(nums, diff):
+            full[n] = d
+        return fun(*full)
+
+    return partial
+
+
+def _check_float_outputs(out_leaves: list, name: str) -> None:
+    for y in out_leaves:
+        dtype = getattr(y, "dtype", None)
+        if dtype is None or dtype.kind not in "fc":
+            raise TypeError(
+                f"{name} needs floating-point outputs, got "
+                + (f"dtype {dtype}" if dtype is not None else type(y).__name__)
+            )
+
+
+def jacrev(
+    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """The Jacobian of ``fun`` by reverse mode: one backward sweep per output element.
+
+    Best when outputs are fewer than inputs. Each leaf has shape ``out.shape + in.shape``;
+    with a tuple ``argnums`` each output leaf holds a tuple, one entry per argument. With
+    ``has_aux`` the result is ``(jacobian, aux)``.
+    """
+
+    @functools.wraps(fun)
+    def jacrev_fun(*args: Any) -> Any:
+        nums = check_argnums(argnums, len(args), "jacrev")
+        rec = record(_with_diff_args(fun, args, nums), [args[n] for n in nums], has_aux, "jacrev")
+        tape = rec.tape
+        out_leaves, out_def = tree.flatten(rec.out)
+        _check_float_outputs(out_leaves, "jacrev")
+        in_leaves = [leaf for watched in rec.watched for leaf in watched]
+        blocks = []
+        for y in out_leaves:
+            value = tape.unwrap(y)
+            i = node_of(tape, y)
+            rows: list[list] = [[] for _ in in_leaves]
+            for r in range(value.size if i >= 0 else 0):
+                cts = backward(tape, {i: _one_hot(value, r)})
+                for row, w in zip(rows, in_leaves):
+                    row.append(cotangent_of(w._value, w, cts))
+            blocks.append([_block(row, value.shape, w.shape, 0, w.dtype) for row, w in zip(rows, in_leaves)])
+        jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in blocks])
+        if has_aux:
+            return jac, unwrap_tree(tape, rec.aux)
+        return jac
+
+    return jacrev_fun
+
+
+def _per_argument(rec: Any, blocks: list, argnums: int | Sequence[int]) -> Any:
+    """One output leaf's blocks (a flat list over all input leaves) in the inputs' structure."""
+    it = iter(blocks)
+    per_arg = tuple(
+        tree.unflatten(tree.structure(a), [next(it) for _ in w]) for a, w in zip(rec.args, rec.watched)
+    )
+    return per_arg[0] if isinstance(argnums, int) else per_arg
+
+
+def jacfwd(
+    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """The Jacobian of ``fun`` by forward mode: one tangent sweep per input element.
+
+    Best when inputs are fewer than outputs. Same layout and options as :func:`jacrev`.
+    """
+
+    @functools.wraps(fun)
+    def jacfwd_fun(*args: Any) -> Any:
+        nums = check_argnums(argnums, len(args), "jacfwd")
+        rec = record(_with_diff_args(fun, args, nums), [args[n] for n in nums], has_aux, "jacfwd")
+        tape = rec.tape
+        out_leaves, out_def = tree.flatten(rec.out)
+        _check_float_outputs(out_leaves, "jacfwd")
+        values = [asarray(tape.unwrap(y)) for y in out_leaves]
+        columns: list[list] = []  # per input leaf: per output leaf: the columns
+        for w in (leaf for watched in rec.watched for leaf in watched):
+            cols: list[list] = [[] for _ in out_leaves]
+            for r in range(w.size):
+                for col, t in zip(cols, tree.leaves(tangents_out(rec, {w._index: _one_hot(w._value, r)}))):
+                    col.append(t)
+            columns.append([_block(col, v.shape, w.shape, -1, v.dtype) for col, v in zip(cols, values)])
+        per_out = [[blocks[k] for blocks in columns] for k in range(len(out_leaves))]
+        jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in per_out])
+        if has_aux:
+            return jac, unwrap_tree(tape, rec.aux)
+        return jac
+
+    return jacfwd_fun
+
+
+def hessian(
+    fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
+) -> Callable[..., Any]:
+    """The Hessian of a scalar function: ``jacfwd(jacrev(fun))`` (forward over reverse).
+
+    For a flat ``x`` of size n it is an ``(n, n)`` array; for pytrees it has JAX's nested
+    layout. To multiply the Hessian by a vector without ever building it, push the vector
+    forward through the gradient (cost: a few gradients, memory: O(n))::
+
+        def hvp(f, x, v):
+            return fnzero.jvp(fnzero.grad(f), (x,), (v,))[1]
+    """
+    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
