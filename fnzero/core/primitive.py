@@ -83,13 +83,17 @@ class Primitive:
                 if top is None or trace.level > top.level:
                     top = trace
         if top is None:
-            try:
-                return self.impl(*args, **params)
-            except (TypeError, ValueError) as e:
-                if getattr(e, "fnzero_explained", False) or str(e).startswith("fnzero"):
-                    raise
-                raise explain(self, args, e) from e
+            return self.run(args, params)
         return top.process(self, args, params)
+
+    def run(self, args: Any, params: dict) -> Any:
+        """The kernel on untraced arguments, with errors that name the primitive and operands."""
+        try:
+            return self.impl(*args, **params)
+        except (TypeError, ValueError) as e:
+            if getattr(e, "fnzero_explained", False) or str(e).startswith("fnzero"):
+                raise
+            raise explain(self, tuple(args), e) from e
 
     def __repr__(self) -> str:
         return f"Primitive({self.name})"

@@ -11,7 +11,7 @@ from typing import Any
 
 from fnzero.core.levels import new_level
 from fnzero.core.primitive import JointVJP, Primitive
-from fnzero.core.tracer import Tracer, UnexpectedTracerError
+from fnzero.core.tracer import TRACER_TYPES, Tracer, UnexpectedTracerError
 from fnzero.numpy import astype, sum_to
 
 
@@ -57,17 +57,20 @@ class Tape:
             )
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        self._check_open(prim.name)
+        if self.closed:
+            self._check_open(prim.name)
         vals = []
         parents = []
+        nested = False  # does the level below still see a tracer among the values?
         for a in args:
             if type(a) is ReverseTracer and a._trace is self:
-                vals.append(a._value)
                 parents.append(a._index)
+                a = a._value
             else:
-                vals.append(a)
                 parents.append(-1)
-        ans = prim(*vals, **params)
+            nested = nested or type(a) in TRACER_TYPES
+            vals.append(a)
+        ans = prim(*vals, **params) if nested else prim.run(vals, params)
         if prim.vjps is None and prim.jvp is None:
             return ans
         nodes = self.nodes

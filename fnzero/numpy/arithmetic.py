@@ -13,7 +13,7 @@ import operator
 from fnzero.backends import xp_of
 from fnzero.core.primitive import Primitive
 from fnzero.numpy.elementwise import log
-from fnzero.numpy.logic import equal, greater, less, logical_and
+from fnzero.numpy.logic import equal, greater, logical_and
 
 
 def _where_impl(condition, x, y):
@@ -83,13 +83,22 @@ where.defjvp(
 )
 
 
+def _share(first, second, dtype):
+    """1 where ``first`` wins, 1/2 on ties (split evenly, as JAX), 0 where it loses.
+
+    A raw array (comparisons are not traced): the rules multiply by it, which is an order of
+    magnitude faster than a select on the random signs a network produces.
+    """
+    wins = greater(first, second).astype(dtype)
+    return wins + equal(first, second).astype(dtype) * 0.5
+
+
 def _max_vjp_first(g, ans, x, y):
-    # Ties split the cotangent evenly, as JAX does.
-    return where(greater(x, y), g, where(equal(x, y), g * 0.5, 0))
+    return g * _share(x, y, g.dtype)
 
 
 def _max_vjp_second(g, ans, x, y):
-    return where(less(x, y), g, where(equal(x, y), g * 0.5, 0))
+    return g * _share(y, x, g.dtype)
 
 
 maximum = Primitive("maximum", lambda x, y: xp_of(x, y).maximum(x, y)).defvjp(_max_vjp_first, _max_vjp_second)

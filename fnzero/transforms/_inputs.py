@@ -60,11 +60,14 @@ def label_of(where: str, path: str) -> str:
 def watch(tape: Tape, arg: Any, allow_int: bool, where: str) -> tuple[Any, list]:
     """``arg`` with every float leaf replaced by a tracer on ``tape``; also the watched leaves
     (None for an integer leaf let through by ``allow_int``)."""
-    paths = tree.flatten_with_path(arg)
     leaves, treedef = tree.flatten(arg)
     out, watched = [], []
-    for (path, _), leaf in zip(paths, leaves):
-        leaf, differentiated = as_differentiable(leaf, allow_int, label_of(where, path))
+    for i, leaf in enumerate(leaves):
+        try:
+            leaf, differentiated = as_differentiable(leaf, allow_int, where)
+        except TypeError:  # say which leaf: its path is worth computing only now
+            as_differentiable(leaf, allow_int, label_of(where, tree.flatten_with_path(arg)[i][0]))
+            raise
         t = tape.watch(leaf) if differentiated else None
         out.append(leaf if t is None else t)
         watched.append(t)
