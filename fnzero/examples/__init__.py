@@ -1,0 +1,20 @@
+"""The book's examples, runnable after ``pip install``: ``fnzero run NAME`` or
+``python -m fnzero.examples.NAME``. Each module has ``main(argv)`` taking ``--fast`` (a
+few seconds, as the tests run it) and ``--out DIR``, and returns a small dict of results."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+EXAMPLES: dict[str, str] = {
+    "newton": "Newton's method with grad(grad(f)) on x**4 - 2 x**2 (step 33)",
+}
+
+
+def run(name: str, argv: list[str] | None = None) -> Any:
+    """Run example ``name`` with command-line arguments ``argv``; returns its results."""
+    if name not in EXAMPLES:
+        raise ValueError(f"unknown example {name!r}; the examples are: {', '.join(EXAMPLES)}")
+    module = importlib.import_module(f"fnzero.examples.{name}")
+    return module.main(argv)
