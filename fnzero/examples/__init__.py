@@ -8,7 +8,10 @@ import importlib
 from typing import Any
 
 EXAMPLES: dict[str, str] = {
+    "taylor_sin": "sin as a Taylor series built from fnzero ops, against fnzero.numpy.sin (step 27)",
+    "rosenbrock": "gradient descent on the Rosenbrock function from (0, 2) towards (1, 1) (step 28)",
     "newton": "Newton's method with grad(grad(f)) on x**4 - 2 x**2 (step 33)",
+    "linear_regression": "linear regression on the book's toy data, y = 5 + 2x + noise (step 42)",
 }
 
 
