@@ -3,9 +3,11 @@ independently (plain NumPy with hand-derived gradients, least squares, the book'
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import math
 import pkgutil
+import struct
 
 import numpy as np
 import pytest
@@ -89,3 +91,62 @@ def test_linear_regression_fits_the_books_toy_data(tmp_path):
     best = np.mean((A @ np.linalg.lstsq(A, y, rcond=None)[0] - y) ** 2)
     assert best <= result["loss"] < 1.05 * best
     assert result["first_loss"] > 40
+
+
+def test_spiral_mlp_learns_the_spiral(tmp_path, capsys):
+    result = fast("spiral_mlp", tmp_path)
+    assert result["train_accuracy"] > 0.95
+    assert result["test_accuracy"] > 0.9
+    if HAVE_MATPLOTLIB:
+        assert (tmp_path / "spiral_regions.png").stat().st_size > 0
+    else:
+        out = capsys.readouterr().out
+        assert "plots skipped" in out and "pip install fnzero[plots]" in out
+
+
+def test_digits_mlp_learns_and_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
+    whole = fast("digits_mlp", tmp_path / "whole")
+    assert whole["dataset"] == "digits"
+    assert len(whole["history"]) == 6
+    assert whole["test_accuracy"] > 0.93
+
+    fast("digits_mlp", tmp_path / "split", "--epochs", "3")
+    resumed = fast("digits_mlp", tmp_path / "split", "--resume")
+    assert resumed["history"] == whole["history"]
+    a, b = fz.load(whole["checkpoint"]), fz.load(resumed["checkpoint"])
+    assert fz.tree.structure(a) == fz.tree.structure(b)
+    for x, y in zip(fz.tree.leaves(a), fz.tree.leaves(b)):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_digits_mlp_resume_without_a_checkpoint_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        fast("digits_mlp", tmp_path, "--resume")
+    assert exit_.value.code == 2
+    assert "no checkpoint" in capsys.readouterr().err
+
+
+def _write_idx(path, array):
+    dims = struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(bytes([0, 0, 0x08, array.ndim]) + dims + array.astype(np.uint8).tobytes())
+
+
+def test_digits_mlp_reads_mnist_from_a_data_root(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 60), ("t10k", 20)):
+        _write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28)))
+        _write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n))
+    result = fast("digits_mlp", tmp_path / "out", "--data-root", str(tmp_path), "--epochs", "1")
+    assert result["dataset"] == "mnist"
+    assert "60 training and 20 test images, MLP [784, 100, 10]" in capsys.readouterr().out
+
+    with pytest.raises(SystemExit) as exit_:
+        fast("digits_mlp", tmp_path / "out", "--data-root", str(tmp_path / "missing"))
+    assert exit_.value.code == 2
+
+
+def test_digits_cnn_with_batch_norm_residual_and_dropout_learns(tmp_path):
+    result = fast("digits_cnn", tmp_path)
+    assert result["test_accuracy"] > 0.95
+    assert result["history"][-1]["train_loss"] < result["history"][0]["train_loss"]
