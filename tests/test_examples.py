@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import math
+import pickle
 import pkgutil
 import struct
 
@@ -15,6 +16,7 @@ import pytest
 import fnzero as fz
 import fnzero.examples as examples
 from fnzero.examples import EXAMPLES, run
+from fnzero.nn.models import VGG16
 
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 
@@ -150,3 +152,86 @@ def test_digits_cnn_with_batch_norm_residual_and_dropout_learns(tmp_path):
     result = fast("digits_cnn", tmp_path)
     assert result["test_accuracy"] > 0.95
     assert result["history"][-1]["train_loss"] < result["history"][0]["train_loss"]
+
+
+def test_sine_rnn_predicts_the_cosine_within_the_stated_bound(tmp_path):
+    result = fast("sine_rnn", tmp_path)
+    assert result["error_bound"] == 0.05
+    assert result["better_error"] < result["error_bound"]
+    assert result["simple_error"] < 0.1  # an untrained model's is about 0.7
+
+
+def test_vgg16_fast_runs_one_inference_of_a_tiny_vgg16(tmp_path):
+    result = fast("vgg16_inference", tmp_path)
+    assert result["logits_shape"] == (1, 1000)
+    assert len(set(result["top"])) == 5 and all(0 <= i < 1000 for i in result["top"])
+    assert result["probabilities"] == sorted(result["probabilities"], reverse=True)
+
+
+def test_vgg16_without_weights_says_so_and_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        run("vgg16_inference", ["--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "--weights" in err and len(err.strip().splitlines()) == 1
+
+
+def test_vgg16_reads_weights_and_an_image_from_local_files(tmp_path):
+    model = VGG16(key=fz.random.key(7), width=2, fc_width=32, image_size=32)
+    weights = {path: np.asarray(leaf) for path, leaf in fz.tree.flatten_with_path(model)}
+    np.savez(tmp_path / "tiny.npz", **weights)
+    image = np.random.default_rng(1).integers(0, 256, (32, 32, 3)).astype(np.uint8)
+    np.save(tmp_path / "image.npy", image)
+
+    result = fast(
+        "vgg16_inference",
+        tmp_path,
+        "--weights",
+        str(tmp_path / "tiny.npz"),
+        "--image",
+        str(tmp_path / "image.npy"),
+    )
+    bgr = image[:, :, ::-1].astype(np.float32) - np.array([103.939, 116.779, 123.68], np.float32)
+    logits = np.asarray(model(bgr.transpose(2, 0, 1)[None]))[0]
+    assert result["top"] == list(np.argsort(-logits)[:5])
+
+    np.savez(tmp_path / "wrong.npz", **{k: v[..., :1] for k, v in weights.items()})
+    with pytest.raises(SystemExit) as exit_:
+        fast("vgg16_inference", tmp_path, "--weights", str(tmp_path / "wrong.npz"))
+    assert exit_.value.code == 2
+
+
+def test_cifar2_comparison_on_digits_compares_every_design(tmp_path, capsys):
+    result = fast("cifar2_comparison", tmp_path)
+    assert result["dataset"] == "digits"
+    designs = ["baseline", "width", "dropout", "batch_norm", "depth", "residual", "res_deep"]
+    assert list(result["results"]) == designs
+    for r in result["results"].values():
+        assert r["test_accuracy"] > 0.6  # chance is 0.1
+    out = capsys.readouterr().out
+    assert all(f"\n{name:<12s}" in out for name in designs)
+
+
+def _write_cifar(folder, rng):
+    folder.mkdir()
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for name in names:
+        batch = {b"data": rng.integers(0, 256, (12, 3072), dtype=np.uint8), b"labels": [0, 2, 5] * 4}
+        with open(folder / name, "wb") as f:
+            pickle.dump(batch, f)
+
+
+def test_cifar2_comparison_reads_birds_and_airplanes_from_cifar10(tmp_path, capsys):
+    _write_cifar(tmp_path / "cifar-10-batches-py", np.random.default_rng(0))
+    result = fast("cifar2_comparison", tmp_path / "out", "--data-root", str(tmp_path), "--only", "baseline")
+    assert result["dataset"].startswith("CIFAR-2")
+    # 3 channels, 32x32, 2 classes, width 8: conv 3*8*9+8, conv 8*4*9+4, fc 8*8*4*32+32, fc 32*2+2.
+    assert result["results"]["baseline"]["params"] == 224 + 292 + 8224 + 66
+    assert "40 training and 8 test images" in capsys.readouterr().out
+
+    with pytest.raises(SystemExit) as exit_:
+        fast("cifar2_comparison", tmp_path / "out", "--data-root", str(tmp_path / "out"))
+    assert exit_.value.code == 2
+    with pytest.raises(SystemExit) as exit_:
+        fast("cifar2_comparison", tmp_path / "out", "--only", "wider")
+    assert exit_.value.code == 2

@@ -15,6 +15,9 @@ EXAMPLES: dict[str, str] = {
     "spiral_mlp": "an MLP classifying the three-armed spiral, decision regions plotted (step 48)",
     "digits_mlp": "an MLP on the shipped digits (or MNIST from a local folder), saved and resumed (step 53)",
     "digits_cnn": "a CNN with batch norm, a residual block and dropout on the shipped digits",
+    "vgg16_inference": "VGG16 classifying an image with weights from a local .npz file (step 58)",
+    "sine_rnn": "SimpleRNN and BetterRNN (LSTM) predicting the cosine curve (steps 59 and 60)",
+    "cifar2_comparison": "the CNN chapter's width/dropout/batch-norm/depth/residual comparison",
 }
 
 
