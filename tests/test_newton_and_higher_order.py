@@ -36,11 +36,12 @@ def test_newton_reproduces_the_book_sequence():
     assert xs[-1] == 1.0
 
 
-def test_newton_example_script():
-    from examples.newton import main
+def test_newton_example_script(tmp_path):
+    from fnzero.examples.newton import main
 
-    xs = main([])
-    assert abs(xs[-1] - 1.0) < 1e-12
+    result = main(["--out", str(tmp_path)])
+    np.testing.assert_allclose(result["xs"][: len(BOOK_NEWTON)], BOOK_NEWTON, rtol=1e-12, atol=0)
+    assert result["x"] == 1.0
 
 
 def _derivative(f):

@@ -1,0 +1,51 @@
+"""Newton's method with grad-of-grad (the book's step 33): minimize x**4 - 2 x**2 from x = 2."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import fnzero as fz
+from fnzero.examples._common import make_parser, new_figure, save_figure
+
+
+def f(x):
+    return x**4 - 2 * x**2
+
+
+def newton(x0: float = 2.0, iters: int = 10) -> list[float]:
+    """The iterates x_0 .. x_iters of x <- x - f'(x) / f''(x)."""
+    xs = [x0]
+    x = x0
+    for _ in range(iters):
+        x = x - fz.grad(f)(x) / fz.grad(fz.grad(f))(x)
+        xs.append(float(x))
+    return xs
+
+
+def plot(xs: list[float], out: str) -> None:
+    fig = new_figure()
+    if fig is None:
+        return
+    ax = fig.subplots()
+    grid = np.linspace(-2.1, 2.1, 200)
+    ax.plot(grid, f(grid), label="f(x) = x^4 - 2x^2")
+    ax.plot(xs, [f(x) for x in xs], "o-", color="red", label="Newton iterates")
+    ax.set_xlabel("x")
+    ax.legend()
+    save_figure(fig, out, "newton.png")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = make_parser("newton", __doc__)
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--x0", type=float, default=2.0, help="starting point (default: %(default)s)")
+    args = parser.parse_args(argv)
+    xs = newton(args.x0, args.iters)
+    for i, x in enumerate(xs):
+        print(i, x)
+    plot(xs, args.out)
+    return {"xs": xs, "x": xs[-1]}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""sin as its Taylor series, built from fnzero operations (the book's step 27):
+sin x = sum_i (-1)^i x^(2i+1) / (2i+1)!, summed until a term falls below a threshold.
+Its value and derivative (which grad finds through the loop) are compared with fnzero.numpy.sin."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import shutil
+
+import numpy as np
+
+import fnzero as fz
+import fnzero.numpy as fnp
+from fnzero.examples._common import make_parser, new_figure, out_path, save_figure
+
+
+def taylor_term(x, i: int):
+    """The i-th term of the series, (-1)^i x^(2i+1) / (2i+1)!."""
+    return (-1) ** i / math.factorial(2 * i + 1) * x ** (2 * i + 1)
+
+
+def my_sin(x, threshold: float = 1e-4):
+    """sin(x) from its Taylor series, stopping after the first term smaller than ``threshold``
+    (everywhere in ``x``); good for |x| up to about pi."""
+    y = 0.0
+    for i in itertools.count():
+        t = taylor_term(x, i)
+        y = y + t
+        if float(fnp.max(fnp.abs(t))) < threshold:
+            return y
+
+
+def write_graph(x: np.ndarray, threshold: float, out: str) -> None:
+    """The book's figure of my_sin's computation: DOT text, and a PNG when Graphviz is installed."""
+    graph = fz.make_graph(lambda v: my_sin(v, threshold))(x)
+    dot_path = out_path(out, "my_sin.dot")
+    with open(dot_path, "w") as f:
+        f.write(graph.to_dot())
+    print(f"wrote {dot_path}")
+    if shutil.which("dot") is None:
+        print("graph picture skipped: Graphviz's `dot` is not installed (apt-get install graphviz)")
+        return
+    print(f"wrote {graph.render(out_path(out, 'my_sin.png'))}")
+
+
+def plot(out: str) -> None:
+    fig = new_figure()
+    if fig is None:
+        return
+    ax = fig.subplots()
+    grid = np.linspace(-2 * np.pi, 2 * np.pi, 400)
+    ax.plot(grid, np.sin(grid), color="black", linewidth=2, label="sin x")
+    partial = np.zeros_like(grid)
+    for i in range(6):
+        partial = partial + taylor_term(grid, i)
+        ax.plot(grid, partial, label=f"{i + 1} term{'s' if i else ''}")
+    ax.set_ylim(-2, 2)
+    ax.set_xlabel("x")
+    ax.legend(fontsize="small")
+    save_figure(fig, out, "taylor_sin.png")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = make_parser("taylor_sin", __doc__)
+    parser.add_argument("--x", type=float, default=np.pi / 4, help="the point (default: pi/4)")
+    parser.add_argument("--threshold", type=float, default=1e-4, help="stop below this term (default 1e-4)")
+    args = parser.parse_args(argv)
+    x = np.float64(args.x)
+    terms = 1 + next(i for i in itertools.count() if abs(taylor_term(x, i)) < args.threshold)
+    value, slope = fz.value_and_grad(lambda v: my_sin(v, args.threshold))(x)
+    exact, exact_slope = fz.value_and_grad(fnp.sin)(x)
+    print(f"sin({args.x:.6g}):    {float(exact):.16f}   derivative {float(exact_slope):.16f}")
+    print(f"my_sin({args.x:.6g}): {float(value):.16f}   derivative {float(slope):.16f}   ({terms} terms)")
+    write_graph(x, args.threshold, args.out)
+    plot(args.out)
+    return {
+        "value": float(value),
+        "grad": float(slope),
+        "terms": terms,
+        "error": abs(float(value) - float(exact)),
+        "grad_error": abs(float(slope) - float(exact_slope)),
+    }
+
+
+if __name__ == "__main__":
+    main()
