@@ -158,6 +158,3 @@ def unwrap_tree(tape: Tape, x: Any) -> Any:
 def cotangents(tape: Tape, arg: Any, watched: list, cts: list) -> Any:
     leaves, treedef = tree.flatten(arg)
     return tree.unflatten(treedef, [cotangent_of(x, w, cts) for x, w in zip(leaves, watched)])
-
-
-Fun = Callable[..., Any]
