@@ -30,8 +30,7 @@ def _is_basic(index: tuple) -> bool:
 
 
 def _zeros_like(x):
-    x = concrete(x)
-    return array_module(x).zeros(x.shape, x.dtype)
+    return array_module(x.primal_value if type(x) in TRACER_TYPES else x).zeros(x.shape, x.dtype)
 
 
 def _getitem_impl(x, index):
@@ -79,7 +78,7 @@ def normalize_index(x: Any, index: Any) -> tuple:
     """``index`` as a tuple with traced parts made concrete and arrays on ``x``'s backend."""
     if not isinstance(index, tuple):
         index = (index,)
-    xp = array_module(concrete(x))
+    xp = array_module(x.primal_value if type(x) in TRACER_TYPES else x)
     out = []
     for i in index:
         if type(i) in TRACER_TYPES:
