@@ -169,3 +169,37 @@ def test_a_batched_value_kept_after_vmap_returns_is_refused():
     fz.vmap(lambda x: kept.append(x) or x)(np.ones(3))
     with pytest.raises(fz.UnexpectedTracerError):
         fnp.exp(kept[0])
+
+
+def test_dropout_with_a_shared_key_and_a_batched_key():
+    key = fz.random.key(0)
+    xs = np.ones((3, 50))
+    out = fz.vmap(lambda x: nn.dropout(x, 0.5, key=key, train=True))(xs)
+    np.testing.assert_array_equal(out, np.stack([nn.dropout(x, 0.5, key=key, train=True) for x in xs]))
+    keys = fz.random.split(key, 3)
+    with pytest.raises(NotImplementedError, match="fnzero.random.bernoulli: a key batched by vmap"):
+        fz.vmap(lambda x, k: nn.dropout(x, 0.5, key=k, train=True))(xs, keys)
+
+
+def test_batch_norm_and_embedding_under_vmap():
+    rng = np.random.default_rng(4)
+    xs = rng.normal(size=(2, 5, 3))
+    gamma, beta = rng.normal(size=3), rng.normal(size=3)
+
+    def f(x):
+        return nn.layer_norm(x, axis=-1) * gamma + beta
+
+    np.testing.assert_allclose(fz.vmap(f)(xs), np.stack([f(x) for x in xs]), rtol=1e-12)
+
+    def bn(x):
+        y, stats = nn.batch_norm(x, gamma, beta, np.zeros(3), np.ones(3), train=True)
+        return y, stats[0]
+
+    got_y, got_mean = fz.vmap(bn)(xs)
+    loop = [bn(x) for x in xs]
+    np.testing.assert_allclose(got_y, np.stack([y for y, _ in loop]), rtol=1e-10)
+    np.testing.assert_allclose(got_mean, np.stack([m for _, m in loop]), rtol=1e-10)
+    W = rng.normal(size=(6, 2))
+    ids = np.array([[0, 5], [3, 3]])
+    got = fz.vmap(lambda w: nn.embedding(ids, w), in_axes=0)(np.stack([W, 2 * W]))
+    np.testing.assert_allclose(got[1], 2 * W[ids])
