@@ -245,3 +245,10 @@ def test_custom_rules_and_checkpoint_under_vmap_in_both_orders(which):
     outer = fz.grad(lambda xs, w: fnp.sum(fz.vmap(f, (1, None))(xs, w)), (0, 1))(xs.T, w)
     np.testing.assert_allclose(outer[0], np.stack([g[0] for g in loop]).T, rtol=1e-12)
     np.testing.assert_allclose(outer[1], sum(g[1] for g in loop), rtol=1e-12)
+
+
+def test_keyword_arguments_are_batched_on_axis_0_and_named_in_errors():
+    out = fz.vmap(lambda a, *, k: a * k, in_axes=(None,))(np.float64(2.0), k=np.arange(3.0))
+    np.testing.assert_array_equal(out, [0.0, 2.0, 4.0])
+    with pytest.raises(ValueError, match=r"argument 1/w of shape \(4,\) has size 4.*keyword k"):
+        fz.vmap(lambda a, b, k: a)(np.ones(3), {"w": np.ones(4)}, k=np.ones(3))

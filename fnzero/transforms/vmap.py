@@ -80,16 +80,16 @@ def vmap(
         )
 
     @functools.wraps(fun)
-    def batched(*args: Any) -> Any:
+    def batched(*args: Any, **kwargs: Any) -> Any:
         if isinstance(in_axes, (tuple, list)) and len(in_axes) != len(args):
             raise ValueError(
                 f"fnzero.vmap: in_axes has {len(in_axes)} entries but the function was called with "
                 f"{len(args)} positional arguments"
             )
         prefix = tuple(in_axes) if isinstance(in_axes, list) else in_axes
-        leaves, treedef = tree.flatten(args)
+        leaves, treedef = tree.flatten((args, kwargs))
         axes = _broadcast_prefix(prefix, args, "in_axes")
-        paths = None
+        axes += [0] * (len(leaves) - len(axes))  # keyword arguments are batched on axis 0, as in JAX
         sizes = []
         normalized = []
         for k, (leaf, axis) in enumerate(zip(leaves, axes)):
@@ -100,21 +100,22 @@ def vmap(
             leaves[k] = leaf
             ndim = len(leaf.shape)
             if not -ndim <= axis < ndim:
-                paths = paths or [p for p, _ in tree.flatten_with_path(args)]
+                name = _leaf_names(args, kwargs)[k]
                 raise ValueError(
-                    f"fnzero.vmap: in_axes {axis} is out of range for argument {paths[k] or k} of shape "
-                    f"{tuple(leaf.shape)} (rank {ndim})"
+                    f"fnzero.vmap: in_axes {axis} is out of range for {name} of shape {tuple(leaf.shape)} "
+                    f"(rank {ndim})"
                 )
             axis = int(axis) % ndim
             normalized.append(axis)
             sizes.append((k, leaf.shape[axis]))
-        size = _batch_size(sizes, axis_size, leaves, normalized, args)
+        size = _batch_size(sizes, axis_size, leaves, normalized, lambda: _leaf_names(args, kwargs))
         trace = BatchTrace(size)
         wrapped = [
             leaf if axis is None else BatchTracer(leaf, trace, axis) for leaf, axis in zip(leaves, normalized)
         ]
         try:
-            out = fun(*tree.unflatten(treedef, wrapped))
+            new_args, new_kwargs = tree.unflatten(treedef, wrapped)
+            out = fun(*new_args, **new_kwargs)
         finally:
             trace.closed = True
         out_leaves, out_def = tree.flatten(out)
@@ -134,7 +135,18 @@ def vmap(
     return batched
 
 
-def _batch_size(sizes: list, axis_size: int | None, leaves: list, axes: list, args: Any) -> int:
+def _leaf_names(args: tuple, kwargs: dict) -> list[str]:
+    """What an error calls each leaf: ``argument 0``, ``argument 1/w``, ``keyword k``."""
+    names = []
+    for path, _ in tree.flatten_with_path((args, kwargs)):
+        where, _, rest = path.partition("/")
+        names.append(f"{'argument' if where == '0' else 'keyword'} {rest}")
+    return names
+
+
+def _batch_size(
+    sizes: list, axis_size: int | None, leaves: list, axes: list, names: Callable[[], list[str]]
+) -> int:
     distinct = {s for _, s in sizes}
     if axis_size is not None:
         distinct.add(int(axis_size))
@@ -143,10 +155,9 @@ def _batch_size(sizes: list, axis_size: int | None, leaves: list, axes: list, ar
             "fnzero.vmap: no argument is batched (in_axes are all None) and axis_size is not given"
         )
     if len(distinct) > 1:
-        paths = [p for p, _ in tree.flatten_with_path(args)]
+        named = names()
         listed = "; ".join(
-            f"argument {paths[k] or k} of shape {tuple(leaves[k].shape)} has size {s} on axis {axes[k]}"
-            for k, s in sizes
+            f"{named[k]} of shape {tuple(leaves[k].shape)} has size {s} on axis {axes[k]}" for k, s in sizes
         )
         if axis_size is not None:
             listed += f"; axis_size={axis_size}"
