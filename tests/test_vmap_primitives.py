@@ -139,6 +139,43 @@ def test_vmap_equals_the_loop(name, fun, shapes, data):
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
 
 
+# Indices that differ per example: (name, f(x, ids), x's shape, ids' shape, ids' bound). x may be
+# a NumPy array, so the cases index with fnp.index (NumPy's x[i] cannot take a traced i).
+INDEX_CASES = [
+    ("take_rows", lambda x, i: fnp.index(x, i), (5, 3), (2,), 5),
+    ("after_a_slice", lambda x, i: fnp.index(x, (slice(None), i)), (3, 5), (2, 2), 5),
+    ("separated", lambda x, i: fnp.index(x, (i, slice(None), i)), (4, 3, 4), (2,), 4),
+    ("int_and_array", lambda x, i: fnp.index(x, (1, slice(None), i)), (2, 3, 4), (3,), 4),
+    (
+        "scalar_index",
+        lambda x, i: fnp.index(x, i[0]) * fnp.index(x, (slice(None), i[1])).sum(),
+        (4, 4),
+        (2,),
+        4,
+    ),
+    ("add_repeated", lambda x, i: fnp.at(x)[i].add(x[0] * 2), (5, 3), (4,), 5),
+    ("set_after_a_slice", lambda x, i: fnp.at(x)[:, i].set(x[:, 0:1] * 2), (3, 5), (2,), 5),
+    ("embedding", lambda w, i: nn.embedding(i, w), (6, 2), (3,), 6),
+    ("grad_of_gather", lambda x, i: fz.grad(lambda x: fnp.sum(fnp.index(x, i) ** 3))(x), (5,), (3,), 5),
+]
+
+
+@pytest.mark.parametrize("name, fun, x_shape, i_shape, bound", INDEX_CASES, ids=[c[0] for c in INDEX_CASES])
+@given(data=st.data())
+def test_vmap_with_indices_that_differ_per_example_equals_the_loop(name, fun, x_shape, i_shape, bound, data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    size = data.draw(st.integers(1, 3))
+    x_axis = data.draw(st.one_of(st.none(), st.integers(0, len(x_shape))))
+    i_axis = data.draw(st.integers(0, len(i_shape)))
+    x = _data(x_shape if x_axis is None else (size,) + x_shape, rng)
+    x = x if x_axis is None else np.moveaxis(x, 0, x_axis)
+    ids = np.moveaxis(rng.integers(0, bound, size=(size,) + i_shape), 0, i_axis)
+    got = fz.vmap(fun, (x_axis, i_axis))(x, ids)
+    expected = _loop(fun, [x, ids], [x_axis, i_axis], size, 0)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
 def _all_primitives() -> list[Primitive]:
     """Every primitive defined in fnzero's modules (the engine's own OUTPUT marker aside)."""
     found = {}
@@ -168,6 +205,8 @@ def test_every_primitive_has_a_batching_rule_exercised_by_the_cases(monkeypatch)
         fz.vmap(fz.grad(lambda *a, fun=fun: fnp.sum(fnp.astype(fun(*a), float) ** 2)))(
             *[_data((2,) + s, rng) for s in shapes]
         )
+    for _, fun, x_shape, i_shape, bound in INDEX_CASES:
+        fz.vmap(fun)(_data((2,) + x_shape, rng), rng.integers(0, bound, size=(2,) + i_shape))
     assert sorted({p.name for p in prims if id(p) not in seen}) == []
 
 

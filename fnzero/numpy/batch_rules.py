@@ -289,7 +289,89 @@ def _scatter(prim: Any) -> Any:
     return rule
 
 
+def _expand(template: tuple, ndim: int) -> list:
+    """``template`` indexing every axis: Ellipsis expanded, trailing slices added, and boolean
+    masks as the integer arrays of their nonzero positions."""
+    consumed = sum((i.ndim if _is_array(i) else 1) for i in template if i is not None and i is not Ellipsis)
+    out: list = []
+    for i in template:
+        if i is Ellipsis:
+            out.extend([slice(None)] * (ndim - consumed))
+        elif _is_array(i) and i.dtype == bool:
+            out.extend(i.nonzero())
+        else:
+            out.append(i)
+    if Ellipsis not in template:
+        out.extend([slice(None)] * (ndim - consumed))
+    if any(i is None for i in out):
+        raise NotImplementedError(
+            "fnzero.vmap: an index with both a batched integer array and None (newaxis)"
+        )
+    return out
+
+
+def _dynamic_index(x, arrays, dims, size):
+    """For an index with traced arrays: the batched array (batch on axis 0), the index template
+    and traced arrays for it, and the permutation from NumPy's batched layout (batch, advanced
+    axes, basic axes) to the per-example layout with the batch in front (None: the same)."""
+
+    def rule_layout(template):
+        expanded = _expand(template, len(shape_of(x)) - (dims[0] is not None))
+        advanced = [k for k, i in enumerate(expanded) if not isinstance(i, slice)]
+        traced = iter(zip(arrays, dims[1:]))
+        ranks = []
+        for i in expanded:
+            if i is indexing.TRACED:
+                a, d = next(traced)
+                ranks.append(_example_ndim(a, d))
+            elif _is_array(i):
+                ranks.append(i.ndim)
+        rank = max(ranks, default=0)
+        new_arrays = [a if d is None else _rank_up(to_front(a, d), rank) for a, d in zip(arrays, dims[1:])]
+        xp = indexing.array_module(getattr(x, "primal_value", x))
+        batch = xp.arange(size).reshape((size,) + (1,) * rank)
+        contiguous = advanced[-1] - advanced[0] + 1 == len(advanced)
+        before = advanced[0] if contiguous else 0
+        basic = len(expanded) - len(advanced)
+        perm = None
+        if before:
+            perm = (
+                0,
+                *range(1 + rank, 1 + rank + before),
+                *range(1, 1 + rank),
+                *range(1 + rank + before, 1 + rank + basic),
+            )
+        return (batch, *expanded), new_arrays, perm, rank + basic
+
+    return to_front(x, dims[0], size), rule_layout
+
+
+def _gather_rule(args, dims, template):
+    size = batch_size(args, dims)
+    x, layout = _dynamic_index(args[0], args[1:], dims, size)
+    index, arrays, perm, _ = layout(template)
+    out = indexing.gather(x, *arrays, template=index)
+    return (out if perm is None else shape._transpose(out, perm)), 0
+
+
+def _scatter_dynamic(prim: Any) -> Any:
+    def rule(args, dims, template):
+        size = batch_size(args, dims)
+        x, v = args[0], args[1]
+        xb, layout = _dynamic_index(x, args[2:], (dims[0], *dims[2:]), size)
+        index, arrays, perm, rank = layout(template)
+        v = _rank_up(to_front(v, dims[1], size), rank)
+        if perm is not None:
+            v = shape._transpose(v, tuple(int(i) for i in np.argsort(perm)))
+        return prim(xb, v, *arrays, template=index), 0
+
+    return rule
+
+
 indexing.getitem.defbatch(_getitem_rule)
+indexing.gather.defbatch(_gather_rule)
+indexing.scatter_add_dynamic.defbatch(_scatter_dynamic(indexing.scatter_add_dynamic))
+indexing.scatter_set_dynamic.defbatch(_scatter_dynamic(indexing.scatter_set_dynamic))
 indexing.scatter_add.defbatch(_scatter(indexing.scatter_add))
 indexing.scatter_set.defbatch(_scatter(indexing.scatter_set))
 
