@@ -231,7 +231,8 @@ def _pad_rule(args, dims, pad_width):
         return shape._pad(x, c, pad_width=widths), 0
     # A constant per example: pad with 0, then add each example's constant outside x.
     s = shape_of(x)
-    outside = shape._pad_impl(np.zeros((1,) + s[1:], dtype=bool), True, widths)
+    xp = indexing.array_module(getattr(x, "primal_value", x))
+    outside = shape._pad_impl(xp.zeros((1,) + s[1:], dtype=bool), True, widths)
     c = shape._reshape(to_front(c, dc), s[:1] + (1,) * (len(s) - 1))
     return shape._pad(x, 0, pad_width=widths) + arithmetic.where(outside, c, 0), 0
 
