@@ -26,6 +26,7 @@ from fnzero.transforms import (
     remat,
     value_and_grad,
     vjp,
+    vmap,
 )
 
 __version__ = "0.1.0"
@@ -39,6 +40,7 @@ __all__ = [
     "grad",
     "value_and_grad",
     "vjp",
+    "vmap",
     "make_graph",
     "jvp",
     "linearize",

@@ -36,3 +36,18 @@ def test_core_benchmark_quick_run_matches_the_numpy_floor(tmp_path):
         assert math.isfinite(floor) and floor != 0, workload
         assert math.isclose(ours, floor, rel_tol=RTOL[workload]), (workload, ours, floor)
     assert proc.stdout.count("target ") == 3
+
+
+def test_vmap_benchmark_quick_run_agrees_with_the_loops():
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/vmap_bench.py", "--quick"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": path, "OPENBLAS_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "per-example grads equal the loop: True; jacrev equals the row loop: True" in proc.stdout
+    assert proc.stdout.count("target ") == 3

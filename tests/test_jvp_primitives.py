@@ -168,6 +168,20 @@ def _scatter_set(data, rng, shape):
     return (lambda x, v: fnp.at(x)[index].set(v)), [uniform(rng, shape), values]
 
 
+def _gather(data, rng, shape):
+    ids = rng.integers(0, shape[0], size=(2, 3))  # one row of indices per example of a vmap
+    return (lambda x: fz.vmap(lambda i: fnp.index(x, i))(ids)), [uniform(rng, shape)]
+
+
+def _scatter_dynamic(data, rng, shape):
+    ids = np.stack([rng.permutation(shape[0])[:1], rng.permutation(shape[0])[:1]])  # per example
+
+    def f(x, v):
+        return fz.vmap(lambda i, w: fnp.at(x)[i].add(w) * fnp.at(x)[i].set(w))(ids, v)
+
+    return f, [uniform(rng, shape), uniform(rng, (2, 1) + shape[1:])]
+
+
 def _matmul(data, rng):
     n, k, m, b = (data.draw(st.integers(1, 3)) for _ in range(4))
     pairs = [((n, k), (k, m)), ((k,), (k, m)), ((b, n, k), (k,)), ((b, n, k), (1, k, m))]
@@ -234,6 +248,8 @@ CASES = {
     "getitem": with_shape(_getitem),
     "scatter_add": with_shape(_scatter_add),
     "scatter_set": with_shape(_scatter_set),
+    "gather": with_shape(_gather),
+    "scatter_dynamic": with_shape(_scatter_dynamic),
     "matmul": _matmul,
     "einsum": _einsum,
     "tensordot_dot_outer_inner": _products,

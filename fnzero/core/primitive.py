@@ -22,6 +22,9 @@ VJPRule = Callable[..., Any]
 # A jvp rule for argument k: ``rule(t, ans, *args, **params)`` -> the output's tangent when
 # ``args[k]`` moves along ``t`` (the others fixed); also written with fnzero primitives.
 JVPRule = Callable[..., Any]
+# A batching rule: ``rule(args, bdims, **params)`` -> ``(out, out_bdim)``, where ``bdims[k]`` is
+# the batch axis of ``args[k]`` (None: not batched); also written with fnzero primitives.
+BatchRule = Callable[..., Any]
 
 
 class Primitive:
@@ -33,13 +36,14 @@ class Primitive:
     tangents (None where an argument is not moving).
     """
 
-    __slots__ = ("name", "impl", "vjps", "jvp")
+    __slots__ = ("name", "impl", "vjps", "jvp", "batch")
 
     def __init__(self, name: str, impl: Callable[..., Any]):
         self.name = name
         self.impl = impl
         self.vjps: tuple[VJPRule | None, ...] | VariadicVJP | None = None
         self.jvp: Callable[..., Any] | None = None
+        self.batch: BatchRule | None = None
 
     def defvjp(self, *rules: VJPRule | None) -> Primitive:
         """Set the vjp rules, one per positional argument (None: not differentiable there),
@@ -73,6 +77,11 @@ class Primitive:
         """Set one jvp rule for all arguments: ``rule(tangents, ans, *args, **params)``, with
         None for an argument that does not move (concatenate, einsum)."""
         self.jvp = rule
+        return self
+
+    def defbatch(self, rule: BatchRule) -> Primitive:
+        """Set the batching rule that vmap applies: the primitive called once on the batch."""
+        self.batch = rule
         return self
 
     def __call__(self, *args: Any, **params: Any) -> Any:

@@ -60,17 +60,22 @@ class Tracer:
             raise TypeError("len() of a 0-d traced value")
         return self.shape[0]
 
+    def _concrete(self) -> Any:
+        """What the level below sees, when a Python value may be taken from it (a batch
+        level refuses: one Python value cannot stand for the whole batch)."""
+        return self._value
+
     def __float__(self) -> float:
-        return float(self.primal_value)
+        return float(concrete(self))
 
     def __int__(self) -> int:
-        return int(self.primal_value)
+        return int(concrete(self))
 
     def __bool__(self) -> bool:
-        return bool(self.primal_value)
+        return bool(concrete(self))
 
     def __complex__(self) -> complex:
-        return complex(self.primal_value)
+        return complex(concrete(self))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(level={self._trace.level}, value={self.primal_value!r})"
@@ -96,5 +101,5 @@ def top_trace(values: Any) -> Any:
 def concrete(x: Any) -> Any:
     """``x`` with every level of tracing removed (no derivative flows through it)."""
     while type(x) in TRACER_TYPES:
-        x = x._value
+        x = x._concrete()
     return x

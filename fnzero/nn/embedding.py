@@ -8,12 +8,14 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
-from fnzero.core.tracer import concrete
+from fnzero.core.tracer import TRACER_TYPES, concrete
 
 
 def embedding(ids: Any, W: Any) -> Any:
     """``W[ids]``: an array of shape ``ids.shape + (W.shape[1],)``; the gradient adds into the
     rows that were picked (repeated ids accumulate)."""
+    if type(ids) in TRACER_TYPES and ids.dtype.kind in "iu" and len(W.shape) == 2:
+        return fnp.index(W, ids)  # ids that differ across a vmapped batch: not checked here
     ids = concrete(ids)
     xp = array_module(ids)
     ids = xp.asarray(ids)

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
-from fnzero.backends import array_module
-from fnzero.core.tracer import concrete
+from fnzero.backends import array_module, backend_of
+from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.nn.activations import log_softmax
 
 
@@ -53,7 +53,17 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") 
     logp = log_softmax(logits, axis=-1)
     if getattr(labels, "dtype", None) is None:  # a list or a scalar
         labels = np.asarray(labels)
-    if labels.dtype.kind in "iu":
+    if labels.dtype.kind in "iu" and type(labels) in TRACER_TYPES:
+        # Labels that differ across a vmapped batch: select by comparison, not by index.
+        if tuple(labels.shape) != tuple(logits.shape[:-1]):
+            raise ValueError(
+                f"fnzero.nn.softmax_cross_entropy: integer labels of shape {tuple(labels.shape)} do not "
+                f"match logits of shape {tuple(logits.shape)}"
+            )
+        classes = fnp.arange(logits.shape[-1], backend=backend_of(logp))
+        hot = fnp.equal(fnp.reshape(labels, tuple(labels.shape) + (1,)), classes)
+        losses = -fnp.sum(fnp.where(hot, logp, 0), axis=-1)
+    elif labels.dtype.kind in "iu":
         labels = checked_int_labels(labels, tuple(logits.shape), "softmax_cross_entropy")
         xp = array_module(labels)
         flat = fnp.reshape(logp, (-1, logits.shape[-1]))

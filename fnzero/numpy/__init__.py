@@ -102,6 +102,7 @@ from fnzero.numpy.shape import (
     transpose,
 )
 from fnzero.numpy.stop_gradient import stop_gradient
+from fnzero.numpy import batch_rules as _batch_rules  # noqa: F401  (registers the vmap rules)
 
 flatten = ravel
 

@@ -42,17 +42,28 @@ def full(
     return _xp(backend).full(shape, fill_value, dtype)
 
 
+def _like_traced(x: Any):
+    """The array module of the arrays under the tracer ``x``."""
+    return array_module(x.primal_value)
+
+
 def zeros_like(x: Any, dtype: Any = None) -> Any:
+    if type(x) in TRACER_TYPES:  # the shape a transform sees (a batch level hides its axis)
+        return _like_traced(x).zeros(x.shape, x.dtype if dtype is None else dtype)
     x = concrete(x)
     return array_module(x).zeros_like(x, dtype=dtype)
 
 
 def ones_like(x: Any, dtype: Any = None) -> Any:
+    if type(x) in TRACER_TYPES:  # the shape a transform sees (a batch level hides its axis)
+        return _like_traced(x).ones(x.shape, x.dtype if dtype is None else dtype)
     x = concrete(x)
     return array_module(x).ones_like(x, dtype=dtype)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
+    if type(x) in TRACER_TYPES:
+        return _like_traced(x).full(x.shape, fill_value, x.dtype if dtype is None else dtype)
     x = concrete(x)
     return array_module(x).full_like(x, fill_value, dtype=dtype)
 

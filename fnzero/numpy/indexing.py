@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from fnzero.backends import array_module, backend_of, get
-from fnzero.core.primitive import Primitive
+from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.numpy._axes import normalize_axis
 
@@ -30,8 +30,7 @@ def _is_basic(index: tuple) -> bool:
 
 
 def _zeros_like(x):
-    x = concrete(x)
-    return array_module(x).zeros(x.shape, x.dtype)
+    return array_module(x.primal_value if type(x) in TRACER_TYPES else x).zeros(x.shape, x.dtype)
 
 
 def _getitem_impl(x, index):
@@ -75,14 +74,95 @@ scatter_set.defjvp(
 )
 
 
+# Indices that are traced integer arrays (one per example under vmap) are arguments of their
+# own, not params: ``template`` is the index with TRACED where each of them goes.
+TRACED = type("TracedIndex", (), {"__repr__": lambda self: "<traced index>"})()
+
+
+def fill(template: tuple, arrays: tuple) -> tuple:
+    """``template`` with its TRACED slots filled by ``arrays`` in order."""
+    it = iter(arrays)
+    return tuple(next(it) if i is TRACED else i for i in template)
+
+
+def _gather_impl(x, *arrays, template):
+    return x[fill(template, arrays)]
+
+
+def _scatter_add_dynamic_impl(x, v, *arrays, template):
+    out = array_module(x).array(x, copy=True)
+    (backend_of(out) or get("numpy")).scatter_add(out, fill(template, arrays), v)
+    return out
+
+
+def _scatter_set_dynamic_impl(x, v, *arrays, template):
+    out = array_module(x).array(x, copy=True)
+    out[fill(template, arrays)] = v
+    return out
+
+
+def _first_only(rule):
+    """Variadic vjp rules: ``rule`` for argument 0, nothing for the index arrays."""
+    return VariadicVJP(
+        lambda k, g, ans, *args, template: rule(g, ans, *args, template=template) if k == 0 else None
+    )
+
+
+gather = Primitive("gather", _gather_impl).defvjp(
+    _first_only(
+        lambda g, ans, x, *arrays, template: scatter_add_dynamic(
+            _zeros_like(x), g, *arrays, template=template
+        )
+    )
+)
+gather.defjvp_joint(
+    lambda ts, ans, x, *arrays, template: None if ts[0] is None else gather(ts[0], *arrays, template=template)
+)
+
+
+def _scatter_dynamic_vjp(k, g, ans, x, v, *arrays, template, keep_x):
+    if k == 0:
+        return g if keep_x else scatter_set_dynamic(g, 0, *arrays, template=template)
+    return gather(g, *arrays, template=template) if k == 1 else None
+
+
+def _scatter_dynamic_jvp(prim, keep_x):
+    def jvp(ts, ans, x, v, *arrays, template):
+        tx, tv = ts[0], ts[1]
+        if tx is None:
+            tx = _zeros_like(x)
+        elif not keep_x:
+            tx = scatter_set_dynamic(tx, 0, *arrays, template=template)
+        return tx if tv is None else prim(tx, tv, *arrays, template=template)
+
+    return jvp
+
+
+scatter_add_dynamic = Primitive("scatter_add_dynamic", _scatter_add_dynamic_impl)
+scatter_set_dynamic = Primitive("scatter_set_dynamic", _scatter_set_dynamic_impl)
+scatter_add_dynamic.defvjp(VariadicVJP(lambda k, *a, **p: _scatter_dynamic_vjp(k, *a, **p, keep_x=True)))
+scatter_set_dynamic.defvjp(VariadicVJP(lambda k, *a, **p: _scatter_dynamic_vjp(k, *a, **p, keep_x=False)))
+scatter_add_dynamic.defjvp_joint(_scatter_dynamic_jvp(scatter_add_dynamic, True))
+scatter_set_dynamic.defjvp_joint(_scatter_dynamic_jvp(scatter_set_dynamic, False))
+
+
+def _traced(index: tuple) -> tuple[tuple, tuple]:
+    """The template and the traced arrays of a normalized index (no arrays: none traced)."""
+    arrays = tuple(i for i in index if type(i) in TRACER_TYPES)
+    return tuple(TRACED if type(i) in TRACER_TYPES else i for i in index), arrays
+
+
 def normalize_index(x: Any, index: Any) -> tuple:
     """``index`` as a tuple with traced parts made concrete and arrays on ``x``'s backend."""
     if not isinstance(index, tuple):
         index = (index,)
-    xp = array_module(concrete(x))
+    xp = array_module(x.primal_value if type(x) in TRACER_TYPES else x)
     out = []
     for i in index:
         if type(i) in TRACER_TYPES:
+            if getattr(i, "dtype", None) is not None and i.dtype.kind in "iu":
+                out.append(i)  # an integer index that may differ across a vmapped batch
+                continue
             i = concrete(i)
         if isinstance(i, list) or (hasattr(i, "shape") and not isinstance(i, np.generic)):
             i = xp.asarray(i)
@@ -94,7 +174,11 @@ def normalize_index(x: Any, index: Any) -> tuple:
 
 def index(x: Any, idx: Any) -> Any:
     """``x[idx]``: slices, integers, integer arrays and boolean masks."""
-    return getitem(x, index=normalize_index(x, idx))
+    index = normalize_index(x, idx)
+    template, arrays = _traced(index)
+    if arrays:
+        return gather(x, *arrays, template=template)
+    return getitem(x, index=index)
 
 
 def take(x: Any, indices: Any, axis: int | None = None) -> Any:
@@ -119,11 +203,17 @@ class _IndexUpdateRef:
 
     def set(self, values: Any) -> Any:
         """A new array equal to the old one with ``values`` written at the index."""
-        return scatter_set(self.array, values, index=normalize_index(self.array, self.idx))
+        template, arrays = _traced(normalize_index(self.array, self.idx))
+        if arrays:
+            return scatter_set_dynamic(self.array, values, *arrays, template=template)
+        return scatter_set(self.array, values, index=template)
 
     def add(self, values: Any) -> Any:
         """A new array with ``values`` added at the index (repeated indices accumulate)."""
-        return scatter_add(self.array, values, index=normalize_index(self.array, self.idx))
+        template, arrays = _traced(normalize_index(self.array, self.idx))
+        if arrays:
+            return scatter_add_dynamic(self.array, values, *arrays, template=template)
+        return scatter_add(self.array, values, index=template)
 
 
 class _IndexUpdateHelper:

@@ -38,7 +38,14 @@ def key(seed: int, *, backend: str | Backend | None = None) -> Any:
 
 def unpack(k: Any, where: str) -> tuple[int, int, Backend]:
     """The two words of a key as Python ints, and the backend the key lives on."""
-    k = concrete(k)
+    try:
+        k = concrete(k)
+    except TypeError:  # a key batched by vmap: one Threefry kernel call takes one key
+        raise NotImplementedError(
+            f"fnzero.random.{where}: a key batched by vmap (one key per example) is not supported: "
+            f"the Threefry kernel takes one key per call. Draw the batch's random numbers outside "
+            f"vmap and pass them in batched, or pass one key with in_axes=None"
+        ) from None
     backend = backend_of(k)
     dtype = getattr(k, "dtype", None)
     if backend is None or dtype != np.uint32:

@@ -9,6 +9,7 @@ from fnzero.transforms.jvp import jvp
 from fnzero.transforms.linearize import linearize
 from fnzero.transforms.make_graph import Graph, make_graph
 from fnzero.transforms.vjp import vjp
+from fnzero.transforms.vmap import vmap
 
 remat = checkpoint
 
@@ -27,4 +28,5 @@ __all__ = [
     "remat",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

@@ -8,14 +8,17 @@ from collections.abc import Callable
 from typing import Any
 
 from fnzero import tree
+from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
 from fnzero.numpy import zeros_like
+from fnzero.transforms._batched_calls import rebatch, unbatch_args
 from fnzero.transforms._calls import check_no_escape, moving, substitute
 from fnzero.transforms.jvp import jvp
 from fnzero.transforms.vjp import vjp
+from fnzero.transforms.vmap import vmap
 
 
 def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,6 +45,9 @@ def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
             structure.append(out_def)
             return out_leaves
 
+        if isinstance(top, BatchTrace):  # checkpoint of the vmapped function, one level down
+            vals, axes = unbatch_args(top, args)
+            return rebatch(top, checkpoint(vmap(fun, in_axes=axes))(*vals))
         movers = moving(top, leaves)
         if isinstance(top, JVPTrace):
             pairs = [top.unwrap(x) for x in leaves]

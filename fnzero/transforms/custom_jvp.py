@@ -11,13 +11,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from fnzero import tree
+from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
 from fnzero.numpy import zeros_like
+from fnzero.transforms._batched_calls import rebatch, unbatch_args
 from fnzero.transforms._calls import check_no_escape, moving, split_nondiff, substitute
 from fnzero.transforms.vjp import vjp
+from fnzero.transforms.vmap import vmap
 
 
 class custom_jvp:
@@ -49,6 +52,8 @@ class custom_jvp:
         top = top_trace(leaves)
         if top is None:
             return self.fun(*args)
+        if isinstance(top, BatchTrace):
+            return self._batched(top, args, nums)
         nondiff = [args[n] for n in nums]
 
         def rule(primals: list, tangents: list) -> tuple[list, list, Any]:
@@ -103,3 +108,12 @@ class custom_jvp:
         prim.vjps = JointVJP(vjp_rule)
         prim.jvp = jvp_rule
         return tree.unflatten(structure[0], top.record_group(prim, leaves, vals, out_leaves))
+
+    def _batched(self, trace: BatchTrace, args: tuple, nums: tuple[int, ...]) -> Any:
+        """The call one level down, with ``fun`` and the jvp rule vmapped (a tangent is
+        batched as its primal is)."""
+        vals, axes = unbatch_args(trace, args)
+        diff_axes = tuple(a for i, a in enumerate(axes) if i not in nums)
+        f = custom_jvp(vmap(self.fun, in_axes=axes), nondiff_argnums=nums)
+        f.defjvp(vmap(self.jvp, in_axes=(None,) * len(nums) + (diff_axes, diff_axes)))
+        return rebatch(trace, f(*vals))

@@ -6,13 +6,17 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import fnzero.numpy as fnp
 from fnzero import tree
+from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
 from fnzero.numpy import asarray, zeros_like
+from fnzero.transforms._batched_calls import rebatch, unbatch_args
 from fnzero.transforms._calls import check_no_escape, merge_args, split_nondiff
+from fnzero.transforms.vmap import vmap
 
 
 class custom_vjp:
@@ -46,6 +50,8 @@ class custom_vjp:
         top = top_trace(leaves)
         if top is None:
             return self.fun(*args)
+        if isinstance(top, BatchTrace):
+            return self._batched(top, args, nums)
         if isinstance(top, JVPTrace):
             _no_jvp(name)
         if not isinstance(top, Tape):
@@ -87,6 +93,34 @@ class custom_vjp:
         prim.vjps = JointVJP(vjp_rule)
         prim.jvp = functools.partial(_no_jvp, name)
         return tree.unflatten(out_def, top.record_group(prim, leaves, vals, out_leaves))
+
+    def _batched(self, trace: BatchTrace, args: tuple, nums: tuple[int, ...]) -> Any:
+        """The call one level down, with ``fun``, ``fwd`` and ``bwd`` vmapped; an argument that
+        is the same for every example gets the sum of the examples' cotangents."""
+        vals, axes = unbatch_args(trace, args)
+        diff_axes = [a for i, a in enumerate(axes) if i not in nums]
+        bwd = self.bwd
+        f = custom_vjp(vmap(self.fun, in_axes=axes), nondiff_argnums=nums)
+
+        def batched_bwd(*a: Any) -> tuple:
+            nondiff, residuals, ct = a[:-2], a[-2], a[-1]
+            cts = vmap(bwd, in_axes=(None,) * len(nondiff) + (0, 0))(*nondiff, residuals, ct)
+            return tuple(None if c is None else _to_axes(c, ax) for c, ax in zip(cts, diff_axes))
+
+        f.defvjp(vmap(self.fwd, in_axes=axes), batched_bwd)
+        return rebatch(trace, f(*vals))
+
+
+def _to_axes(ct: Any, axes: Any) -> Any:
+    """Cotangents with the batch on axis 0 moved to ``axes`` (summed where that is None)."""
+    leaves, treedef = tree.flatten(ct)
+    per_leaf = (
+        [axes] * len(leaves)
+        if axes is None or isinstance(axes, int)
+        else tree.leaves(axes, is_leaf=lambda x: x is None)
+    )
+    out = [fnp.sum(c, axis=0) if a is None else fnp.moveaxis(c, 0, a) for c, a in zip(leaves, per_leaf)]
+    return tree.unflatten(treedef, out)
 
 
 def _no_jvp(name: str, *args: Any, **params: Any) -> Any:

@@ -1,8 +1,9 @@
-"""Jacobians and Hessians of functions of pytrees: jacrev (a row per reverse sweep), jacfwd (a
-column per forward sweep) and hessian (forward over reverse).
+"""Jacobians and Hessians of functions of pytrees: jacrev (reverse sweeps), jacfwd (forward
+sweeps) and hessian (forward over reverse).
 
-Both run the function once on a tape and then sweep that tape once per basis vector: the
-primal is never recomputed. The result's layout is JAX's: the output's structure outside,
+Both run the function once on a tape and then sweep that tape once, vmapped over all basis
+vectors: every primitive's rule runs once on the whole basis, and the primal is never
+recomputed. The result's layout is JAX's: the output's structure outside,
 the input's inside, and each leaf of shape ``out_leaf.shape + in_leaf.shape``.
 """
 
@@ -15,25 +16,21 @@ from typing import Any
 from fnzero import tree
 from fnzero.backends import array_module
 from fnzero.core.reverse import backward
-from fnzero.core.tracer import concrete
-from fnzero.numpy import asarray, reshape, stack, zeros
+from fnzero.core.tracer import TRACER_TYPES
+from fnzero.numpy import asarray, reshape, zeros
 from fnzero.transforms._inputs import check_argnums, cotangent_of, node_of, record, unwrap_tree
 from fnzero.transforms.linearize import tangents_out
+from fnzero.transforms.vmap import vmap
 
 
-def _one_hot(like: Any, r: int) -> Any:
-    """A concrete array shaped like ``like``, zero except 1 at flat position ``r``."""
-    like = concrete(like)
-    e = array_module(like).zeros(like.size, like.dtype)
-    e[r] = 1
-    return e.reshape(like.shape)
-
-
-def _block(pieces: list, outer: tuple, inner: tuple, axis: int, dtype: Any) -> Any:
-    """The Jacobian block of shape ``outer + inner`` from its rows (axis 0) or columns (-1)."""
-    if not pieces:
-        return zeros(outer + inner, dtype)
-    return reshape(stack(pieces, axis=axis), outer + inner)
+def _basis(like: Any) -> Any:
+    """The standard basis of arrays shaped like ``like``, stacked on a new axis 0."""
+    xp = array_module(like.primal_value if type(like) in TRACER_TYPES else like)
+    shape = tuple(like.shape)
+    n = 1
+    for d in shape:
+        n *= d
+    return xp.eye(n, dtype=like.dtype).reshape((n,) + shape)
 
 
 def _with_diff_args(fun: Callable[..., Any], args: tuple, nums: tuple[int, ...]) -> Callable[..., Any]:
@@ -61,7 +58,7 @@ def _check_float_outputs(out_leaves: list, name: str) -> None:
 def jacrev(
     fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
-    """The Jacobian of ``fun`` by reverse mode: one backward sweep per output element.
+    """The Jacobian of ``fun`` by reverse mode: one backward sweep, vmapped over the outputs.
 
     Best when outputs are fewer than inputs. Each leaf has shape ``out.shape + in.shape``;
     with a tuple ``argnums`` each output leaf holds a tuple, one entry per argument. With
@@ -80,12 +77,16 @@ def jacrev(
         for y in out_leaves:
             value = tape.unwrap(y)
             i = node_of(tape, y)
-            rows: list[list] = [[] for _ in in_leaves]
-            for r in range(value.size if i >= 0 else 0):
-                cts = backward(tape, {i: _one_hot(value, r)})
-                for row, w in zip(rows, in_leaves):
-                    row.append(cotangent_of(w._value, w, cts))
-            blocks.append([_block(row, value.shape, w.shape, 0, w.dtype) for row, w in zip(rows, in_leaves)])
+            if i < 0 or value.size == 0:
+                blocks.append([zeros(value.shape + w.shape, w.dtype) for w in in_leaves])
+                continue
+
+            def row(e: Any, i: int = i) -> list:
+                cts = backward(tape, {i: e})
+                return [cotangent_of(w._value, w, cts) for w in in_leaves]
+
+            rows = vmap(row)(_basis(value))
+            blocks.append([reshape(r, value.shape + w.shape) for r, w in zip(rows, in_leaves)])
         jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in blocks])
         if has_aux:
             return jac, unwrap_tree(tape, rec.aux)
@@ -106,7 +107,7 @@ def _per_argument(rec: Any, blocks: list, argnums: int | Sequence[int]) -> Any:
 def jacfwd(
     fun: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
 ) -> Callable[..., Any]:
-    """The Jacobian of ``fun`` by forward mode: one tangent sweep per input element.
+    """The Jacobian of ``fun`` by forward mode: one tangent sweep, vmapped over the inputs.
 
     Best when inputs are fewer than outputs. Same layout and options as :func:`jacrev`.
     """
@@ -119,13 +120,17 @@ def jacfwd(
         out_leaves, out_def = tree.flatten(rec.out)
         _check_float_outputs(out_leaves, "jacfwd")
         values = [asarray(tape.unwrap(y)) for y in out_leaves]
-        columns: list[list] = []  # per input leaf: per output leaf: the columns
+        columns: list[list] = []  # per input leaf: per output leaf: the block
         for w in (leaf for watched in rec.watched for leaf in watched):
-            cols: list[list] = [[] for _ in out_leaves]
-            for r in range(w.size):
-                for col, t in zip(cols, tree.leaves(tangents_out(rec, {w._index: _one_hot(w._value, r)}))):
-                    col.append(t)
-            columns.append([_block(col, v.shape, w.shape, -1, v.dtype) for col, v in zip(cols, values)])
+            if w.size == 0:
+                columns.append([zeros(v.shape + w.shape, v.dtype) for v in values])
+                continue
+
+            def column(e: Any, w: Any = w) -> list:
+                return tree.leaves(tangents_out(rec, {w._index: e}))
+
+            cols = vmap(column, out_axes=-1)(_basis(w._value))
+            columns.append([reshape(c, v.shape + w.shape) for c, v in zip(cols, values)])
         per_out = [[blocks[k] for blocks in columns] for k in range(len(out_leaves))]
         jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in per_out])
         if has_aux:
