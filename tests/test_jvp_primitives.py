@@ -46,6 +46,12 @@ def binary(f, x=(-2.0, 2.0), y=(-2.0, 2.0), y_sample=uniform):
     return build
 
 
+def spaced(rng, shape):
+    """Distinct values at least 0.1 apart: no (near-)ties for max and min to straddle."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.1 - 0.05 * n).reshape(shape)
+
+
 def reduction(f, sample=uniform, keepdims=True):
     def build(data, rng):
         shape = data.draw(NONEMPTY)
@@ -229,8 +235,8 @@ CASES = {
     "where": _where,
     "clip": _clip,
     "sum": reduction(fnp.sum),
-    "max": reduction(fnp.max),
-    "min": reduction(fnp.min),
+    "max": reduction(fnp.max, spaced),
+    "min": reduction(fnp.min, spaced),
     "prod": reduction(fnp.prod, sample=lambda rng, shape: away_from_zero(rng, shape, 0.5, 1.5)),
     "mean_var": reduction(lambda x, axis, keepdims: fnp.var(x, axis, keepdims) + fnp.mean(x, axis, keepdims)),
     "logsumexp": reduction(fnp.logsumexp),
