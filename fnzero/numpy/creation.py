@@ -9,7 +9,7 @@ import numpy as np
 
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES, concrete
+from fnzero.core.tracer import TRACER_TYPES, shape_source
 
 
 def _xp(backend: str | Backend | None):
@@ -43,17 +43,17 @@ def full(
 
 
 def zeros_like(x: Any, dtype: Any = None) -> Any:
-    x = concrete(x)
+    x = shape_source(x)
     return array_module(x).zeros_like(x, dtype=dtype)
 
 
 def ones_like(x: Any, dtype: Any = None) -> Any:
-    x = concrete(x)
+    x = shape_source(x)
     return array_module(x).ones_like(x, dtype=dtype)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
-    x = concrete(x)
+    x = shape_source(x)
     return array_module(x).full_like(x, fill_value, dtype=dtype)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from fnzero.backends import array_module, backend_of, get
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES, concrete
+from fnzero.core.tracer import TRACER_TYPES, concrete, shape_source
 from fnzero.numpy._axes import normalize_axis
 
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
@@ -30,7 +30,7 @@ def _is_basic(index: tuple) -> bool:
 
 
 def _zeros_like(x):
-    x = concrete(x)
+    x = shape_source(x)
     return array_module(x).zeros(x.shape, x.dtype)
 
 
@@ -79,7 +79,7 @@ def normalize_index(x: Any, index: Any) -> tuple:
     """``index`` as a tuple with traced parts made concrete and arrays on ``x``'s backend."""
     if not isinstance(index, tuple):
         index = (index,)
-    xp = array_module(concrete(x))
+    xp = array_module(shape_source(x))
     out = []
     for i in index:
         if type(i) in TRACER_TYPES:

@@ -15,7 +15,7 @@ from typing import Any
 from fnzero import tree
 from fnzero.backends import array_module
 from fnzero.core.reverse import backward
-from fnzero.core.tracer import concrete
+from fnzero.core.tracer import shape_source
 from fnzero.numpy import asarray, reshape, stack, zeros
 from fnzero.transforms._inputs import check_argnums, cotangent_of, node_of, record, unwrap_tree
 from fnzero.transforms.linearize import tangents_out
@@ -23,7 +23,7 @@ from fnzero.transforms.linearize import tangents_out
 
 def _one_hot(like: Any, r: int) -> Any:
     """A concrete array shaped like ``like``, zero except 1 at flat position ``r``."""
-    like = concrete(like)
+    like = shape_source(like)
     e = array_module(like).zeros(like.size, like.dtype)
     e[r] = 1
     return e.reshape(like.shape)
