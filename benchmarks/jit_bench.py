@@ -3,8 +3,8 @@
 The chain (grad of 2,000 scalar iterations, 10,000 primitives: Python overhead per primitive)
 and the MLP step (784-1000-10, batch 100, float32: BLAS-sized arrays), plus Newton's method
 (grad of grad on scalars). ``fnzero-jit`` compiles each workload's whole call with
-``fnzero.jit`` (traced during warm-up) and replays it. The DCE line says how many equations
-dead-code elimination drops from each program and what the replay costs without it.
+``fnzero.jit`` (traced during warm-up) and replays it. The passes lines give each program's size and
+replay time without passes, with dead-code elimination, and with CSE before DCE.
 
 Run ``OPENBLAS_NUM_THREADS=1 python -m benchmarks.jit_bench`` from the repository root
 (``--quick`` for a smoke run); with JAX importable, jax-jit is measured too.
@@ -85,31 +85,36 @@ def fnzero_jit_impl() -> Implementation:
     return Implementation({w: case(w) for w in WORKLOADS}, "fnzero-jit: the whole call under fnzero.jit")
 
 
-def dce_report(quick: bool) -> list[str]:
-    """Equations kept by DCE per program, and the replay's median time with and without DCE."""
+def passes_report(quick: bool) -> list[str]:
+    """Equations per program and the replay's median time without passes, with DCE, with CSE + DCE."""
     import fnzero as fz
 
     jit_module = importlib.import_module("fnzero.transforms.jit")
-
     settings = QUICK if quick else FULL
+    keep_all = {
+        "live_equations": lambda equations, outputs: list(equations),
+        "eliminate_common_subexpressions": lambda equations, outputs: (list(equations), list(outputs)),
+    }
     lines = []
     for workload, (fun, args, digest) in _programs().items():
-        jitted = fz.jit(fun)
-        kept = len(jitted.lower(*args).equations)
-        traced = len(fz.make_graph(fun)(*args).equations)
-        original = jit_module.live_equations
-        jit_module.live_equations = lambda equations, outputs: list(equations)
-        try:
-            undead = fz.jit(fun)
-            undead(*args)
-        finally:
-            jit_module.live_equations = original
-        with_dce = measure("dce", Case(lambda: jitted(*args), digest), settings).median_ms
-        without = measure("none", Case(lambda: undead(*args), digest), settings).median_ms
-        lines.append(
-            f"DCE {workload}: {traced} -> {kept} equations; replay {without:.3f} ms without DCE, "
-            f"{with_dce:.3f} ms with ({without / with_dce:.2f}x)"
-        )
+        results = []
+        for label, disabled in (
+            ("none", keep_all),
+            ("DCE", ["eliminate_common_subexpressions"]),
+            ("CSE+DCE", []),
+        ):
+            saved = {name: getattr(jit_module, name) for name in disabled}
+            for name in disabled:
+                setattr(jit_module, name, keep_all[name])
+            try:
+                jitted = fz.jit(fun)
+                size = len(jitted.lower(*args).equations)
+            finally:
+                for name, f in saved.items():
+                    setattr(jit_module, name, f)
+            ms = measure(label, Case(lambda: jitted(*args), digest), settings).median_ms
+            results.append(f"{label} {size} eqs {ms:.3f} ms")
+        lines.append(f"passes, {workload}: " + "; ".join(results))
     return lines
 
 
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print_table(title, rows, floor="floor", subject="fnzero-jit", rtol=rtol)
         sys.stdout.flush()
     print()
-    print("\n".join(dce_report(args.quick)))
+    print("\n".join(passes_report(args.quick)))
     return 0
 
 

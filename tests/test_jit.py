@@ -234,3 +234,29 @@ def test_mlp_step_jitted_equals_the_eager_step_and_is_one_program():
         np.testing.assert_allclose(p_jit[k], p_eager[k], rtol=1e-6, atol=1e-7)
     text = str(jstep.lower(params, x, y))
     assert "matmul" in text and "relu" in text and text.count("return") == 1
+
+
+def test_cse_merges_repeated_work_but_not_different_constants():
+    jd2 = fz.jit(fz.grad(fz.grad(fnp.tanh)))
+    ops = [eq.primitive for eq in jd2.lower(np.array(0.4)).equations]
+    traced = [eq.primitive for eq in fz.make_graph(fz.grad(fz.grad(fnp.tanh)))(np.array(0.4)).equations]
+    assert traced.count("square") == 2 and ops.count("square") == 1  # 1 - tanh(x)**2, once
+    jf = fz.jit(lambda x: (x * 0.0, x * -0.0, fnp.sin(x) + fnp.sin(x)))
+    jf(np.array(1.0))
+    zero, negzero, two_sin = jf(np.array(-1.0))
+    assert np.signbit(zero) and not np.signbit(negzero)
+    assert two_sin == 2 * np.sin(-1.0)
+    assert [eq.primitive for eq in jf.lower(np.array(1.0)).equations].count("sin") == 1
+
+
+def test_benchmark_quick_run_agrees_with_the_floor(capsys):
+    from benchmarks import jit_bench
+
+    assert jit_bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("floor ", "fnzero-jit "))]
+    assert len(rows) == 6
+    floors, jitted = [float(r[-1]) for r in rows[::2]], [float(r[-1]) for r in rows[1::2]]
+    for f, j, rtol in zip(floors, jitted, (1e-9, 1e-4, 1e-9)):
+        assert j == pytest.approx(f, rel=rtol)
+    assert out.count("passes, ") == 3

@@ -3,9 +3,10 @@
 The first call for a signature (the arguments' pytree structure; the shapes, dtypes and
 backends of their arrays; the values of the static arguments and of every non-array leaf)
 runs the function under a graph trace opened below every transform the function opens
-(grad, vjp, ...), so a derivative, or a whole optimizer step, becomes one program. Dead
-equations are dropped, and the rest become one generated Python function that calls each
-primitive's kernel directly: later calls with the signature run it, with no tracer or tape.
+(grad, vjp, ...), so a derivative, or a whole optimizer step, becomes one program. Common
+subexpressions are merged, dead equations dropped, and the rest become one generated Python
+function that calls each primitive's kernel directly: later calls with the signature run it,
+with no tracer or tape.
 
 The trace computes with the first call's values, so Python reading a traced value
 (``if x > 0``, ``float(x)``) is refused with an error rather than baked in silently. Code
@@ -20,6 +21,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
 from fnzero import tree
@@ -86,6 +88,47 @@ def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> lis
             needed.update(i for i in eq.inputs if isinstance(i, Var))
     kept.reverse()
     return kept
+
+
+def _constant_key(x: Any) -> Any:
+    if isinstance(x, (bool, int, float, complex, str, np.generic)) or x is None:
+        return (type(x), repr(x))  # repr tells -0.0 from 0.0
+    return (type(x), id(x))  # arrays: the same object only
+
+
+def eliminate_common_subexpressions(
+    equations: Sequence[Equation], outputs: Sequence[Any]
+) -> tuple[list[Equation], list[Any]]:
+    """Common-subexpression elimination: an equation applying the same primitive with the same
+    params to the same inputs as an earlier one is dropped and its output replaced by the
+    earlier one's (primitives are pure). Equations with unhashable params are kept as they are."""
+    same: dict[Var, Var] = {}
+    seen: dict[Any, Var] = {}
+    kept = []
+    for eq in equations:
+        if any(isinstance(i, Var) and i in same for i in eq.inputs):
+            eq = attrs.evolve(
+                eq, inputs=tuple(same.get(i, i) if isinstance(i, Var) else i for i in eq.inputs)
+            )
+        constants = dict(eq.constants)
+        try:
+            key = (
+                id(eq.prim),
+                tuple(
+                    i if isinstance(i, Var) else _constant_key(constants[k]) for k, i in enumerate(eq.inputs)
+                ),
+                tuple(sorted(eq.params.items())),
+            )
+            earlier = seen.get(key)
+        except TypeError:  # unhashable params (slices, arrays in an index)
+            kept.append(eq)
+            continue
+        if earlier is not None and earlier.shape == eq.output.shape and earlier.dtype == eq.output.dtype:
+            same[eq.output] = earlier
+            continue
+        seen[key] = eq.output
+        kept.append(eq)
+    return kept, [same.get(o, o) if isinstance(o, Var) else o for o in outputs]
 
 
 def _own(x: Any) -> Any:
@@ -275,7 +318,8 @@ class Jitted:
         result = tree.unflatten(out_def, values)
         if trace.foreign:  # the function closed over another transform's tracers: no replay
             return None, result
-        equations = live_equations(trace.equations, outputs)
+        equations, outputs = eliminate_common_subexpressions(trace.equations, outputs)
+        equations = live_equations(equations, outputs)
         graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
         replay = compile_graph(graph, constants, self._name)
         return (_Program(graph, replay, out_def), trace.read), result
