@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero import nn, optim
-from fnzero.transforms.jit import ConcretizationTypeError
+from fnzero.transforms.jit import VALUE_VARIANTS, ConcretizationTypeError
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 
@@ -260,3 +260,15 @@ def test_benchmark_quick_run_agrees_with_the_floor(capsys):
     for f, j, rtol in zip(floors, jitted, (1e-9, 1e-4, 1e-9)):
         assert j == pytest.approx(f, rel=rtol)
     assert out.count("passes, ") == 3
+
+
+def test_programs_for_read_input_values_are_bounded_and_stay_correct():
+    jf = fz.jit(lambda logits, y: nn.softmax_cross_entropy(logits, y))
+    logits = np.random.default_rng(0).normal(size=(4, 3))
+    for i in range(12):
+        y = np.array([i % 3, (i // 3) % 3, 1, 0])
+        assert jf(logits, y) == pytest.approx(float(nn.softmax_cross_entropy(logits, y)), rel=1e-14)
+    first = np.array([0, 0, 1, 0])
+    assert jf(logits, first) == pytest.approx(float(nn.softmax_cross_entropy(logits, first)), rel=1e-14)
+    assert len(jf._programs) == 1
+    assert len(next(iter(jf._programs.values()))) <= VALUE_VARIANTS

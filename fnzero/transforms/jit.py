@@ -30,6 +30,9 @@ from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.transforms.make_graph import Graph, trace_args
 
+# Programs kept per signature for different values of inputs read in Python (labels, keys).
+VALUE_VARIANTS = 8
+
 
 class ConcretizationTypeError(TypeError):
     """Python needed the value of an array that jit is tracing (JAX's name for it)."""
@@ -288,7 +291,10 @@ class Jitted:
         if key not in self._programs or new_read != read:
             self._programs[key] = {}
             self._read[key] = new_read
-        self._programs[key][tuple(_host_bytes(arrays[i]) for i in new_read)] = program
+        programs = self._programs[key]
+        if len(programs) >= VALUE_VARIANTS:  # forget the oldest values of read inputs
+            del programs[next(iter(programs))]
+        programs[tuple(_host_bytes(arrays[i]) for i in new_read)] = program
         return result
 
     def _compile(self, args: tuple, with_kwargs: bool) -> tuple[Any, Any]:
