@@ -52,6 +52,8 @@ class GraphTracer(Tracer):
 
 
 def _describe(x: Any) -> tuple[tuple[int, ...], str]:
+    if isinstance(x, type):  # a dtype given as a class (astype(x, np.float32)): not an array
+        return (), x.__name__
     shape = tuple(getattr(x, "shape", ()))
     dtype = getattr(x, "dtype", None)
     return shape, str(dtype) if dtype is not None else type(x).__name__
