@@ -273,3 +273,18 @@ def test_programs_for_read_input_values_are_bounded_and_stay_correct():
     assert jf(logits, first) == pytest.approx(float(nn.softmax_cross_entropy(logits, first)), rel=1e-14)
     assert len(jf._programs) == 1
     assert len(next(iter(jf._programs.values()))) <= VALUE_VARIANTS
+
+
+def test_custom_rules_and_checkpoint_under_jit():
+    @fz.custom_vjp
+    def f(x):
+        return fnp.sin(x)
+
+    f.defvjp(lambda x: (fnp.sin(x), x), lambda x, g: (g * 2 * fnp.cos(x),))  # a deliberately doubled rule
+    x = np.array([0.2, 1.1])
+    np.testing.assert_array_equal(fz.jit(f)(x), np.sin(x))
+    np.testing.assert_array_equal(fz.jit(fz.checkpoint(fnp.sin))(x), np.sin(x))
+    jg = fz.jit(fz.grad(lambda x: fnp.sum(f(x))))
+    jg(x)
+    np.testing.assert_allclose(jg(x + 1), 2 * np.cos(x + 1), rtol=1e-15)
+    assert fz.make_graph(f)(x).equations[0].primitive == "sin"
