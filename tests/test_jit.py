@@ -288,3 +288,32 @@ def test_custom_rules_and_checkpoint_under_jit():
     jg(x)
     np.testing.assert_allclose(jg(x + 1), 2 * np.cos(x + 1), rtol=1e-15)
     assert fz.make_graph(f)(x).equations[0].primitive == "sin"
+
+
+def _max_difference(a, b):
+    return max(
+        float(np.abs(np.asarray(u) - np.asarray(v)).max())
+        for u, v in zip(fz.tree.leaves(a), fz.tree.leaves(b))
+    )
+
+
+def test_cnn_models_jitted_equal_eager_with_state_and_dropout_keys():
+    from fnzero.nn.models import NetBatchNorm, NetDropout
+
+    rng = np.random.default_rng(0)
+    x1, x2 = (rng.normal(size=(2, 3, 32, 32)).astype(np.float32) for _ in range(2))
+    model = NetBatchNorm(key=fz.random.key(0))
+    state = model.init_state()
+    loss = lambda m, x, s: fnp.sum(m(x, s, train=True)[0] ** 2)  # noqa: E731
+    step = fz.jit(fz.value_and_grad(loss))
+    step(model, x1, state)
+    assert _max_difference(step(model, x2, state), fz.value_and_grad(loss)(model, x2, state)) == 0.0
+    forward = fz.jit(lambda m, x, s: m(x, s, train=True))
+    forward(model, x1, state)
+    assert _max_difference(forward(model, x2, state), model(x2, state, train=True)) == 0.0
+
+    net = NetDropout(key=fz.random.key(0))
+    train = fz.jit(lambda m, x, k: m(x, key=k, train=True))
+    a, b = train(net, x1, fz.random.key(1)), train(net, x1, fz.random.key(2))
+    np.testing.assert_array_equal(b, net(x1, key=fz.random.key(2), train=True))
+    assert not np.array_equal(a, b) and train.trace_count == 2  # a key's value is in the signature
