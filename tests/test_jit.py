@@ -271,8 +271,9 @@ def test_programs_for_read_input_values_are_bounded_and_stay_correct():
         assert jf(logits, y) == pytest.approx(float(nn.softmax_cross_entropy(logits, y)), rel=1e-14)
     first = np.array([0, 0, 1, 0])
     assert jf(logits, first) == pytest.approx(float(nn.softmax_cross_entropy(logits, first)), rel=1e-14)
-    assert len(jf._programs) == 1
-    assert len(next(iter(jf._programs.values()))) <= VALUE_VARIANTS
+    assert len(jf._cache) == 1
+    read, variants = next(iter(jf._cache.values()))
+    assert read == (1,) and len(variants) <= VALUE_VARIANTS
 
 
 def test_custom_rules_and_checkpoint_under_jit():

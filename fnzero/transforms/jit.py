@@ -144,11 +144,14 @@ def _own(x: Any) -> Any:
     return x
 
 
-def compile_graph(graph: Graph, constants: dict[int, Any], name: str) -> Callable[..., list]:
+def compile_graph(
+    graph: Graph, constants: dict[int, Any], name: str, fix: set[int] = frozenset()
+) -> Callable[..., list]:
     """One Python function running ``graph``'s equations on their kernels, in order.
 
     It takes the input arrays positionally and returns the output leaves; ``constants``
-    gives the value of each output that is not a Var, by position.
+    gives the value of each output that is not a Var, by position; the outputs in ``fix``
+    (NumPy scalars or read-only views when traced) are made arrays of their own.
     """
     env: dict[str, Any] = {"_own": _own}
     names = {v: f"a{k}" for k, v in enumerate(graph.inputs)}
@@ -171,7 +174,7 @@ def compile_graph(graph: Graph, constants: dict[int, Any], name: str) -> Callabl
     outs = []
     for k, o in enumerate(graph.outputs):
         if isinstance(o, Var):
-            outs.append(f"_own({names[o]})")
+            outs.append(f"_own({names[o]})" if k in fix else names[o])
         else:
             env[f"out{k}"] = constants[k]
             outs.append(f"_own(out{k}.copy())" if _is_array(constants[k]) else f"out{k}")
@@ -211,8 +214,8 @@ class Jitted:
         self.static_argnums = static_argnums
         self.donate_argnums = donate_argnums
         self.trace_count = 0
-        self._programs: dict[Any, dict[Any, _Program]] = {}
-        self._read: dict[Any, tuple[int, ...]] = {}
+        # signature -> (positions of the inputs read in Python, {their values: program})
+        self._cache: dict[Any, tuple[tuple[int, ...], dict[Any, _Program]]] = {}
         self._name = getattr(fun, "__name__", "function")
 
     def _signature(self, args: tuple) -> tuple[tuple, list] | None:
@@ -237,16 +240,22 @@ class Jitted:
                     arrays.append(leaf)
                 else:
                     key.append((type(leaf), leaf))
-        key_t = tuple(key)
+        return tuple(key), arrays
+
+    def _lookup(self, key: tuple, arrays: list) -> _Program | None:
+        """The compiled program for a signature (and the values of the inputs it reads)."""
         try:
-            hash(key_t)
+            entry = self._cache.get(key)
         except TypeError:
             raise TypeError(
                 f"fnzero.jit({self._name}): a static argument or a non-array leaf of the arguments "
                 f"is not hashable, so it cannot be part of the compilation cache's key; pass arrays, "
                 f"or hashable values (numbers, strings, tuples) for static arguments"
             ) from None
-        return key_t, arrays
+        if entry is None:
+            return None
+        read, variants = entry
+        return variants.get(tuple(_host_bytes(arrays[i]) for i in read) if read else ())
 
     def _check_static(self, nargs: int) -> None:
         for n in self.static_argnums:
@@ -267,12 +276,9 @@ class Jitted:
         if found is None:  # called inside another transform: run the function itself
             return self._apply(args, with_kwargs)
         key, arrays = found
-        programs = self._programs.get(key)
-        if programs is not None:
-            read = self._read[key]
-            program = programs.get(tuple(_host_bytes(arrays[i]) for i in read) if read else ())
-            if program is not None:
-                return tree.unflatten(program.out_def, program.replay(*arrays))
+        program = self._lookup(key, arrays)
+        if program is not None:
+            return tree.unflatten(program.out_def, program.replay(*arrays))
         return self._trace(key, args, arrays, with_kwargs)
 
     def _apply(self, args: tuple, with_kwargs: bool) -> Any:
@@ -286,15 +292,14 @@ class Jitted:
         if compiled is None:
             return result
         program, read_now = compiled
-        read = self._read.get(key, ())
+        read, variants = self._cache.get(key, ((), None))
         new_read = tuple(sorted(set(read) | read_now))
-        if key not in self._programs or new_read != read:
-            self._programs[key] = {}
-            self._read[key] = new_read
-        programs = self._programs[key]
-        if len(programs) >= VALUE_VARIANTS:  # forget the oldest values of read inputs
-            del programs[next(iter(programs))]
-        programs[tuple(_host_bytes(arrays[i]) for i in new_read)] = program
+        if variants is None or new_read != read:
+            variants = {}
+            self._cache[key] = (new_read, variants)
+        if len(variants) >= VALUE_VARIANTS:  # forget the oldest values of read inputs
+            del variants[next(iter(variants))]
+        variants[tuple(_host_bytes(arrays[i]) for i in new_read)] = program
         return result
 
     def _compile(self, args: tuple, with_kwargs: bool) -> tuple[Any, Any]:
@@ -312,10 +317,13 @@ class Jitted:
         outputs: list = []
         values: list = []
         constants: dict[int, Any] = {}
+        fix: set[int] = set()
         for k, o in enumerate(leaves):
             if type(o) is GraphTracer and o._trace is trace:
                 outputs.append(o._var)
                 values.append(_own(o._value))
+                if values[-1] is not o._value:
+                    fix.add(k)
             else:
                 trace.foreign = trace.foreign or type(o) in TRACER_TYPES
                 outputs.append(repr(o) if not hasattr(o, "shape") else f"const:{o.dtype}{list(o.shape)}")
@@ -327,7 +335,7 @@ class Jitted:
         equations, outputs = eliminate_common_subexpressions(trace.equations, outputs)
         equations = live_equations(equations, outputs)
         graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
-        replay = compile_graph(graph, constants, self._name)
+        replay = compile_graph(graph, constants, self._name, fix)
         return (_Program(graph, replay, out_def), trace.read), result
 
     def lower(self, *args: Any, **kwargs: Any) -> Graph:
@@ -342,12 +350,15 @@ class Jitted:
                 f"fnzero.jit({self._name}).lower: the arguments hold tracers of another transform"
             )
         key, arrays = found
-        read = self._read.get(key, ())
-        program = self._programs.get(key, {}).get(tuple(_host_bytes(arrays[i]) for i in read))
+        program = self._lookup(key, arrays)
         if program is None:
             self._trace(key, args, arrays, with_kwargs)
-            read = self._read[key]
-            program = self._programs[key][tuple(_host_bytes(arrays[i]) for i in read)]
+            program = self._lookup(key, arrays)
+        if program is None:
+            raise TypeError(
+                f"fnzero.jit({self._name}).lower: the function closes over values traced by another "
+                f"transform, so it has no program of its own"
+            )
         return program.graph
 
 
