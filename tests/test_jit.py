@@ -248,6 +248,13 @@ def test_cse_merges_repeated_work_but_not_different_constants():
     assert np.signbit(zero) and not np.signbit(negzero)
     assert two_sin == 2 * np.sin(-1.0)
     assert [eq.primitive for eq in jf.lower(np.array(1.0)).equations].count("sin") == 1
+    jg = fz.jit(lambda x: (x[1:] + x[1:], fnp.sum(x, axis=0) * fnp.sum(x, axis=0), x[True] * 2))
+    jg(np.arange(3.0))
+    a, b, c = jg(np.arange(3.0) + 1)
+    np.testing.assert_array_equal(a, [4.0, 6.0])
+    assert b == 36.0 and c.shape == (1, 3)
+    ops = [eq.primitive for eq in jg.lower(np.arange(3.0)).equations]
+    assert ops.count("getitem") == 2 and ops.count("sum") == 1  # x[True] is not x[1:]
 
 
 def test_benchmark_quick_run_agrees_with_the_floor(capsys):

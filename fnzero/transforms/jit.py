@@ -93,10 +93,19 @@ def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> lis
     return kept
 
 
-def _constant_key(x: Any) -> Any:
+def _static_key(x: Any) -> Any:
+    """A key equal only for interchangeable values: types count (1 is not True or 1.0), repr
+    tells -0.0 from 0.0, arrays count by identity; TypeError for what cannot be a key."""
+    if isinstance(x, tuple):
+        return (tuple, tuple(_static_key(i) for i in x))
+    if isinstance(x, slice):
+        return (slice, _static_key(x.start), _static_key(x.stop), _static_key(x.step))
     if isinstance(x, (bool, int, float, complex, str, np.generic)) or x is None:
-        return (type(x), repr(x))  # repr tells -0.0 from 0.0
-    return (type(x), id(x))  # arrays: the same object only
+        return (type(x), repr(x))
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return (type(x), id(x))
+    hash(x)
+    return (type(x), x)
 
 
 def eliminate_common_subexpressions(
@@ -118,12 +127,12 @@ def eliminate_common_subexpressions(
             key = (
                 id(eq.prim),
                 tuple(
-                    i if isinstance(i, Var) else _constant_key(constants[k]) for k, i in enumerate(eq.inputs)
+                    i if isinstance(i, Var) else _static_key(constants[k]) for k, i in enumerate(eq.inputs)
                 ),
-                tuple(sorted(eq.params.items())),
+                tuple(sorted((k, _static_key(v)) for k, v in eq.params.items())),
             )
             earlier = seen.get(key)
-        except TypeError:  # unhashable params (slices, arrays in an index)
+        except TypeError:  # params that cannot be compared
             kept.append(eq)
             continue
         if earlier is not None and earlier.shape == eq.output.shape and earlier.dtype == eq.output.dtype:
