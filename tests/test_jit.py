@@ -325,3 +325,18 @@ def test_cnn_models_jitted_equal_eager_with_state_and_dropout_keys():
     a, b = train(net, x1, fz.random.key(1)), train(net, x1, fz.random.key(2))
     np.testing.assert_array_equal(b, net(x1, key=fz.random.key(2), train=True))
     assert not np.array_equal(a, b) and train.trace_count == 2  # a key's value is in the signature
+
+
+def test_one_hot_targets_are_data_so_new_batches_do_not_retrace():
+    params, x, y = _mlp_problem(np.float64, seed=2)
+    loss = lambda p, x, t: nn.softmax_cross_entropy(nn.relu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"], t)  # noqa: E731
+    jvg = fz.jit(fz.value_and_grad(loss))
+    for i in range(4):
+        targets = np.eye(3)[(y + i) % 3]
+        (value, grads), (v_eager, g_eager) = (
+            jvg(params, x, targets),
+            fz.value_and_grad(loss)(params, x, targets),
+        )
+        assert abs(float(value) - float(v_eager)) <= 1e-12
+        assert _max_difference(grads, g_eager) <= 1e-12
+    assert jvg.trace_count == 1

@@ -11,8 +11,10 @@ with no tracer or tape.
 The trace computes with the first call's values, so Python reading a traced value
 (``if x > 0``, ``float(x)``) is refused with an error rather than baked in silently. Code
 that reads the values of an input array in Python (integer labels, embedding ids, random
-keys) makes those values part of the signature: a new value retraces. Called with tracers
-of an enclosing transform (``grad(jit(f))``), a jitted function simply calls ``f``.
+keys) makes those values part of the signature: a new value retraces (the last
+VALUE_VARIANTS programs are kept). One-hot float targets are plain data and do not retrace.
+Called with tracers of an enclosing transform (``grad(jit(f))``), a jitted function simply
+calls ``f``.
 """
 
 from __future__ import annotations
