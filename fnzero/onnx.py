@@ -59,6 +59,7 @@ SUPPORTED = frozenset(
         "astype",
         "isfinite",
         "getitem",
+        "concatenate",
     ]
 )
 
@@ -154,6 +155,9 @@ def _convert(b: _Builder, eq: Equation, names: dict[Var, str]) -> str:
     if name == "astype":
         to = b.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(eq.output.dtype))
         return b.node("Cast", [ops[0]], out, to=to)
+    if name == "concatenate":
+        axis = eq.params["axis"] % len(eq.output.shape)
+        return b.node("Concat", [_as_tensor(b, o, eq.output) for o in ops], out, axis=axis)
     if name == "getitem":
         return _getitem(b, ops[0], eq.params["index"], like, out)
     raise AssertionError(name)

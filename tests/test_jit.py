@@ -340,3 +340,16 @@ def test_one_hot_targets_are_data_so_new_batches_do_not_retrace():
         assert abs(float(value) - float(v_eager)) <= 1e-12
         assert _max_difference(grads, g_eager) <= 1e-12
     assert jvg.trace_count == 1
+
+
+def test_lstm_sequence_loss_and_gradient_jitted_equal_eager():
+    from fnzero.nn.layers.recurrent import LSTM
+
+    lstm = LSTM(3, 5, key=fz.random.key(0), dtype=np.float64)
+    rng = np.random.default_rng(0)
+    xs1, xs2 = rng.normal(size=(6, 2, 3)), rng.normal(size=(6, 2, 3))
+    loss = lambda m, xs: fnp.sum(m(xs)[0] ** 2)  # noqa: E731
+    jvg = fz.jit(fz.value_and_grad(loss))
+    jvg(lstm, xs1)
+    assert _max_difference(jvg(lstm, xs2), fz.value_and_grad(loss)(lstm, xs2)) <= 1e-12
+    assert jvg.trace_count == 1

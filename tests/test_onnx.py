@@ -89,3 +89,27 @@ def test_without_the_onnx_package_the_error_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(ImportError, match="pip install onnx"):
         fonnx.export(lambda x: x * 2, (np.ones(2, np.float32),))
+
+
+def test_lstm_round_trip_through_onnxruntime():
+    pytest.importorskip("onnx")
+    import fnzero as fz
+    from fnzero.nn.layers.recurrent import LSTM
+
+    lstm = LSTM(3, 5, key=fz.random.key(0))
+    rng = np.random.default_rng(0)
+    forward = lambda xs: lstm(xs)[0]  # noqa: E731
+    session = _session(fonnx.export(forward, (rng.normal(size=(6, 2, 3)).astype(np.float32),)))
+    xs = rng.normal(size=(6, 2, 3)).astype(np.float32)
+    (out,) = session.run(None, {"x": xs})
+    np.testing.assert_allclose(out, forward(xs), rtol=1e-5, atol=1e-5)
+
+
+def test_cnn_export_names_the_convolution():
+    pytest.importorskip("onnx")
+    import fnzero as fz
+    from fnzero.nn.models import NetWidth
+
+    net = NetWidth(key=fz.random.key(0))
+    with pytest.raises(NotImplementedError, match="conv2d"):
+        fonnx.export(net, (np.zeros((1, 3, 32, 32), np.float32),))
