@@ -60,6 +60,8 @@ SUPPORTED = frozenset(
         "isfinite",
         "getitem",
         "concatenate",
+        "conv2d",
+        "max_pool2d",
     ]
 )
 
@@ -155,6 +157,21 @@ def _convert(b: _Builder, eq: Equation, names: dict[Var, str]) -> str:
     if name == "astype":
         to = b.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(eq.output.dtype))
         return b.node("Cast", [ops[0]], out, to=to)
+    if name == "conv2d":
+        (ph, pw), p = eq.params["padding"], eq.params
+        attributes = {"strides": list(p["stride"]), "dilations": list(p["dilation"]), "group": p["groups"]}
+        w = _as_tensor(b, ops[1], eq.output)
+        return b.node("Conv", [_as_tensor(b, ops[0], eq.output), w], out, pads=[ph, pw, ph, pw], **attributes)
+    if name == "max_pool2d":
+        (ph, pw), p = eq.params["padding"], eq.params
+        return b.node(
+            "MaxPool",
+            [ops[0]],
+            out,
+            kernel_shape=list(p["kernel"]),
+            strides=list(p["stride"]),
+            pads=[ph, pw, ph, pw],
+        )
     if name == "concatenate":
         axis = eq.params["axis"] % len(eq.output.shape)
         return b.node("Concat", [_as_tensor(b, o, eq.output) for o in ops], out, axis=axis)

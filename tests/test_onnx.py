@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero import nn
 from fnzero import onnx as fonnx
@@ -93,7 +94,6 @@ def test_without_the_onnx_package_the_error_says_how_to_install(monkeypatch):
 
 def test_lstm_round_trip_through_onnxruntime():
     pytest.importorskip("onnx")
-    import fnzero as fz
     from fnzero.nn.layers.recurrent import LSTM
 
     lstm = LSTM(3, 5, key=fz.random.key(0))
@@ -105,11 +105,14 @@ def test_lstm_round_trip_through_onnxruntime():
     np.testing.assert_allclose(out, forward(xs), rtol=1e-5, atol=1e-5)
 
 
-def test_cnn_export_names_the_convolution():
+@pytest.mark.parametrize("model", ["NetWidth", "NetDepth"])
+def test_cnn_round_trip_through_onnxruntime(model):
     pytest.importorskip("onnx")
-    import fnzero as fz
-    from fnzero.nn.models import NetWidth
+    from fnzero.nn import models
 
-    net = NetWidth(key=fz.random.key(0))
-    with pytest.raises(NotImplementedError, match="conv2d"):
-        fonnx.export(net, (np.zeros((1, 3, 32, 32), np.float32),))
+    net = getattr(models, model)(key=fz.random.key(0))
+    rng = np.random.default_rng(0)
+    session = _session(fonnx.export(net, (rng.normal(size=(2, 3, 32, 32)).astype(np.float32),)))
+    x = rng.normal(size=(2, 3, 32, 32)).astype(np.float32)
+    (out,) = session.run(None, {"x": x})
+    np.testing.assert_allclose(out, net(x), rtol=1e-4, atol=1e-5)
