@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from strategies import host, on
 
 import fnzero as fz
 import fnzero.numpy as fnp
@@ -352,4 +353,19 @@ def test_lstm_sequence_loss_and_gradient_jitted_equal_eager():
     jvg = fz.jit(fz.value_and_grad(loss))
     jvg(lstm, xs1)
     assert _max_difference(jvg(lstm, xs2), fz.value_and_grad(loss)(lstm, xs2)) <= 1e-12
+    assert jvg.trace_count == 1
+
+
+def test_replay_on_each_backend_equals_eager_and_backend_is_in_the_signature(backend):
+    params, x, y = _mlp_problem(np.float32, seed=3)
+    params = {k: on(backend, v) for k, v in params.items()}
+    loss = lambda p, x, t: nn.softmax_cross_entropy(nn.relu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"], t)  # noqa: E731
+    jvg = fz.jit(fz.value_and_grad(loss))
+    targets = np.eye(3, dtype=np.float32)[y]
+    jvg(params, on(backend, x), on(backend, targets))
+    got = jvg(params, on(backend, x + 1), on(backend, targets))
+    want = fz.value_and_grad(loss)(params, on(backend, x + 1), on(backend, targets))
+    for a, b in zip(fz.tree.leaves(got), fz.tree.leaves(want)):
+        assert fz.backends.backend_of(a) is backend
+        np.testing.assert_allclose(host(backend, a), host(backend, b), rtol=1e-6, atol=1e-7)
     assert jvg.trace_count == 1
