@@ -369,3 +369,17 @@ def test_replay_on_each_backend_equals_eager_and_backend_is_in_the_signature(bac
         assert fz.backends.backend_of(a) is backend
         np.testing.assert_allclose(host(backend, a), host(backend, b), rtol=1e-6, atol=1e-7)
     assert jvg.trace_count == 1
+
+
+def test_jit_as_a_method_decorator_binds_the_instance():
+    class Scaler(nn.Module):
+        w: np.ndarray
+
+        @fz.jit
+        def __call__(self, x):
+            return self.w * x
+
+    s = Scaler(np.array([2.0, 3.0]))
+    np.testing.assert_array_equal(s(np.ones(2)), [2.0, 3.0])
+    np.testing.assert_array_equal(Scaler(np.array([4.0, 5.0]))(np.ones(2)), [4.0, 5.0])
+    assert Scaler.__call__.trace_count == 1

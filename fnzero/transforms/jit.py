@@ -276,6 +276,10 @@ class Jitted:
                     f"{n}, but the call has {nargs} positional argument{'s' if nargs != 1 else ''}"
                 )
 
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        """As a method, the instance is the first argument (like a function's binding)."""
+        return self if obj is None else functools.partial(self, obj)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             return self._call(args + (kwargs,), True)
