@@ -12,8 +12,8 @@ from typing import Any
 
 import attrs
 
+from fnzero.core.levels import new_level
 from fnzero.core.primitive import Primitive
-from fnzero.core.reverse import new_level
 from fnzero.core.tracer import Tracer
 
 
@@ -28,12 +28,18 @@ class Var:
 
 @attrs.frozen
 class Equation:
-    """``outputs[0] = primitive(inputs; params)``; an input is a Var or a constant's description."""
+    """``output = primitive(inputs; params)``; an input is a Var or a constant's description.
+
+    ``prim`` is the Primitive itself and ``constants`` the values of the inputs that are not
+    Vars, as ``(position, value)`` pairs: what a replay (fnzero.jit) needs.
+    """
 
     primitive: str
     inputs: tuple[Var | str, ...]
     params: dict
     output: Var
+    prim: Primitive | None = attrs.field(default=None, eq=False, repr=False)
+    constants: tuple[tuple[int, Any], ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 class GraphTracer(Tracer):
@@ -46,6 +52,8 @@ class GraphTracer(Tracer):
 
 
 def _describe(x: Any) -> tuple[tuple[int, ...], str]:
+    if isinstance(x, type):  # a dtype given as a class (astype(x, np.float32)): not an array
+        return (), x.__name__
     shape = tuple(getattr(x, "shape", ()))
     dtype = getattr(x, "dtype", None)
     return shape, str(dtype) if dtype is not None else type(x).__name__
@@ -70,18 +78,19 @@ class GraphTrace:
         return GraphTracer(value, self, self._fresh(value, name))
 
     def process(self, prim: Primitive, args: tuple, params: dict) -> Any:
-        vals, inputs = [], []
-        for a in args:
+        vals, inputs, constants = [], [], []
+        for k, a in enumerate(args):
             if type(a) is GraphTracer and a._trace is self:
                 vals.append(a._value)
                 inputs.append(a._var)
             else:
                 vals.append(a)
+                constants.append((k, a))
                 shape, dtype = _describe(a)
                 inputs.append(
                     repr(a) if not shape and not hasattr(a, "_trace") else f"const:{dtype}{list(shape)}"
                 )
         ans = prim(*vals, **params)
         out = self._fresh(ans)
-        self.equations.append(Equation(prim.name, tuple(inputs), dict(params), out))
+        self.equations.append(Equation(prim.name, tuple(inputs), dict(params), out, prim, tuple(constants)))
         return GraphTracer(ans, self, out)

@@ -66,16 +66,16 @@ class Tracer:
         return self._value
 
     def __float__(self) -> float:
-        return float(concrete(self))
+        return float(concrete(self, "float()"))
 
     def __int__(self) -> int:
-        return int(concrete(self))
+        return int(concrete(self, "int()"))
 
     def __bool__(self) -> bool:
-        return bool(concrete(self))
+        return bool(concrete(self, "bool()"))
 
     def __complex__(self) -> complex:
-        return complex(concrete(self))
+        return complex(concrete(self, "complex()"))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(level={self._trace.level}, value={self.primal_value!r})"
@@ -98,8 +98,23 @@ def top_trace(values: Any) -> Any:
     return top
 
 
-def concrete(x: Any) -> Any:
-    """``x`` with every level of tracing removed (no derivative flows through it)."""
+def concrete(x: Any, why: str | None = None) -> Any:
+    """``x`` with every level of tracing removed (no derivative flows through it).
+
+    A level whose trace has ``on_concrete(tracer, why)`` is told first: jit's trace refuses
+    (Python branching on a traced value, ``why`` naming the conversion) or notes that an
+    input's values were read.
+    """
+    while type(x) in TRACER_TYPES:
+        note = getattr(x._trace, "on_concrete", None)
+        if note is not None:
+            note(x, why)
+        x = x._concrete()
+    return x
+
+
+def shape_source(x: Any) -> Any:
+    """``x`` with every level of tracing removed, to read its shape, dtype and backend only."""
     while type(x) in TRACER_TYPES:
         x = x._concrete()
     return x

@@ -9,7 +9,7 @@ import numpy as np
 
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES, concrete
+from fnzero.core.tracer import TRACER_TYPES
 
 
 def _xp(backend: str | Backend | None):
@@ -50,21 +50,18 @@ def _like_traced(x: Any):
 def zeros_like(x: Any, dtype: Any = None) -> Any:
     if type(x) in TRACER_TYPES:  # the shape a transform sees (a batch level hides its axis)
         return _like_traced(x).zeros(x.shape, x.dtype if dtype is None else dtype)
-    x = concrete(x)
     return array_module(x).zeros_like(x, dtype=dtype)
 
 
 def ones_like(x: Any, dtype: Any = None) -> Any:
     if type(x) in TRACER_TYPES:  # the shape a transform sees (a batch level hides its axis)
         return _like_traced(x).ones(x.shape, x.dtype if dtype is None else dtype)
-    x = concrete(x)
     return array_module(x).ones_like(x, dtype=dtype)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None) -> Any:
     if type(x) in TRACER_TYPES:
         return _like_traced(x).full(x.shape, fill_value, x.dtype if dtype is None else dtype)
-    x = concrete(x)
     return array_module(x).full_like(x, fill_value, dtype=dtype)
 
 

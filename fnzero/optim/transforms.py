@@ -95,9 +95,12 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
         count = state["count"] + 1
         m = tree.map(lambda g, m: b1 * m + (1 - b1) * g, updates, state["m"])
         v = tree.map(lambda g, v: b2 * v + (1 - b2) * g * g, updates, state["v"])
-        c1 = 1 - b1 ** int(count)
-        c2 = 1 - b2 ** int(count)
-        out = tree.map(lambda m, v: (m / c1) / (fnp.sqrt(v / c2) + eps), m, v)
+        # bias corrections as arrays (not Python floats) so that fnzero.jit can trace them
+        c1 = 1 - fnp.power(b1, count)
+        c2 = 1 - fnp.power(b2, count)
+        out = tree.map(
+            lambda m, v: (m / fnp.astype(c1, m.dtype)) / (fnp.sqrt(v / fnp.astype(c2, v.dtype)) + eps), m, v
+        )
         return out, {"count": count, "m": m, "v": v}
 
     return GradientTransformation(init, update)

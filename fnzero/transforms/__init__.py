@@ -5,6 +5,7 @@ from fnzero.transforms.custom_jvp import custom_jvp
 from fnzero.transforms.custom_vjp import custom_vjp
 from fnzero.transforms.grad import grad, value_and_grad
 from fnzero.transforms.jacobians import hessian, jacfwd, jacrev
+from fnzero.transforms.jit import jit
 from fnzero.transforms.jvp import jvp
 from fnzero.transforms.linearize import linearize
 from fnzero.transforms.make_graph import Graph, make_graph
@@ -21,6 +22,7 @@ __all__ = [
     "hessian",
     "jacfwd",
     "jacrev",
+    "jit",
     "jvp",
     "linearize",
     "make_graph",

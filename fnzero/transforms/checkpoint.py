@@ -10,6 +10,7 @@ from typing import Any
 from fnzero import tree
 from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
+from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
@@ -35,7 +36,7 @@ def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
     def remat_fun(*args: Any) -> Any:
         leaves, in_def = tree.flatten(list(args))
         top = top_trace(leaves)
-        if top is None:
+        if top is None or isinstance(top, GraphTrace):  # a graph records the primitives inside
             return fun(*args)
 
         structure = []

@@ -13,6 +13,7 @@ from typing import Any
 from fnzero import tree
 from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
+from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
@@ -50,7 +51,7 @@ class custom_jvp:
         nums, diff = split_nondiff(args, self.nondiff_argnums, name)
         leaves, in_def = tree.flatten(diff)
         top = top_trace(leaves)
-        if top is None:
+        if top is None or isinstance(top, GraphTrace):  # a graph records the primitives inside
             return self.fun(*args)
         if isinstance(top, BatchTrace):
             return self._batched(top, args, nums)

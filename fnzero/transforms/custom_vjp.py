@@ -10,6 +10,7 @@ import fnzero.numpy as fnp
 from fnzero import tree
 from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
+from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
@@ -48,7 +49,7 @@ class custom_vjp:
         nums, diff = split_nondiff(args, self.nondiff_argnums, name)
         leaves, in_def = tree.flatten(diff)
         top = top_trace(leaves)
-        if top is None:
+        if top is None or isinstance(top, GraphTrace):  # a graph records the primitives inside
             return self.fun(*args)
         if isinstance(top, BatchTrace):
             return self._batched(top, args, nums)

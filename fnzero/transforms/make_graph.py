@@ -15,6 +15,8 @@ import attrs
 from fnzero import tree
 from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
 
+_NAMES = "xyzabcdefghijk"
+
 
 def _label(v: Var) -> str:
     return f"{v.name}:{v.dtype}{list(v.shape)}"
@@ -92,6 +94,36 @@ class Graph:
         return path
 
 
+def input_name(n: int, path: str) -> str:
+    """The name of an input leaf in a listing: x, y, z, ... for the arguments, then its path."""
+    base = _NAMES[n] if n < len(_NAMES) else f"arg{n}"
+    return f"{base}/{path}" if path else base
+
+
+def trace_args(
+    trace: GraphTrace, args: tuple, traced: Callable[[int, int, Any], bool] = lambda n, i, leaf: True
+) -> tuple[list, list[Var]]:
+    """``args`` with their leaves replaced by ``trace``'s tracers (those ``traced(arg, leaf
+    index, leaf)`` picks), and the Vars of those inputs in order."""
+    inputs: list[Var] = []
+    traced_args = []
+    for n, arg in enumerate(args):
+        leaves, treedef = tree.flatten(arg)
+        paths = None
+        out = []
+        for i, leaf in enumerate(leaves):
+            if not traced(n, i, leaf):
+                out.append(leaf)
+                continue
+            if paths is None:
+                paths = tree.flatten_with_path(arg)
+            t = trace.new_var(leaf, input_name(n, paths[i][0]))
+            inputs.append(t._var)
+            out.append(t)
+        traced_args.append(tree.unflatten(treedef, out))
+    return traced_args, inputs
+
+
 def make_graph(fun: Callable[..., Any]) -> Callable[..., Graph]:
     """``make_graph(f)(*args)`` runs ``f`` and returns the :class:`Graph` of what it computed.
 
@@ -102,19 +134,7 @@ def make_graph(fun: Callable[..., Any]) -> Callable[..., Graph]:
     @functools.wraps(fun)
     def graph_of(*args: Any) -> Graph:
         trace = GraphTrace()
-        inputs: list[Var] = []
-        traced_args = []
-        names = "xyzabcdefghijk"
-        for n, arg in enumerate(args):
-            base = names[n] if n < len(names) else f"arg{n}"
-            paths = tree.flatten_with_path(arg)
-            leaves, treedef = tree.flatten(arg)
-            traced = []
-            for (path, _), leaf in zip(paths, leaves):
-                t = trace.new_var(leaf, f"{base}/{path}" if path else base)
-                inputs.append(t._var)
-                traced.append(t)
-            traced_args.append(tree.unflatten(treedef, traced))
+        traced_args, inputs = trace_args(trace, args)
         out = fun(*traced_args)
         outputs = tuple(
             o._var if type(o) is GraphTracer and o._trace is trace else repr(o) for o in tree.leaves(out)

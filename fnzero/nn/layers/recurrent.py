@@ -19,7 +19,7 @@ import numpy as np
 import fnzero.numpy as fnp
 from fnzero import random
 from fnzero.backends import backend_of
-from fnzero.core.tracer import concrete
+from fnzero.core.tracer import shape_source
 from fnzero.nn import initializers
 from fnzero.nn.activations import sigmoid
 from fnzero.nn.module import Module, static_field
@@ -36,7 +36,7 @@ def _weights(key: Any, input_size: int, hidden_size: int, gates: int, dtype: Any
 
 
 def _zeros_like_state(param: Any, batch_size: int, hidden_size: int) -> Any:
-    p = concrete(param)
+    p = shape_source(param)
     return fnp.zeros((batch_size, hidden_size), p.dtype, backend=backend_of(p))
 
 

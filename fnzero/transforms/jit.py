@@ -1,0 +1,401 @@
+"""jit: trace a function once per input signature into a Graph, then replay it on the kernels.
+
+The first call for a signature (the arguments' pytree structure; the shapes, dtypes and
+backends of their arrays; the values of the static arguments and of every non-array leaf)
+runs the function under a graph trace opened below every transform the function opens
+(grad, vjp, ...), so a derivative, or a whole optimizer step, becomes one program. Common
+subexpressions are merged, dead equations dropped, and the rest become one generated Python
+function that calls each primitive's kernel directly: later calls with the signature run it,
+with no tracer or tape.
+
+The trace computes with the first call's values, so Python reading a traced value
+(``if x > 0``, ``float(x)``) is refused with an error rather than baked in silently. Code
+that reads the values of an input array in Python (integer labels, embedding ids, random
+keys) makes those values part of the signature: a new value retraces (the last
+VALUE_VARIANTS programs are kept). One-hot float targets are plain data and do not retrace.
+Called with tracers of an enclosing transform (``grad(jit(f))``), a jitted function simply
+calls ``f``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from fnzero import tree
+from fnzero.backends import backend_of
+from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
+from fnzero.core.tracer import TRACER_TYPES
+from fnzero.transforms.make_graph import Graph, trace_args
+
+# Programs kept per signature for different values of inputs read in Python (labels, keys).
+VALUE_VARIANTS = 8
+
+
+class ConcretizationTypeError(TypeError):
+    """Python needed the value of an array that jit is tracing (JAX's name for it)."""
+
+
+def _label(v: Var) -> str:
+    return f"{v.name}: {v.dtype}{list(v.shape)}"
+
+
+class JitTrace(GraphTrace):
+    """The graph trace of one jit compilation: refuses Python conversions of its values,
+    notes which input leaves had their values read, and whether another transform's
+    tracers reached it (then the program cannot be replayed)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.positions: dict[Var, int] = {}
+        self.read: set[int] = set()
+        self.foreign = False
+
+    def on_concrete(self, x: GraphTracer, why: str | None) -> None:
+        if why is None:
+            position = self.positions.get(x._var)
+            if position is not None:
+                self.read.add(position)
+                return
+            raise ConcretizationTypeError(
+                f"fnzero.jit({self.name}): an operation reads in Python the values of an array "
+                f"computed inside the jitted function ({_label(x._var)}), e.g. fnzero.nn.accuracy, "
+                f"fnzero.random with a key made inside, or an index array computed inside; jit "
+                f"cannot compile that: do it outside the jitted function or pass it the array"
+            )
+        raise ConcretizationTypeError(
+            f"fnzero.jit({self.name}): {why} of a traced array ({_label(x._var)}): inside jit "
+            f"Python sees only shapes and dtypes, not values, so it cannot branch on them or "
+            f"convert them. Choose between arrays with fnzero.numpy.where(condition, a, b), "
+            f"mark the argument that decides as static with jit(f, static_argnums=...), or "
+            f"call the function without jit"
+        )
+
+    def process(self, prim: Any, args: tuple, params: dict) -> Any:
+        for a in args:
+            if type(a) in TRACER_TYPES and a._trace is not self:
+                self.foreign = True
+        return super().process(prim, args, params)
+
+
+def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> list[Equation]:
+    """Dead-code elimination: the equations that some output depends on, in order."""
+    needed = {o for o in outputs if isinstance(o, Var)}
+    kept = []
+    for eq in reversed(equations):
+        if eq.output in needed:
+            kept.append(eq)
+            needed.update(i for i in eq.inputs if isinstance(i, Var))
+    kept.reverse()
+    return kept
+
+
+def _static_key(x: Any) -> Any:
+    """A key equal only for interchangeable values: types count (1 is not True or 1.0), repr
+    tells -0.0 from 0.0, arrays count by identity; TypeError for what cannot be a key."""
+    if isinstance(x, tuple):
+        return (tuple, tuple(_static_key(i) for i in x))
+    if isinstance(x, slice):
+        return (slice, _static_key(x.start), _static_key(x.stop), _static_key(x.step))
+    if isinstance(x, (bool, int, float, complex, str, np.generic)) or x is None:
+        return (type(x), repr(x))
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return (type(x), id(x))
+    hash(x)
+    return (type(x), x)
+
+
+def eliminate_common_subexpressions(
+    equations: Sequence[Equation], outputs: Sequence[Any]
+) -> tuple[list[Equation], list[Any]]:
+    """Common-subexpression elimination: an equation applying the same primitive with the same
+    params to the same inputs as an earlier one is dropped and its output replaced by the
+    earlier one's (primitives are pure). Equations with unhashable params are kept as they are."""
+    same: dict[Var, Var] = {}
+    seen: dict[Any, Var] = {}
+    kept = []
+    for eq in equations:
+        if any(isinstance(i, Var) and i in same for i in eq.inputs):
+            eq = attrs.evolve(
+                eq, inputs=tuple(same.get(i, i) if isinstance(i, Var) else i for i in eq.inputs)
+            )
+        constants = dict(eq.constants)
+        try:
+            key = (
+                id(eq.prim),
+                tuple(
+                    i if isinstance(i, Var) else _static_key(constants[k]) for k, i in enumerate(eq.inputs)
+                ),
+                tuple(sorted((k, _static_key(v)) for k, v in eq.params.items())),
+            )
+            earlier = seen.get(key)
+        except TypeError:  # params that cannot be compared
+            kept.append(eq)
+            continue
+        if earlier is not None and earlier.shape == eq.output.shape and earlier.dtype == eq.output.dtype:
+            same[eq.output] = earlier
+            continue
+        seen[key] = eq.output
+        kept.append(eq)
+    return kept, [same.get(o, o) if isinstance(o, Var) else o for o in outputs]
+
+
+def _own(x: Any) -> Any:
+    """An output as eager fnzero gives it: an array of its own, not a NumPy scalar or a
+    read-only broadcast view."""
+    if type(x) is np.ndarray:
+        return x if x.flags.writeable else x.copy()
+    if isinstance(x, np.generic):
+        return np.asarray(x)
+    return x
+
+
+def compile_graph(
+    graph: Graph, constants: dict[int, Any], name: str, fix: set[int] = frozenset()
+) -> Callable[..., list]:
+    """One Python function running ``graph``'s equations on their kernels, in order.
+
+    It takes the input arrays positionally and returns the output leaves; ``constants``
+    gives the value of each output that is not a Var, by position; the outputs in ``fix``
+    (NumPy scalars or read-only views when traced) are made arrays of their own.
+    """
+    env: dict[str, Any] = {"_own": _own}
+    names = {v: f"a{k}" for k, v in enumerate(graph.inputs)}
+    lines = [f"def replay({', '.join(names.values())}):"]
+    for j, eq in enumerate(graph.equations):
+        known = dict(eq.constants)
+        parts = []
+        for k, i in enumerate(eq.inputs):
+            if isinstance(i, Var):
+                parts.append(names[i])
+            else:
+                env[f"c{j}_{k}"] = known[k]
+                parts.append(f"c{j}_{k}")
+        for key, value in eq.params.items():
+            env[f"p{j}_{key}"] = value
+            parts.append(f"{key}=p{j}_{key}")
+        env[f"k{j}"] = eq.prim.impl
+        names[eq.output] = f"v{j}"
+        lines.append(f"    v{j} = k{j}({', '.join(parts)})  # {eq.primitive}")
+    outs = []
+    for k, o in enumerate(graph.outputs):
+        if isinstance(o, Var):
+            outs.append(f"_own({names[o]})" if k in fix else names[o])
+        else:
+            env[f"out{k}"] = constants[k]
+            outs.append(f"_own(out{k}.copy())" if _is_array(constants[k]) else f"out{k}")
+    lines.append(f"    return [{', '.join(outs)}]")
+    exec(compile("\n".join(lines), f"<fnzero.jit {name}>", "exec"), env)
+    return env["replay"]
+
+
+class _Program:
+    """A compiled signature: the Graph, its replay function and the outputs' structure."""
+
+    __slots__ = ("graph", "replay", "out_def")
+
+    def __init__(self, graph: Graph, replay: Callable[..., list], out_def: Any):
+        self.graph = graph
+        self.replay = replay
+        self.out_def = out_def
+
+
+def _host_bytes(x: Any) -> bytes:
+    get = getattr(x, "get", None)  # CuPy arrays copy to the host with .get()
+    return (get() if get is not None and not isinstance(x, np.ndarray) else np.asarray(x)).tobytes()
+
+
+def _is_array(leaf: Any) -> bool:
+    return hasattr(leaf, "shape") and hasattr(leaf, "dtype") and backend_of(leaf) is not None
+
+
+class Jitted:
+    """A function compiled per input signature; see :func:`jit`."""
+
+    def __init__(
+        self, fun: Callable[..., Any], static_argnums: tuple[int, ...], donate_argnums: tuple[int, ...]
+    ):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.static_argnums = static_argnums
+        self.donate_argnums = donate_argnums
+        self.trace_count = 0
+        # signature -> (positions of the inputs read in Python, {their values: program})
+        self._cache: dict[Any, tuple[tuple[int, ...], dict[Any, _Program]]] = {}
+        self._name = getattr(fun, "__name__", "function")
+
+    def _signature(self, args: tuple) -> tuple[tuple, list] | None:
+        """The signature of a call and its array leaves; None when a tracer is among them."""
+        key: list = []
+        arrays: list = []
+        static = self.static_argnums
+        for n, arg in enumerate(args):
+            if n in static:
+                key.append(("static", arg))
+                continue
+            leaves, treedef = tree.flatten(arg)
+            key.append(treedef)
+            for leaf in leaves:
+                if type(leaf) is np.ndarray:
+                    key.append((leaf.shape, leaf.dtype))
+                    arrays.append(leaf)
+                elif type(leaf) in TRACER_TYPES:
+                    return None
+                elif _is_array(leaf):
+                    key.append((type(leaf), tuple(leaf.shape), leaf.dtype, backend_of(leaf).name))
+                    arrays.append(leaf)
+                else:
+                    key.append((type(leaf), leaf))
+        return tuple(key), arrays
+
+    def _lookup(self, key: tuple, arrays: list) -> _Program | None:
+        """The compiled program for a signature (and the values of the inputs it reads)."""
+        try:
+            entry = self._cache.get(key)
+        except TypeError:
+            raise TypeError(
+                f"fnzero.jit({self._name}): a static argument or a non-array leaf of the arguments "
+                f"is not hashable, so it cannot be part of the compilation cache's key; pass arrays, "
+                f"or hashable values (numbers, strings, tuples) for static arguments"
+            ) from None
+        if entry is None:
+            return None
+        read, variants = entry
+        return variants.get(tuple(_host_bytes(arrays[i]) for i in read) if read else ())
+
+    def _check_static(self, nargs: int) -> None:
+        for n in self.static_argnums:
+            if n >= nargs:
+                raise ValueError(
+                    f"fnzero.jit({self._name}): static_argnums={self.static_argnums} names argument "
+                    f"{n}, but the call has {nargs} positional argument{'s' if nargs != 1 else ''}"
+                )
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        """As a method, the instance is the first argument (like a function's binding)."""
+        return self if obj is None else functools.partial(self, obj)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            return self._call(args + (kwargs,), True)
+        return self._call(args, False)
+
+    def _call(self, args: tuple, with_kwargs: bool) -> Any:
+        self._check_static(len(args) - with_kwargs)
+        found = self._signature(args)
+        if found is None:  # called inside another transform: run the function itself
+            return self._apply(args, with_kwargs)
+        key, arrays = found
+        program = self._lookup(key, arrays)
+        if program is not None:
+            return tree.unflatten(program.out_def, program.replay(*arrays))
+        return self._trace(key, args, arrays, with_kwargs)
+
+    def _apply(self, args: tuple, with_kwargs: bool) -> Any:
+        if with_kwargs:
+            return self.fun(*args[:-1], **args[-1])
+        return self.fun(*args)
+
+    def _trace(self, key: tuple, args: tuple, arrays: list, with_kwargs: bool) -> Any:
+        """Trace a call, cache its program under the signature and return its result."""
+        compiled, result = self._compile(args, with_kwargs)
+        if compiled is None:
+            return result
+        program, read_now = compiled
+        read, variants = self._cache.get(key, ((), None))
+        new_read = tuple(sorted(set(read) | read_now))
+        if variants is None or new_read != read:
+            variants = {}
+            self._cache[key] = (new_read, variants)
+        if len(variants) >= VALUE_VARIANTS:  # forget the oldest values of read inputs
+            del variants[next(iter(variants))]
+        variants[tuple(_host_bytes(arrays[i]) for i in new_read)] = program
+        return result
+
+    def _compile(self, args: tuple, with_kwargs: bool) -> tuple[Any, Any]:
+        """Trace one call: ((program, read positions) or None, the call's result)."""
+        self.trace_count += 1
+        trace = JitTrace(self._name)
+        static = self.static_argnums
+        nargs = len(args) - with_kwargs
+        traced, inputs = trace_args(
+            trace, args, lambda n, i, leaf: (n >= nargs or n not in static) and _is_array(leaf)
+        )
+        trace.positions = {v: k for k, v in enumerate(inputs)}
+        out = self._apply(tuple(traced), with_kwargs)
+        leaves, out_def = tree.flatten(out)
+        outputs: list = []
+        values: list = []
+        constants: dict[int, Any] = {}
+        fix: set[int] = set()
+        for k, o in enumerate(leaves):
+            if type(o) is GraphTracer and o._trace is trace:
+                outputs.append(o._var)
+                values.append(_own(o._value))
+                if values[-1] is not o._value:
+                    fix.add(k)
+            else:
+                trace.foreign = trace.foreign or type(o) in TRACER_TYPES
+                outputs.append(repr(o) if not hasattr(o, "shape") else f"const:{o.dtype}{list(o.shape)}")
+                constants[k] = o
+                values.append(_own(o.copy()) if _is_array(o) and type(o) not in TRACER_TYPES else o)
+        result = tree.unflatten(out_def, values)
+        if trace.foreign:  # the function closed over another transform's tracers: no replay
+            return None, result
+        equations, outputs = eliminate_common_subexpressions(trace.equations, outputs)
+        equations = live_equations(equations, outputs)
+        graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
+        replay = compile_graph(graph, constants, self._name, fix)
+        return (_Program(graph, replay, out_def), trace.read), result
+
+    def lower(self, *args: Any, **kwargs: Any) -> Graph:
+        """The program a call with these arguments runs (``str()`` of it is the listing);
+        traces it if this signature has not been compiled yet."""
+        with_kwargs = bool(kwargs)
+        args = args + (kwargs,) if kwargs else args
+        self._check_static(len(args) - with_kwargs)
+        found = self._signature(args)
+        if found is None:
+            raise TypeError(
+                f"fnzero.jit({self._name}).lower: the arguments hold tracers of another transform"
+            )
+        key, arrays = found
+        program = self._lookup(key, arrays)
+        if program is None:
+            self._trace(key, args, arrays, with_kwargs)
+            program = self._lookup(key, arrays)
+        if program is None:
+            raise TypeError(
+                f"fnzero.jit({self._name}).lower: the function closes over values traced by another "
+                f"transform, so it has no program of its own"
+            )
+        return program.graph
+
+
+def _argnums(nums: int | Sequence[int], name: str) -> tuple[int, ...]:
+    nums = (nums,) if isinstance(nums, (int, np.integer)) else tuple(nums)
+    for n in nums:
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"fnzero.jit: {name} must be non-negative ints, got {nums!r}")
+    return tuple(int(n) for n in nums)
+
+
+def jit(
+    fun: Callable[..., Any],
+    static_argnums: int | Sequence[int] = (),
+    donate_argnums: int | Sequence[int] = (),
+) -> Jitted:
+    """``fun`` compiled once per input signature and replayed on the kernels (JAX's jit).
+
+    ``static_argnums``: positional arguments passed as they are and made part of the
+    signature (they must be hashable; a new value retraces): use them for what Python code
+    branches on. ``donate_argnums`` is accepted for JAX compatibility: on NumPy a donated
+    buffer is not reused yet. ``jitted.trace_count`` counts the traces; ``jitted.lower(*args)``
+    returns the program (a Graph) a call runs.
+    """
+    return Jitted(fun, _argnums(static_argnums, "static_argnums"), _argnums(donate_argnums, "donate_argnums"))
