@@ -44,22 +44,21 @@ def steps() -> dict[str, Callable]:
     return makers
 
 
-def sweep(label: str, sizes, data_of, makers, settings) -> dict[str, list[float]]:
+def sweep(label: str, sizes, data_of, makers, settings) -> dict[str, list[tuple[float, float]]]:
+    """Per implementation, (median, min) ms at each size; the table shows medians."""
     print(f"\n{label:>8}" + "".join(f"{n:>12}" for n in makers) + "   fnzero/floor  fnzero/torch")
-    medians: dict[str, list[float]] = {n: [] for n in makers}
+    times: dict[str, list[tuple[float, float]]] = {n: [] for n in makers}
     for size in sizes:
         data = data_of(size)
-        row = {
-            n: measure(n, Case(make(*data), lambda out: 0.0), settings).median_ms
-            for n, make in makers.items()
-        }
-        for n, ms in row.items():
-            medians[n].append(ms)
+        rows = {n: measure(n, Case(make(*data), lambda out: 0.0), settings) for n, make in makers.items()}
+        row = {n: r.median_ms for n, r in rows.items()}
+        for n, r in rows.items():
+            times[n].append((r.median_ms, min(r.times_ms)))
         ratios = f"{row['fnzero'] / row['floor']:>15.2f}"
         ratios += f"{row['fnzero'] / row['torch']:>14.2f}" if "torch" in row else ""
         print(f"{size:>8}" + "".join(f"{row[n]:>12.3f}" for n in makers) + ratios)
         sys.stdout.flush()
-    return medians
+    return times
 
 
 def draw(path: str, batch: dict, width: dict) -> None:
@@ -74,9 +73,10 @@ def draw(path: str, batch: dict, width: dict) -> None:
         (axes[1], WIDTHS, width, f"hidden width (batch {BATCH})"),
     ):
         for name, ms in medians.items():
-            ax.loglog(sizes, ms, marker="o", label=name)
+            line = ax.loglog(sizes, [m for m, _ in ms], marker="o", label=name)[0]
+            ax.loglog(sizes, [f for _, f in ms], ls="--", color=line.get_color(), alpha=0.6, label="_")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("median ms per SGD step")
+        ax.set_ylabel("ms per SGD step (median; dashed: min)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     fig.suptitle(f"MLP 784-H-10 SGD step, float32, {THREADS} thread(s)")
