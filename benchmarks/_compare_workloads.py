@@ -182,17 +182,21 @@ def _conv_forward(x, W, b):
 
 
 def _conv_backward(gy, cols, W, need_dx: bool):
-    """dW and db from the saved columns; dx (when needed) as the convolution of gy with the
-    flipped, channel-transposed kernel: again im2col + one batched matmul."""
+    """dW and db from the saved columns; dx (when needed) as the columns' gradient, one batched
+    matmul, added back into the padded image tap by tap (col2im)."""
     n, f, hgt, wid = gy.shape
     g = gy.reshape(n, f, hgt * wid)
     dW = np.tensordot(g, cols, axes=([0, 2], [0, 2])).reshape(W.shape)
     db = g.sum(axis=(0, 2))
     if not need_dx:
         return None, dW, db
-    flipped = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(W.shape[1], -1)
-    dx = flipped @ _im2col(gy)
-    return dx.reshape(n, -1, hgt, wid), dW, db
+    c = W.shape[1]
+    dcols = (W.reshape(f, -1).T @ g).reshape(n, c, 3, 3, hgt, wid)
+    dxp = np.zeros((n, c, hgt + 2, wid + 2), gy.dtype)
+    for i in range(3):
+        for j in range(3):
+            dxp[:, :, i : i + hgt, j : j + wid] += dcols[:, :, i, j]
+    return dxp[:, :, 1:-1, 1:-1], dW, db
 
 
 _TAPS = ((0, 0), (0, 1), (1, 0), (1, 1))
