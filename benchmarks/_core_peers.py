@@ -139,21 +139,7 @@ def torch_impl() -> Implementation:
         return y, g
 
     def mlp_case():
-        x, t, init = mlp_data()
-        xt, tt = torch.from_numpy(x), torch.from_numpy(t)
-        params = [torch.tensor(p, requires_grad=True) for p in init]
-        w1, b1, w2, b2 = params
-
-        def run():
-            logits = torch.relu(xt @ w1 + b1) @ w2 + b2
-            loss = torch.nn.functional.cross_entropy(logits, tt)
-            loss.backward()
-            with torch.no_grad():  # torch.optim.SGD's update
-                for p in params:
-                    p -= LR * p.grad
-                    p.grad = None
-            return loss, params
-
+        run = torch_mlp_step(*mlp_data())
         return Case(run, lambda out: mlp_digest((out[0].item(), [p.detach().numpy() for p in out[1]])))
 
     def newton_run():
@@ -176,6 +162,27 @@ def torch_impl() -> Implementation:
         f"torch {torch.__version__}: CPU eager, torch.set_num_threads({threads}) to match numpy; "
         f"in-place SGD",
     )
+
+
+def torch_mlp_step(x: np.ndarray, t: np.ndarray, init: tuple):
+    """PyTorch's MLP step (backward, in-place SGD as torch.optim.SGD) on copies of ``init``."""
+    import torch
+
+    xt, tt = torch.from_numpy(x), torch.from_numpy(t)
+    params = [torch.tensor(p, requires_grad=True) for p in init]
+    w1, b1, w2, b2 = params
+
+    def run():
+        logits = torch.relu(xt @ w1 + b1) @ w2 + b2
+        loss = torch.nn.functional.cross_entropy(logits, tt)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= LR * p.grad
+                p.grad = None
+        return loss, params
+
+    return run
 
 
 def _jax():

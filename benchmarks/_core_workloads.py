@@ -13,7 +13,6 @@ CHAIN_STEPS = 2000
 CHAIN_X0 = 0.5
 BATCH, N_IN, N_HIDDEN, N_OUT = 100, 784, 1000, 10
 LR = 0.1
-ROWS = np.arange(BATCH)
 NEWTON_X0 = 2.0
 NEWTON_ITERS = 10
 
@@ -63,21 +62,24 @@ def mlp_loss(params: tuple, x: Any, t: Any, xnp: Any, logsumexp: Callable) -> An
     w1, b1, w2, b2 = params
     h = xnp.maximum(x @ w1 + b1, 0.0)
     logits = h @ w2 + b2
-    return xnp.mean(logsumexp(logits, axis=1) - logits[ROWS, t])
+    return xnp.mean(logsumexp(logits, axis=1) - logits[np.arange(len(t)), t])
 
 
 @functools.cache
-def mlp_data() -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    """The batch ``(x, t)`` and the initial parameters ``(w1, b1, w2, b2)``, from seed 0.
+def mlp_data(
+    batch: int = BATCH, hidden: int = N_HIDDEN
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """The batch ``(x, t)`` and the initial parameters ``(w1, b1, w2, b2)``, from seed 0
+    (other sizes for the scaling sweep).
 
     Every implementation reads these; one that updates in place works on its own copy.
     """
     rng = np.random.default_rng(0)
-    x = rng.random((BATCH, N_IN), dtype=np.float32)
-    t = rng.integers(0, N_OUT, BATCH)
-    w1 = (rng.standard_normal((N_IN, N_HIDDEN)) * np.sqrt(2 / N_IN)).astype(np.float32)
-    w2 = (rng.standard_normal((N_HIDDEN, N_OUT)) * np.sqrt(1 / N_HIDDEN)).astype(np.float32)
-    b1 = np.zeros(N_HIDDEN, np.float32)
+    x = rng.random((batch, N_IN), dtype=np.float32)
+    t = rng.integers(0, N_OUT, batch)
+    w1 = (rng.standard_normal((N_IN, hidden)) * np.sqrt(2 / N_IN)).astype(np.float32)
+    w2 = (rng.standard_normal((hidden, N_OUT)) * np.sqrt(1 / hidden)).astype(np.float32)
+    b1 = np.zeros(hidden, np.float32)
     b2 = np.zeros(N_OUT, np.float32)
     return x, t, (w1, b1, w2, b2)
 

@@ -23,12 +23,10 @@ import numpy as np
 
 from benchmarks import _core_peers as peers
 from benchmarks._core_workloads import (
-    BATCH,
     CHAIN_STEPS,
     CHAIN_X0,
     LR,
     NEWTON_X0,
-    ROWS,
     WORKLOADS,
     chain,
     chain_digest,
@@ -55,6 +53,42 @@ from benchmarks._harness import (
 )
 
 
+def floor_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple) -> tuple:
+    """One SGD step of the MLP by hand: the loss and the new parameters."""
+    w1, b1, w2, b2 = params
+    rows = np.arange(len(t))
+    h = x @ w1 + b1
+    a = np.maximum(h, 0.0)
+    logits = a @ w2 + b2
+    m = logits.max(axis=1, keepdims=True)
+    e = np.exp(logits - m)
+    s = e.sum(axis=1, keepdims=True)
+    loss = np.mean(m[:, 0] + np.log(s[:, 0]) - logits[rows, t])
+    dlogits = e / s
+    dlogits[rows, t] -= 1
+    dlogits /= len(t)
+    dw2 = a.T @ dlogits
+    db2 = dlogits.sum(axis=0)
+    dh = (dlogits @ w2.T) * (h > 0)
+    dw1 = x.T @ dh
+    db1 = dh.sum(axis=0)
+    return loss, [w1 - LR * dw1, b1 - LR * db1, w2 - LR * dw2, b2 - LR * db2]
+
+
+def fnzero_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple):
+    """fnzero's MLP step as a function of nothing (value_and_grad built once)."""
+    import fnzero as fz
+    import fnzero.numpy as fnp
+
+    value_and_grad = fz.value_and_grad(lambda p: mlp_loss(p, x, t, fnp, fnp.logsumexp))
+
+    def run():
+        loss, grads = value_and_grad(params)
+        return loss, [p - LR * g for p, g in zip(params, grads)]
+
+    return run
+
+
 def floor() -> Implementation:
     """Hand-written forward and backward in NumPy, computing only the gradients needed."""
 
@@ -71,27 +105,8 @@ def floor() -> Implementation:
         return x, g
 
     def mlp_case():
-        x, t, (w1, b1, w2, b2) = mlp_data()
-
-        def run():
-            h = x @ w1 + b1
-            a = np.maximum(h, 0.0)
-            logits = a @ w2 + b2
-            m = logits.max(axis=1, keepdims=True)
-            e = np.exp(logits - m)
-            s = e.sum(axis=1, keepdims=True)
-            loss = np.mean(m[:, 0] + np.log(s[:, 0]) - logits[ROWS, t])
-            dlogits = e / s
-            dlogits[ROWS, t] -= 1
-            dlogits /= BATCH
-            dw2 = a.T @ dlogits
-            db2 = dlogits.sum(axis=0)
-            dh = (dlogits @ w2.T) * (h > 0)
-            dw1 = x.T @ dh
-            db1 = dh.sum(axis=0)
-            return loss, [w1 - LR * dw1, b1 - LR * db1, w2 - LR * dw2, b2 - LR * db2]
-
-        return Case(run, mlp_digest)
+        x, t, params = mlp_data()
+        return Case(lambda: floor_mlp_step(x, t, params), mlp_digest)
 
     def newton_run():
         # f'(x) = 4x^3 - 4x and f''(x) = 12x^2 - 4, written out by hand.
@@ -115,14 +130,7 @@ def fnzero_impl() -> Implementation:
     chain_vg = fz.value_and_grad(lambda x: chain(x, fnp.sin, fnp.cos))
 
     def mlp_case():
-        x, t, params = mlp_data()
-        value_and_grad = fz.value_and_grad(lambda p: mlp_loss(p, x, t, fnp, fnp.logsumexp))
-
-        def run():
-            loss, grads = value_and_grad(params)
-            return loss, [p - LR * g for p, g in zip(params, grads)]
-
-        return Case(run, mlp_digest)
+        return Case(fnzero_mlp_step(*mlp_data()), mlp_digest)
 
     df = fz.grad(newton_f)
     d2f = fz.grad(df)

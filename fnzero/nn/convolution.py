@@ -37,7 +37,26 @@ def _conv2d_impl(x, w, stride, padding, dilation, groups):
     return out.reshape(x.shape[0], o, oh, ow)
 
 
+def _flipped_transpose(w, groups):
+    """The weight of the convolution that is the transpose of correlating with ``w`` at stride 1:
+    in and out channels swapped within each group, taps reversed."""
+    o, cg, kh, kw = w.shape
+    wt = w.reshape(groups, o // groups, cg, kh, kw).swapaxes(1, 2).reshape(groups * cg, o // groups, kh, kw)
+    return wt[:, :, ::-1, ::-1]
+
+
 def _conv_transpose2d_impl(y, w, hw, stride, padding, dilation, groups):
+    full = tuple(d * (k - 1) - p for d, k, p in zip(dilation, w.shape[2:], padding))
+    if (
+        stride == (1, 1)
+        and w.shape[0] <= w.shape[1] * groups
+        and min(full) >= 0
+        and out_hw(y.shape[2:], w.shape[2:], stride, full, dilation) == tuple(hw)
+    ):
+        # At stride 1 the transpose is a correlation of y with the flipped kernel: im2col of y and
+        # one matmul, instead of a matmul to every window's columns and nine strided adds back.
+        # It copies y's channels (not x's) out per tap, so it pays when y has no more channels.
+        return _conv2d_impl(y, _flipped_transpose(w, groups), (1, 1), full, dilation, groups)
     xp = array_module(y)
     n, o, oh, ow = y.shape
     kh, kw = w.shape[2:]
