@@ -7,12 +7,15 @@ message costs a latency however small it is, and a model has many small leaves (
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 import attrs
 
 from fnzero import tree
 from fnzero.backends import array_module
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @attrs.frozen
@@ -28,7 +31,8 @@ class Packed:
     def describe(self) -> str:
         """The structure, shapes and dtypes, as the error message shows them."""
         leaves = ", ".join(f"{d.name}{list(s)}" for s, d in zip(self.shapes, self.dtypes))
-        return f"{self.treedef!r} with leaves [{leaves}]"
+        structure = _ADDRESS.sub("", repr(self.treedef))  # functions in the structure print their address
+        return f"{structure} with leaves [{leaves}]"
 
     def signature(self, op: str) -> bytes:
         """A 16-byte digest of ``op`` and the description: equal on all ranks or the call is wrong."""
