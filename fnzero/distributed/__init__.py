@@ -10,7 +10,7 @@ is a world of one and the collectives are the identity. Install: ``pip install
 
 from fnzero.distributed.collectives import TreeMismatchError, all_gather, broadcast, pmean, psum
 from fnzero.distributed.failure import abort_on_error
-from fnzero.distributed.world import World, abort, init, rank, size, world
+from fnzero.distributed.process_group import World, abort, init, rank, size, world
 
 __all__ = [
     "init",

@@ -16,7 +16,7 @@ from fnzero import tree
 from fnzero.distributed import nccl
 from fnzero.distributed.failure import wait
 from fnzero.distributed.packing import Packed, pack, unpack
-from fnzero.distributed.world import INSTALL_HINT, World, world
+from fnzero.distributed.process_group import INSTALL_HINT, World, world
 
 
 class TreeMismatchError(ValueError):

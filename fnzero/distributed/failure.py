@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from fnzero.distributed.world import World, abort
+from fnzero.distributed.process_group import World, abort
 
 # MPI moves a large message only while some call (here Test) drives it: sleeping between
 # tests made a 3 MB allreduce 6x slower. So spin (yielding the core to whoever needs it) for a

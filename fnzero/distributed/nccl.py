@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnzero.distributed.world import World
+from fnzero.distributed.process_group import World
 
 _communicators: dict[int, Any] = {}
 
