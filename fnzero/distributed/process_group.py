@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import Any
 
 import attrs
 
 INSTALL_HINT = 'pip install "fnzero[distributed]" (mpi4py and the mpich wheel)'
 DEFAULT_TIMEOUT = 300.0
+# MPI_Abort tears the job down at once; the launcher forwards a rank's stderr only if given a moment.
+_FORWARD_SECONDS = 0.5
 
 # Variables that MPI launchers set in every process they start: MPICH/Intel MPI (hydra),
 # Open MPI, MVAPICH, and PMIx-based launchers (srun, prterun).
@@ -96,6 +99,7 @@ def abort(message: str, code: int = 1) -> None:
     sys.stderr.write(f"fnzero.distributed: rank {w.rank} of {w.size}: {message}\n")
     sys.stderr.flush()
     if w.comm is not None and w.size > 1:
+        time.sleep(_FORWARD_SECONDS)
         w.comm.Abort(code)
     raise SystemExit(code)
 
