@@ -136,7 +136,8 @@ def train_step(
     accuracy, count = nn.accuracy(logits, t), len(t)
     if distributed.size() > 1:
         local = {"grads": grads, "bn": bn_state, "loss": loss, "accuracy": accuracy}
-        total = distributed.psum((fz.tree.map(lambda a: a * count, local), np.int64(count)))
+        xp = fz.backends.array_module(loss)  # every leaf on one backend: one NCCL or MPI call
+        total = distributed.psum((fz.tree.map(lambda a: a * count, local), xp.asarray(count, xp.int64)))
         count = int(total[1])
         mean = fz.tree.map(lambda a: (a / count).astype(a.dtype), total[0])
         grads, bn_state, loss, accuracy = mean["grads"], mean["bn"], mean["loss"], mean["accuracy"]

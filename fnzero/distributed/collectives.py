@@ -37,7 +37,7 @@ def pmean(x: Any) -> Any:
     total = psum(x)
     if n == 1:
         return total
-    return tree.map(lambda a: a / np.asarray(n, a.dtype) if _is_float(a) else a / n, total)
+    return tree.map(lambda a: a / a.dtype.type(n) if _is_float(a) else a / n, total)
 
 
 def all_gather(x: Any) -> Any:
