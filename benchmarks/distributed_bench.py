@@ -44,18 +44,21 @@ def worker(examples: int, repeats: int) -> None:
     opt_state = opt.init(model)
     step = fz.value_and_grad(lambda m, x, t: nn.softmax_cross_entropy(m(x), t))
     loader = data.DataLoader(train_set, BATCH, key=random.key(1), shard=True)
-    epochs, collective = [], []
+    epochs, collective, compute = [], [], []
     for _ in range(repeats + 1):  # the first epoch warms up
-        start, in_collective = time.perf_counter(), 0.0
+        start, in_collective, in_compute = time.perf_counter(), 0.0, 0.0
         for x, t in loader:
+            g = time.perf_counter()
             _, grads = step(model, x, t)
             c = time.perf_counter()
+            in_compute += c - g
             grads = dist.pmean(grads)
             in_collective += time.perf_counter() - c
             updates, opt_state = opt.update(grads, opt_state, model)
             model = optim.apply_updates(model, updates)
         epochs.append(time.perf_counter() - start)
         collective.append(in_collective / len(loader))
+        compute.append(in_compute / len(loader))
     flat, per_leaf = _reduction_times(dist, grads, fz.tree.leaves(grads))
     if dist.rank() == 0:
         result = {
@@ -63,6 +66,7 @@ def worker(examples: int, repeats: int) -> None:
             "steps": len(loader),
             "epoch_s": float(np.median(epochs[1:])),
             "collective_ms_per_step": 1e3 * float(np.median(collective[1:])),
+            "gradient_ms_per_step": 1e3 * float(np.median(compute[1:])),
             "flat_ms": flat,
             "per_leaf_ms": per_leaf,
             "checksum": float(sum(np.abs(leaf).sum() for leaf in fz.tree.leaves(model))),
@@ -124,6 +128,10 @@ def main() -> None:
         f"one gradient psum: flat buffer {two['flat_ms']:.2f} ms, "
         f"one call per leaf {two['per_leaf_ms']:.2f} ms "
         f"(ratio {two['per_leaf_ms'] / two['flat_ms']:.2f})"
+    )
+    print(
+        f"forward + backward per step: 1 process {one['gradient_ms_per_step']:.2f} ms (whole batch), "
+        f"2 processes {two['gradient_ms_per_step']:.2f} ms (half batch, rank 0)"
     )
     print(
         f"parameter checksums (same global batches): 1 process {one['checksum']:.4f}, 2 {two['checksum']:.4f}"
