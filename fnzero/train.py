@@ -3,6 +3,11 @@
 Everything a run needs to continue is in its checkpoint (model, optimizer state, batch-norm
 state, epoch, metrics), and every random choice derives from one seed, so a run of 2
 epochs resumed for 2 more gives the same numbers as a run of 4.
+
+Under an MPI launcher (``mpiexec -n N fnzero train``) the run is data-parallel: each rank
+takes its slice of every global batch (``--batch-size`` is the global batch), gradients are
+averaged across ranks, and every rank applies the same update; rank 0 alone prints and
+writes the checkpoint, which is the same whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 
 import fnzero as fz
 import fnzero.nn as nn
-from fnzero import data, optim, random
+from fnzero import data, distributed, optim, random
 from fnzero.nn.layers.protocol import apply_layer, init_state
 from fnzero.nn.models import NetResDeep
 
@@ -107,11 +112,37 @@ def _predict(model: Any, state: Any, x: Any) -> Any:
 def evaluate(
     model: Any, state: Any, dataset: data.ArrayDataset, backend: str, batch_size: int = 500
 ) -> float:
-    loader = data.DataLoader(dataset, batch_size, shuffle=False, backend=backend)
-    correct = 0
+    """Accuracy on ``dataset``; with several processes each scores its shard and they add up."""
+    loader = data.DataLoader(dataset, batch_size, shuffle=False, backend=backend, shard=True)
+    correct, seen = 0.0, 0
     for x, t in loader:
         correct += float(nn.accuracy(_predict(model, state, x), t)) * len(t)
-    return correct / len(dataset)
+        seen += len(t)
+    if distributed.size() > 1:
+        correct, seen = distributed.psum((np.float64(correct), np.int64(seen)))
+    return float(correct) / int(seen)
+
+
+def train_step(
+    step: Callable, opt: Any, model: Any, opt_state: Any, bn_state: Any, x: Any, t: Any, key: Any
+) -> tuple[Any, Any, Any, Any, Any, int]:
+    """One optimizer step on this rank's ``(x, t)``: model, opt state, bn state, loss, accuracy, count.
+
+    With several processes the gradients, batch-norm statistics and metrics are averaged over
+    the ranks weighted by their slice sizes (one ``psum`` of one tree), so the update is the
+    one a single process would make on the whole global batch, identical on every rank.
+    """
+    (loss, (bn_state, logits)), grads = step(model, bn_state, x, t, key)
+    accuracy, count = nn.accuracy(logits, t), len(t)
+    if distributed.size() > 1:
+        local = {"grads": grads, "bn": bn_state, "loss": loss, "accuracy": accuracy}
+        xp = fz.backends.array_module(loss)  # every leaf on one backend: one NCCL or MPI call
+        total = distributed.psum((fz.tree.map(lambda a: a * count, local), xp.asarray(count, xp.int64)))
+        count = int(total[1])
+        mean = fz.tree.map(lambda a: (a / count).astype(a.dtype), total[0])
+        grads, bn_state, loss, accuracy = mean["grads"], mean["bn"], mean["loss"], mean["accuracy"]
+    updates, opt_state = opt.update(grads, opt_state, model)
+    return optim.apply_updates(model, updates), opt_state, bn_state, loss, accuracy, count
 
 
 def _loss(model: Any, state: Any, x: Any, t: Any, key: Any) -> tuple[Any, tuple[Any, Any]]:
@@ -121,6 +152,12 @@ def _loss(model: Any, state: Any, x: Any, t: Any, key: Any) -> tuple[Any, tuple[
 
 def train(config: Config, progress: Callable[[str], None] | None = print) -> dict:
     """Run (or resume) training; returns the metrics and writes the checkpoint, CSV/JSON, plots."""
+    world = distributed.init()
+    with distributed.abort_on_error(world):
+        return _train(config, progress if world.rank == 0 else None, world.rank == 0)
+
+
+def _train(config: Config, progress: Callable[[str], None] | None, writer: bool) -> dict:
     say = progress or (lambda _: None)
     os.makedirs(config.out, exist_ok=True)
     if not os.access(config.out, os.W_OK):
@@ -129,6 +166,8 @@ def train(config: Config, progress: Callable[[str], None] | None = print) -> dic
     train_set, test_set, shape, classes = load_data(config)
     key = random.key(config.seed)
     model = fz.device_put(build_model(config.model, shape, classes, random.fold_in(key, 0)), config.backend)
+    if distributed.size() > 1:
+        model = distributed.broadcast(model)
     opt = OPTIMIZERS[config.optimizer](config.lr)
     opt_state = opt.init(model)
     bn_state = fz.device_put(init_state(model), config.backend)
@@ -143,11 +182,15 @@ def train(config: Config, progress: Callable[[str], None] | None = print) -> dic
         with open(os.path.join(config.out, "metrics.json")) as f:
             history = json.load(f)["history"][:epoch0]
         say(f"resumed from {checkpoint} at epoch {epoch0}")
-    loader = data.DataLoader(train_set, config.batch_size, key=random.fold_in(key, 1), backend=config.backend)
+    loader = data.DataLoader(
+        train_set, config.batch_size, key=random.fold_in(key, 1), backend=config.backend, shard=True
+    )
     step = fz.value_and_grad(_loss, has_aux=True)
+    processes = f", {distributed.size()} processes" if distributed.size() > 1 else ""
     say(
         f"fnzero: {config.model} on {config.dataset} ({len(train_set)} train / {len(test_set)} test), "
         f"{nn.count_params(model):,} parameters, {config.optimizer} lr={config.lr}, backend {config.backend}"
+        + processes
     )
     for epoch in range(epoch0, config.epochs):
         loader.set_epoch(epoch)
@@ -156,12 +199,14 @@ def train(config: Config, progress: Callable[[str], None] | None = print) -> dic
         bar = _progress_bar(len(loader), f"epoch {epoch + 1}/{config.epochs}", enabled=progress is not None)
         for i, (x, t) in enumerate(loader):
             dropout_key = random.fold_in(random.fold_in(key, 2), epoch * len(loader) + i)
-            (loss, (bn_state, logits)), grads = step(model, bn_state, x, t, dropout_key)
-            updates, opt_state = opt.update(grads, opt_state, model)
-            model = optim.apply_updates(model, updates)
-            total_loss = total_loss + loss * len(t)
-            total_correct = total_correct + nn.accuracy(logits, t) * len(t)
-            seen += len(t)
+            if distributed.size() > 1:
+                dropout_key = random.fold_in(dropout_key, distributed.rank())
+            model, opt_state, bn_state, loss, accuracy, count = train_step(
+                step, opt, model, opt_state, bn_state, x, t, dropout_key
+            )
+            total_loss = total_loss + loss * count
+            total_correct = total_correct + accuracy * count
+            seen += count
             bar.update(lambda: {"loss": float(total_loss) / seen, "acc": float(total_correct) / seen})
         bar.close()
         record = {
@@ -177,16 +222,17 @@ def train(config: Config, progress: Callable[[str], None] | None = print) -> dic
             f"epoch {r['epoch']:3d}  loss {r['loss']:.4f}  train acc {r['train_accuracy']:.4f}  "
             f"test acc {r['test_accuracy']:.4f}  ({r['seconds']:.2f}s)"
         )
-        fz.save(checkpoint, {"model": model, "opt": opt_state, "bn": bn_state, "epoch": epoch + 1})
-        _write_metrics(config, history)
+        if writer:
+            fz.save(checkpoint, {"model": model, "opt": opt_state, "bn": bn_state, "epoch": epoch + 1})
+            _write_metrics(config, history)
     summary = {
         "config": attrs.asdict(config),
         "history": history,
         "test_accuracy": history[-1]["test_accuracy"] if history else None,
     }
-    _write_metrics(config, history)
-    plots = _plot(config.out, history)
-    say(_summary(config, history, checkpoint, plots))
+    if writer:
+        _write_metrics(config, history)
+        say(_summary(config, history, checkpoint, _plot(config.out, history)))
     return summary
 
 

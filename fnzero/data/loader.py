@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from fnzero import random
+from fnzero import distributed, random
 from fnzero.backends import get
 from fnzero.device import device_put
 
@@ -19,6 +19,11 @@ class DataLoader:
     With ``shuffle`` the order of epoch ``e`` is ``random.permutation(fold_in(key, e), n)``:
     reproducible from the key alone, so a resumed run (``set_epoch``) sees the same batches
     as an uninterrupted one. ``backend`` ("numpy" or "cupy") is where batches land.
+
+    With ``shard`` (data parallelism, :mod:`fnzero.distributed`) ``batch_size`` is the global
+    batch: every rank computes the same order from the same key and takes its own contiguous
+    part of each global batch, so the ranks' slices are disjoint and together make the epoch.
+    A last global batch with fewer examples than ranks is dropped.
     """
 
     def __init__(
@@ -30,6 +35,7 @@ class DataLoader:
         key: Any = None,
         drop_last: bool = False,
         backend: str | None = None,
+        shard: bool = False,
     ):
         if batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
@@ -40,10 +46,15 @@ class DataLoader:
         self.drop_last = drop_last
         self.backend = None if backend is None else get(backend).name
         self.epoch = 0
+        self.shard = shard
 
     def __len__(self) -> int:
         n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        if self.drop_last:
+            return n // self.batch_size
+        if self.shard and 0 < n % self.batch_size < distributed.size():
+            return n // self.batch_size
+        return math.ceil(n / self.batch_size)
 
     def set_epoch(self, epoch: int) -> None:
         """Make the next pass epoch ``epoch`` (for resuming)."""
@@ -59,7 +70,10 @@ class DataLoader:
         order = self.order(self.epoch)
         self.epoch += 1
         for i in range(len(self)):
-            yield self._fetch(order[i * self.batch_size : (i + 1) * self.batch_size])
+            batch = order[i * self.batch_size : (i + 1) * self.batch_size]
+            if self.shard:
+                batch = np.array_split(batch, distributed.size())[distributed.rank()]
+            yield self._fetch(batch)
 
     def _fetch(self, indices: np.ndarray) -> tuple[Any, Any]:
         batch = self.dataset.batch(indices)
