@@ -140,3 +140,14 @@ def test_ten_thousand_grad_calls_do_not_grow_memory():
     finally:
         tracemalloc.stop()
     assert after - before < 64 * 1024, f"memory grew by {after - before} bytes"
+
+
+def test_numpy_shape_queries_work_on_traced_values():
+    seen = []
+
+    def f(x):
+        seen.append((np.shape(x), np.ndim(x), np.size(x)))
+        return fnp.sum(x)
+
+    fz.grad(f)(np.ones((2, 3)))
+    assert seen == [((2, 3), 2, 6)]

@@ -24,8 +24,11 @@ from fnzero.numpy.creation import (
     full,
     full_like,
     linspace,
+    ndim,
     ones,
     ones_like,
+    shape,
+    size,
     zeros,
     zeros_like,
 )
@@ -83,7 +86,7 @@ from fnzero.numpy.reductions import (
     sum,
     var,
 )
-from fnzero.numpy.shape import (
+from fnzero.numpy.shapes import (
     broadcast_to,
     concatenate,
     expand_dims,
@@ -107,6 +110,9 @@ from fnzero.numpy import batch_rules as _batch_rules  # noqa: F401  (registers t
 flatten = ravel
 
 __all__ = [
+    "shape",
+    "ndim",
+    "size",
     "abs",
     "add",
     "arange",

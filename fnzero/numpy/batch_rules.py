@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from fnzero.numpy import arithmetic, creation, elementwise, indexing, linalg, logic, reductions, shape
+from fnzero.numpy import arithmetic, creation, elementwise, indexing, linalg, logic, reductions, shapes
 from fnzero.numpy.stop_gradient import _stop_gradient
 
 
@@ -24,15 +24,15 @@ def shape_of(x: Any) -> tuple[int, ...]:
 def broadcast_axis(x: Any, size: int, axis: int = 0) -> Any:
     """``x`` repeated ``size`` times along a new axis ``axis`` (a broadcast view)."""
     s = shape_of(x)
-    front = shape.broadcast_to_p(shape._reshape(x, (1,) + s), (size,) + s)
-    return front if axis == 0 else shape.moveaxis(front, 0, axis)
+    front = shapes.broadcast_to_p(shapes._reshape(x, (1,) + s), (size,) + s)
+    return front if axis == 0 else shapes.moveaxis(front, 0, axis)
 
 
 def to_front(x: Any, bdim: int | None, size: int | None = None) -> Any:
     """``x`` with its batch on axis 0 (broadcast along a new axis 0 when it has none)."""
     if bdim is None:
         return broadcast_axis(x, size, 0)
-    return x if bdim == 0 else shape.moveaxis(x, bdim, 0)
+    return x if bdim == 0 else shapes.moveaxis(x, bdim, 0)
 
 
 def batch_size(args: Any, dims: Any) -> int:
@@ -50,7 +50,7 @@ def _rank_up(x: Any, rank: int) -> Any:
     """``x`` (batch on axis 0) with 1s after the batch axis up to ``rank`` example axes."""
     s = shape_of(x)
     extra = rank - (len(s) - 1)
-    return x if extra == 0 else shape._reshape(x, s[:1] + (1,) * extra + s[1:])
+    return x if extra == 0 else shapes._reshape(x, s[:1] + (1,) * extra + s[1:])
 
 
 def elementwise_rule(prim: Any) -> Any:
@@ -162,8 +162,8 @@ def _arg_reduction(prim: Any) -> Any:
         s = shape_of(x)
         if axis is not None:
             return prim(x, axis + 1, keepdims), 0
-        out = prim(shape._reshape(x, (s[0], -1)), 1, False)
-        return (shape._reshape(out, (s[0],) + (1,) * (len(s) - 1)) if keepdims else out), 0
+        out = prim(shapes._reshape(x, (s[0], -1)), 1, False)
+        return (shapes._reshape(out, (s[0],) + (1,) * (len(s) - 1)) if keepdims else out), 0
 
     return rule
 
@@ -181,21 +181,21 @@ reductions._cumsum.defbatch(
 def _reshape_rule(args, dims):
     x, new = args
     x = to_front(x, dims[0])
-    return shape._reshape(x, shape_of(x)[:1] + tuple(new)), 0
+    return shapes._reshape(x, shape_of(x)[:1] + tuple(new)), 0
 
 
 def _transpose_rule(args, dims):
     x, axes = args
     x = to_front(x, dims[0])
-    return shape._transpose(x, (0,) + tuple(a + 1 for a in axes)), 0
+    return shapes._transpose(x, (0,) + tuple(a + 1 for a in axes)), 0
 
 
 def _broadcast_to_rule(args, dims):
     x, new = args
     x = to_front(x, dims[0])
     s = shape_of(x)
-    x = shape._reshape(x, s[:1] + (1,) * (len(new) - len(s) + 1) + s[1:])
-    return shape.broadcast_to_p(x, s[:1] + tuple(new)), 0
+    x = shapes._reshape(x, s[:1] + (1,) * (len(new) - len(s) + 1) + s[1:])
+    return shapes.broadcast_to_p(x, s[:1] + tuple(new)), 0
 
 
 def _sum_to_rule(args, dims):
@@ -207,18 +207,18 @@ def _sum_to_rule(args, dims):
         lead + 1 + i for i, d in enumerate(new) if d == 1 and s[lead + 1 + i] != 1
     )
     out = reductions._sum(x, axes, True) if axes else x
-    return shape._reshape(out, s[:1] + tuple(new)), 0
+    return shapes._reshape(out, s[:1] + tuple(new)), 0
 
 
 def _flip_rule(args, dims):
     x, axis = args
     x = to_front(x, dims[0])
-    return shape._flip(x, _shift(axis, len(shape_of(x)) - 1)), 0
+    return shapes._flip(x, _shift(axis, len(shape_of(x)) - 1)), 0
 
 
 def _concatenate_rule(args, dims, axis):
     size = batch_size(args, dims)
-    return shape._concatenate(*(to_front(a, d, size) for a, d in zip(args, dims)), axis=axis + 1), 0
+    return shapes._concatenate(*(to_front(a, d, size) for a, d in zip(args, dims)), axis=axis + 1), 0
 
 
 def _pad_rule(args, dims, pad_width):
@@ -228,22 +228,22 @@ def _pad_rule(args, dims, pad_width):
     x = to_front(x, dx, size)
     widths = ((0, 0),) + tuple(pad_width)
     if dc is None:
-        return shape._pad(x, c, pad_width=widths), 0
+        return shapes._pad(x, c, pad_width=widths), 0
     # A constant per example: pad with 0, then add each example's constant outside x.
     s = shape_of(x)
     xp = indexing.array_module(getattr(x, "primal_value", x))
-    outside = shape._pad_impl(xp.zeros((1,) + s[1:], dtype=bool), True, widths)
-    c = shape._reshape(to_front(c, dc), s[:1] + (1,) * (len(s) - 1))
-    return shape._pad(x, 0, pad_width=widths) + arithmetic.where(outside, c, 0), 0
+    outside = shapes._pad_impl(xp.zeros((1,) + s[1:], dtype=bool), True, widths)
+    c = shapes._reshape(to_front(c, dc), s[:1] + (1,) * (len(s) - 1))
+    return shapes._pad(x, 0, pad_width=widths) + arithmetic.where(outside, c, 0), 0
 
 
-shape._reshape.defbatch(_reshape_rule)
-shape._transpose.defbatch(_transpose_rule)
-shape.broadcast_to_p.defbatch(_broadcast_to_rule)
-shape.sum_to_p.defbatch(_sum_to_rule)
-shape._flip.defbatch(_flip_rule)
-shape._concatenate.defbatch(_concatenate_rule)
-shape._pad.defbatch(_pad_rule)
+shapes._reshape.defbatch(_reshape_rule)
+shapes._transpose.defbatch(_transpose_rule)
+shapes.broadcast_to_p.defbatch(_broadcast_to_rule)
+shapes.sum_to_p.defbatch(_sum_to_rule)
+shapes._flip.defbatch(_flip_rule)
+shapes._concatenate.defbatch(_concatenate_rule)
+shapes._pad.defbatch(_pad_rule)
 
 
 # Indexing: a slice for the batch axis goes in front of the index.
@@ -284,7 +284,7 @@ def _scatter(prim: Any) -> Any:
             v = to_front(v, dv, size)
             v = _rank_up(v, rank)
             if where:
-                v = shape.moveaxis(v, 0, where)
+                v = shapes.moveaxis(v, 0, where)
         return prim(x, v, index=(slice(None),) + tuple(index)), 0
 
     return rule
@@ -352,7 +352,7 @@ def _gather_rule(args, dims, template):
     x, layout = _dynamic_index(args[0], args[1:], dims, size)
     index, arrays, perm, _ = layout(template)
     out = indexing.gather(x, *arrays, template=index)
-    return (out if perm is None else shape._transpose(out, perm)), 0
+    return (out if perm is None else shapes._transpose(out, perm)), 0
 
 
 def _scatter_dynamic(prim: Any) -> Any:
@@ -363,7 +363,7 @@ def _scatter_dynamic(prim: Any) -> Any:
         index, arrays, perm, rank = layout(template)
         v = _rank_up(to_front(v, dims[1], size), rank)
         if perm is not None:
-            v = shape._transpose(v, tuple(int(i) for i in np.argsort(perm)))
+            v = shapes._transpose(v, tuple(int(i) for i in np.argsort(perm)))
         return prim(xb, v, *arrays, template=index), 0
 
     return rule
@@ -386,19 +386,19 @@ def _matmul_rule(args, dims):
     if db is None and len(sb) <= 2:  # fold the batch into a's rows: one plain matrix product
         a = to_front(a, da)
         s = shape_of(a)
-        out = linalg.matmul(shape._reshape(a, (-1, s[-1])), b)
-        return shape._reshape(out, s[:1] + (s[1:-1] if len(sa) > 1 else ()) + shape_of(out)[1:]), 0
+        out = linalg.matmul(shapes._reshape(a, (-1, s[-1])), b)
+        return shapes._reshape(out, s[:1] + (s[1:-1] if len(sa) > 1 else ()) + shape_of(out)[1:]), 0
     if da is None and len(sa) <= 2 and len(sb) >= 2:  # fold the batch into b's columns
-        b = shape.moveaxis(b, db, -2)  # (..., k, B, n)
+        b = shapes.moveaxis(b, db, -2)  # (..., k, B, n)
         s = shape_of(b)
-        out = linalg.matmul(a, shape._reshape(b, s[:-2] + (s[-2] * s[-1],)))
-        out = shape._reshape(out, shape_of(out)[:-1] + s[-2:])
+        out = linalg.matmul(a, shapes._reshape(b, s[:-2] + (s[-2] * s[-1],)))
+        out = shapes._reshape(out, shape_of(out)[:-1] + s[-2:])
         return out, len(shape_of(out)) - 2
     size = batch_size(args, dims)
     a = to_front(a, da, size)
     b = to_front(b, db, size)
-    a = shape._reshape(a, shape_of(a)[:1] + (1,) + sa) if len(sa) == 1 else a
-    b = shape._reshape(b, shape_of(b) + (1,)) if len(sb) == 1 else b
+    a = shapes._reshape(a, shape_of(a)[:1] + (1,) + sa) if len(sa) == 1 else a
+    b = shapes._reshape(b, shape_of(b) + (1,)) if len(sb) == 1 else b
     rank = max(len(shape_of(a)), len(shape_of(b))) - 1
     a, b = _rank_up(a, rank), _rank_up(b, rank)
     # Outer products (per-example weight gradients): a broadcast multiply, 3x faster than a
@@ -406,7 +406,7 @@ def _matmul_rule(args, dims):
     out = arithmetic.multiply(a, b) if shape_of(a)[-1] == 1 else linalg.matmul(a, b)
     lead = np.broadcast_shapes(sa[:-2], sb[:-2])
     final = lead + (sa[-2:-1] if len(sa) > 1 else ()) + (sb[-1:] if len(sb) > 1 else ())
-    return shape._reshape(out, (size,) + final), 0
+    return shapes._reshape(out, (size,) + final), 0
 
 
 def _example_shape(x: Any, d: int | None) -> tuple[int, ...]:

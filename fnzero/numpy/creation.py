@@ -106,3 +106,19 @@ def astype(x: Any, dtype: Any) -> Any:
     if np.dtype(dtype).kind not in "fc":
         return _astype_discrete(x, dtype)
     return _astype(x, dtype)
+
+
+def shape(x: Any) -> tuple[int, ...]:
+    """The shape of an array, traced or not (what ``numpy.shape`` dispatches to)."""
+    return tuple(getattr(x, "shape", ()))
+
+
+def ndim(x: Any) -> int:
+    return len(shape(x))
+
+
+def size(x: Any) -> int:
+    n = 1
+    for d in shape(x):
+        n *= d
+    return n

@@ -183,7 +183,7 @@ def index(x: Any, idx: Any) -> Any:
 
 def take(x: Any, indices: Any, axis: int | None = None) -> Any:
     """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened array when None)."""
-    from fnzero.numpy.shape import reshape
+    from fnzero.numpy.shapes import reshape
 
     if axis is None:
         return index(reshape(x, (-1,)), indices)

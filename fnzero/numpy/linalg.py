@@ -11,7 +11,7 @@ from fnzero.backends import xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.numpy._axes import normalize_axis
 from fnzero.numpy.arithmetic import multiply
-from fnzero.numpy.shape import broadcast_to, reshape, swapaxes, transpose
+from fnzero.numpy.shapes import broadcast_to, reshape, swapaxes, transpose
 
 
 def _shape(x) -> tuple[int, ...]:

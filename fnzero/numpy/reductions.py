@@ -17,7 +17,7 @@ from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
 from fnzero.numpy.arithmetic import where
 from fnzero.numpy.elementwise import exp, log, sqrt, square
 from fnzero.numpy.logic import equal, isfinite
-from fnzero.numpy.shape import broadcast_to, flip, reshape
+from fnzero.numpy.shapes import broadcast_to, flip, reshape
 from fnzero.numpy.stop_gradient import stop_gradient
 
 Axis = int | Sequence[int] | None
