@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import socket
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -153,6 +155,13 @@ def _loss(model: Any, state: Any, x: Any, t: Any, key: Any) -> tuple[Any, tuple[
 def train(config: Config, progress: Callable[[str], None] | None = print) -> dict:
     """Run (or resume) training; returns the metrics and writes the checkpoint, CSV/JSON, plots."""
     world = distributed.init()
+    if world.size > 1:
+        # A killed rank cannot speak and the launcher names only its PID: this line maps the two.
+        print(
+            f"fnzero: rank {world.rank} of {world.size} is PID {os.getpid()} on {socket.gethostname()}",
+            file=sys.stderr,
+            flush=True,
+        )
     with distributed.abort_on_error(world):
         return _train(config, progress if world.rank == 0 else None, world.rank == 0)
 
