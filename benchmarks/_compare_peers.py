@@ -53,7 +53,7 @@ def fnzero_cases() -> dict:
 
     def lstm():
         xs, ys, params = lstm_data()
-        loss = lambda p: lstm_loss(p, xs, ys, fnp, nn.sigmoid, np.zeros(H0, np.float32))
+        loss = lambda p: lstm_loss(p, xs, ys, fnp, nn.sigmoid, np.zeros(H0, np.float32), nn.lstm_cell)
         return _functional_step(fz.value_and_grad(loss), params, params)
 
     def hessian():

@@ -114,17 +114,21 @@ def cnn_loss(params, x, t, conv, relu, pool, xent) -> Any:
     return xent(y.reshape(len(y), -1) @ W3 + b3, t)
 
 
-def lstm_loss(params, xs, ys, xnp, sigmoid, h0) -> Any:
-    """``h0``: the zero state (SEQ_BATCH, HIDDEN) float32, as the library's array."""
+def lstm_loss(params, xs, ys, xnp, sigmoid, h0, cell=None) -> Any:
+    """``h0``: the zero state (SEQ_BATCH, HIDDEN) float32, as the library's array; ``cell``: the
+    library's own LSTM step ``(x, h, c, Wx, Wh, b) -> (h, c)``, else one operation per gate."""
     Wx, Wh, b, Wy, by = params
     H = HIDDEN
     h = c = h0
     loss = 0.0
     for x, target in zip(xs, ys):
-        z = x @ Wx + h @ Wh + b
-        i, f, o = sigmoid(z[:, :H]), sigmoid(z[:, H : 2 * H]), sigmoid(z[:, 2 * H : 3 * H])
-        c = f * c + i * xnp.tanh(z[:, 3 * H :])
-        h = o * xnp.tanh(c)
+        if cell is not None:
+            h, c = cell(x, h, c, Wx, Wh, b)
+        else:
+            z = x @ Wx + h @ Wh + b
+            i, f, o = sigmoid(z[:, :H]), sigmoid(z[:, H : 2 * H]), sigmoid(z[:, 2 * H : 3 * H])
+            c = f * c + i * xnp.tanh(z[:, 3 * H :])
+            h = o * xnp.tanh(c)
         loss = loss + xnp.mean((h @ Wy + by - target) ** 2)
     return loss
 

@@ -30,6 +30,7 @@ _UNARY = {
     "abs": "Abs",
     "negative": "Neg",
     "relu": "Relu",
+    "sigmoid": "Sigmoid",
     "stop_gradient": "Identity",
 }
 _BINARY = {
@@ -45,6 +46,7 @@ _BINARY = {
     "less": "Less",
     "equal": "Equal",
 }
+_LSTM = ("lstm_gates", "lstm_cell_state", "lstm_hidden")
 _REDUCTIONS = {"sum": "ReduceSum", "max": "ReduceMax", "min": "ReduceMin"}
 SUPPORTED = frozenset(
     [
@@ -62,6 +64,7 @@ SUPPORTED = frozenset(
         "concatenate",
         "conv2d",
         "max_pool2d",
+        *_LSTM,
     ]
 )
 
@@ -177,7 +180,29 @@ def _convert(b: _Builder, eq: Equation, names: dict[Var, str]) -> str:
         return b.node("Concat", [_as_tensor(b, o, eq.output) for o in ops], out, axis=axis)
     if name == "getitem":
         return _getitem(b, ops[0], eq.params["index"], like, out)
+    if name in _LSTM:
+        return _lstm(b, name, [_as_tensor(b, o, eq.output) for o in ops], eq.output, out)
     raise AssertionError(name)
+
+
+def _lstm(b: _Builder, name: str, ops: list[str], output: Var, out: str) -> str:
+    """fnzero.nn.lstm_cell's primitives: gates (input, forget, output, candidate) are quarters
+    of the last axis."""
+    H = output.shape[-1] // 4 if name == "lstm_gates" else output.shape[-1]
+    axis = len(output.shape) - 1
+
+    def gate(x: str, k: int, n: int = 1) -> str:
+        const = lambda v: b.constant([v], np.int64)  # noqa: E731
+        return b.node("Slice", [x, const(k * H), const((k + n) * H), const(axis)])
+
+    if name == "lstm_gates":
+        sig = b.node("Sigmoid", [gate(ops[0], 0, 3)])
+        return b.node("Concat", [sig, b.node("Tanh", [gate(ops[0], 3)])], out, axis=axis)
+    a, c = ops
+    if name == "lstm_cell_state":
+        kept = b.node("Mul", [gate(a, 1), c])
+        return b.node("Add", [kept, b.node("Mul", [gate(a, 0), gate(a, 3)])], out)
+    return b.node("Mul", [gate(a, 2), b.node("Tanh", [c])], out)
 
 
 def _getitem(b: _Builder, x: str, index: tuple, like: Var, out: str) -> str:

@@ -14,6 +14,11 @@ W = RNG.normal(size=(3, 2, 3, 3))
 
 CASES = {
     "relu": (lambda x: nn.relu(x), [RNG.normal(size=(4, 3)) + 0.05]),
+    "sigmoid": (nn.sigmoid, [RNG.normal(size=(4, 3)) * 3]),
+    "lstm_cell": (
+        lambda x, h, c, wx, wh, b: nn.lstm_cell(x, h, c, wx, wh, b),
+        [RNG.normal(size=s) for s in [(2, 3), (2, 2), (2, 2), (3, 8), (2, 8), (8,)]],
+    ),
     "conv2d": (lambda x, w: nn.conv2d(x, w, stride=2, padding=1), [X, W]),
     "conv2d_dilated_grouped": (
         lambda x, w: nn.conv2d(x, w, dilation=2, groups=2),

@@ -79,6 +79,12 @@ CASES = [
     ("einsum", lambda a, b: fnp.einsum("ij,jk->ki", a, b), [(3, 4), (4, 2)]),
     ("einsum_three_axes", lambda a, b: fnp.einsum("ijk,ik->j", a, b), [(2, 3, 4), (2, 4)]),
     ("relu", nn.relu, [(3, 4)]),
+    ("sigmoid", nn.sigmoid, [(3, 4)]),
+    (
+        "lstm_cell",
+        lambda x, h, c, wx, wh, b: nn.lstm_cell(x, h, c, wx, wh, b)[0],
+        [(2, 3), (2, 2), (2, 2), (3, 8), (2, 8), (8,)],
+    ),
     ("conv2d", lambda x, w: nn.conv2d(x, w, padding=1, stride=2), [(2, 4, 5, 5), (6, 4, 3, 3)]),
     ("conv2d_groups", lambda x, w: nn.conv2d(x, w, groups=2), [(1, 4, 4, 4), (6, 2, 2, 2)]),
     ("conv_transpose2d", lambda y, w: nn.conv_transpose2d(y, w, stride=2), [(2, 3, 3, 3), (3, 2, 2, 2)]),

@@ -53,6 +53,7 @@ from fnzero.nn.losses import (
     sigmoid_binary_cross_entropy,
     softmax_cross_entropy,
 )
+from fnzero.nn.lstm import lstm_cell
 from fnzero.nn.metrics import accuracy
 from fnzero.nn.module import Module, count_params, static_field, tree_at
 from fnzero.nn.normalization import batch_norm, layer_norm
@@ -98,6 +99,7 @@ __all__ = [
     "layer_norm",
     "leaky_relu",
     "linear",
+    "lstm_cell",
     "log_softmax",
     "max_pool2d",
     "mean_squared_error",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnzero.nn import activations, convolution, pooling
+from fnzero.nn import activations, convolution, lstm, pooling
 from fnzero.nn.im2col import col2im_p, im2col_p
 from fnzero.numpy import moveaxis, reshape
 from fnzero.numpy.batch_rules import batch_size, shape_of, to_front
@@ -49,6 +49,22 @@ for _prim in (
     _prim.defbatch(_folding(_prim))
 
 activations._relu.defbatch(lambda args, dims: (activations._relu(*args), dims[0]))
+activations._sigmoid.defbatch(lambda args, dims: (activations._sigmoid(*args), dims[0]))
+lstm.lstm_gates_p.defbatch(lambda args, dims: (lstm.lstm_gates_p(to_front(args[0], dims[0])), 0))
+
+
+def _both_to_front(prim: Any) -> Any:
+    """Rule of a primitive acting on the last axis of two arrays that broadcast together."""
+
+    def rule(args, dims, **params):
+        size = batch_size(args, dims)
+        return prim(*(to_front(a, d, size) for a, d in zip(args, dims)), **params), 0
+
+    return rule
+
+
+lstm.lstm_cell_state_p.defbatch(_both_to_front(lstm.lstm_cell_state_p))
+lstm.lstm_hidden_p.defbatch(_both_to_front(lstm.lstm_hidden_p))
 
 
 def _into_channels(x: Any, d: int | None, size: int, axis: int) -> Any:

@@ -52,9 +52,19 @@ def _scatter_set_impl(x, v, index):
     return out
 
 
-getitem = Primitive("getitem", _getitem_impl).defvjp(
-    lambda g, ans, x, index: scatter_add(_zeros_like(x), g, index=index)
-)
+def _getitem_vjp(g, ans, x, index):
+    if type(g) in TRACER_TYPES:
+        return scatter_add(_zeros_like(x), g, index=index)
+    # Nothing watches a raw cotangent: write it into fresh zeros (scatter_add would copy them).
+    out = array_module(g).zeros(x.shape, x.dtype)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        (backend_of(out) or get("numpy")).scatter_add(out, index, g)
+    return out
+
+
+getitem = Primitive("getitem", _getitem_impl).defvjp(_getitem_vjp)
 getitem.defjvp(lambda t, ans, x, index: getitem(t, index=index))
 scatter_add = Primitive("scatter_add", _scatter_add_impl).defvjp(
     lambda g, ans, x, v, index: g,

@@ -55,12 +55,15 @@ def transpose(x, axes: Sequence[int] | None = None):
     ndim = len(_shape(x))
     if axes is None:
         axes = tuple(range(ndim))[::-1]
-    axes = tuple(normalize_axis(a, ndim, "transpose")[0] for a in axes)
-    if sorted(axes) != list(range(ndim)):
-        raise ValueError(f"fnzero.numpy.transpose: axes {axes} are not a permutation of {ndim} axes")
-    if axes == tuple(range(ndim)):
-        return x
-    return _transpose(x, axes)
+    else:
+        axes = tuple(normalize_axis(a, ndim, "transpose")[0] for a in axes)
+        if sorted(axes) != list(range(ndim)):
+            raise ValueError(f"fnzero.numpy.transpose: axes {axes} are not a permutation of {ndim} axes")
+    return _permute(x, axes)
+
+
+def _permute(x, perm: tuple[int, ...]):
+    return x if perm == tuple(range(len(perm))) else _transpose(x, perm)
 
 
 def swapaxes(x, axis1: int, axis2: int):
@@ -68,7 +71,7 @@ def swapaxes(x, axis1: int, axis2: int):
     axes = list(range(ndim))
     a, b = normalize_axis(axis1, ndim, "swapaxes")[0], normalize_axis(axis2, ndim, "swapaxes")[0]
     axes[a], axes[b] = axes[b], axes[a]
-    return transpose(x, axes)
+    return _permute(x, tuple(axes))
 
 
 def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):

@@ -21,7 +21,7 @@ from fnzero import random
 from fnzero.backends import backend_of
 from fnzero.core.tracer import shape_source
 from fnzero.nn import initializers
-from fnzero.nn.activations import sigmoid
+from fnzero.nn.lstm import lstm_cell
 from fnzero.nn.module import Module, static_field
 
 
@@ -80,12 +80,7 @@ class LSTMCell(Module):
     def __call__(self, x: Any, carry: tuple[Any, Any]) -> tuple[Any, Any]:
         """x (N, input_size), carry (h, c) -> new carry (h', c'), each (N, hidden_size)."""
         h, c = carry
-        H = self.hidden_size
-        z = x @ self.W_x + h @ self.W_h + self.b
-        i, f, o = sigmoid(z[:, :H]), sigmoid(z[:, H : 2 * H]), sigmoid(z[:, 2 * H : 3 * H])
-        u = fnp.tanh(z[:, 3 * H :])
-        c = f * c + i * u
-        return o * fnp.tanh(c), c
+        return lstm_cell(x, h, c, self.W_x, self.W_h, self.b)
 
 
 class _Recurrent(Module):
