@@ -47,7 +47,7 @@ _BINARY = {
     "equal": "Equal",
 }
 _LSTM = ("lstm_gates", "lstm_cell_state", "lstm_hidden")
-_REDUCTIONS = {"sum": "ReduceSum", "max": "ReduceMax", "min": "ReduceMin"}
+_REDUCTIONS = {"sum": "ReduceSum", "max": "ReduceMax", "min": "ReduceMin", "logsumexp": "ReduceLogSumExp"}
 SUPPORTED = frozenset(
     [
         *_UNARY,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,5 +34,5 @@ def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tupl
 
 def reduced_size(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
     if axes is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod(shape[a] for a in axes)

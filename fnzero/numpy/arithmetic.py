@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import operator
 
-from fnzero.backends import xp_of
+import numpy as np
+
+from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive
+from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy.elementwise import log
 from fnzero.numpy.logic import equal, greater, logical_and
 
@@ -83,22 +86,27 @@ where.defjvp(
 )
 
 
-def _share(first, second, dtype):
-    """1 where ``first`` wins, 1/2 on ties (split evenly, as JAX), 0 where it loses.
+def _share(g, first, second):
+    """``g`` where ``first`` wins, half of it on ties (split evenly, as JAX), 0 where it loses.
 
-    A raw array (comparisons are not traced): the rules multiply by it, which is an order of
-    magnitude faster than a select on the random signs a network produces.
+    Outside vmap the masks are raw arrays (comparisons are not differentiated): multiplying
+    by them is an order of magnitude faster than a select on the random signs a network
+    produces. On the CPU a check for ties (one cheap pass) skips the tie term when there are
+    none; a GPU would have to wait for that answer, so there the term is always added.
     """
-    wins = greater(first, second).astype(dtype)
-    return wins + equal(first, second).astype(dtype) * 0.5
+    wins = greater(first, second)
+    ties = equal(first, second)
+    if type(ties) not in TRACER_TYPES and array_module(ties) is np and not ties.any():
+        return g * wins
+    return g * (wins.astype(g.dtype) + ties.astype(g.dtype) * 0.5)
 
 
 def _max_vjp_first(g, ans, x, y):
-    return g * _share(x, y, g.dtype)
+    return _share(g, x, y)
 
 
 def _max_vjp_second(g, ans, x, y):
-    return g * _share(y, x, g.dtype)
+    return _share(g, y, x)
 
 
 maximum = Primitive("maximum", lambda x, y: xp_of(x, y).maximum(x, y)).defvjp(_max_vjp_first, _max_vjp_second)

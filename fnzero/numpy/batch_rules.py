@@ -151,7 +151,7 @@ def _reduction(prim: Any) -> Any:
     return rule
 
 
-for _prim in (reductions._sum, reductions._max, reductions._min, reductions._prod):
+for _prim in (reductions._sum, reductions._max, reductions._min, reductions._prod, reductions._logsumexp):
     _prim.defbatch(_reduction(_prim))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Sequence
 
@@ -90,7 +91,7 @@ def tensordot(a, b, axes: int | Sequence = 2):
         )
     free_a = [i for i in range(len(sa)) if i not in axes_a]
     free_b = [i for i in range(len(sb)) if i not in axes_b]
-    k = int(np.prod([sa[i] for i in axes_a], dtype=np.int64))
+    k = math.prod(sa[i] for i in axes_a)
     a2 = reshape(transpose(a, free_a + axes_a), (-1, k))
     b2 = reshape(transpose(b, axes_b + free_b), (k, -1))
     return reshape(a2 @ b2, tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))

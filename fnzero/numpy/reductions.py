@@ -14,11 +14,9 @@ from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
-from fnzero.numpy.arithmetic import where
-from fnzero.numpy.elementwise import exp, log, sqrt, square
-from fnzero.numpy.logic import equal, isfinite
+from fnzero.numpy.elementwise import exp, sqrt, square
+from fnzero.numpy.logic import equal
 from fnzero.numpy.shapes import broadcast_to, flip, reshape
-from fnzero.numpy.stop_gradient import stop_gradient
 
 Axis = int | Sequence[int] | None
 
@@ -133,13 +131,32 @@ def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
     return sqrt(var(x, normalize_axis(axis, _ndim(x), "std"), keepdims, ddof))
 
 
+def _logsumexp_impl(x, axis, keepdims):
+    xp = array_module(x)
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf): shifting by it would give nan
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True))
+    out += m
+    return out if keepdims else out.reshape(ans_shape(x.shape, axis))
+
+
+def _softmax(ans, x, axis, keepdims):
+    """softmax(x) along the reduced axes, the derivative of logsumexp, from its output."""
+    return exp(x - _expand(ans, x, axis, keepdims))
+
+
+# A primitive, not max/exp/sum/log composed: one node, and a derivative read from the output.
+_logsumexp = Primitive("logsumexp", _logsumexp_impl).defvjp(
+    lambda g, ans, x, axis, keepdims: _expand(g, x, axis, keepdims) * _softmax(ans, x, axis, keepdims)
+)
+_logsumexp.defjvp(
+    lambda t, ans, x, axis, keepdims: _sum(t * _softmax(ans, x, axis, keepdims), axis, keepdims)
+)
+
+
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
     """``log(sum(exp(x)))`` computed without overflow."""
-    axes = normalize_axis(axis, _ndim(x), "logsumexp")
-    m = stop_gradient(_max(x, axes, True))
-    m = where(isfinite(m), m, 0)
-    out = log(_sum(exp(x - m), axes, True)) + m
-    return out if keepdims else reshape(out, ans_shape(_shape(x), axes))
+    return _logsumexp(x, normalize_axis(axis, _ndim(x), "logsumexp"), keepdims)
 
 
 def ans_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:

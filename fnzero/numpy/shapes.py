@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -31,8 +32,8 @@ def reshape(x, shape: int | Sequence[int]):
     old = _shape(x)
     if shape == old:
         return x
-    size = int(np.prod(old, dtype=np.int64))
-    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
+    size = math.prod(old)
+    known = math.prod(d for d in shape if d != -1)
     if (
         shape.count(-1) > 1
         or (-1 not in shape and known != size)
