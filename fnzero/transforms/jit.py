@@ -23,17 +23,26 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import attrs
 import numpy as np
 
 from fnzero import tree
-from fnzero.backends import backend_of
-from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
+from fnzero.backends import array_module, backend_of
+from fnzero.core.graph import GraphTrace, GraphTracer, Var
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.transforms import jit_passes
+from fnzero.transforms.jit_passes import (
+    eliminate_common_subexpressions,
+    fold_constants,
+    ignores_input_values,
+    live_equations,
+    plan_buffer_reuse,
+)
 from fnzero.transforms.make_graph import Graph, trace_args
 
 # Programs kept per signature for different values of inputs read in Python (labels, keys).
 VALUE_VARIANTS = 8
+# The passes run on new programs (jit_passes.ALL); fewer to compare, or to step through.
+PASSES = jit_passes.ALL
 
 
 class ConcretizationTypeError(TypeError):
@@ -55,6 +64,7 @@ class JitTrace(GraphTrace):
         self.positions: dict[Var, int] = {}
         self.read: set[int] = set()
         self.foreign = False
+        self.known: dict[Var, Any] = {}  # trace-time values of results that ignore their inputs
 
     def on_concrete(self, x: GraphTracer, why: str | None) -> None:
         if why is None:
@@ -80,69 +90,10 @@ class JitTrace(GraphTrace):
         for a in args:
             if type(a) in TRACER_TYPES and a._trace is not self:
                 self.foreign = True
-        return super().process(prim, args, params)
-
-
-def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> list[Equation]:
-    """Dead-code elimination: the equations that some output depends on, in order."""
-    needed = {o for o in outputs if isinstance(o, Var)}
-    kept = []
-    for eq in reversed(equations):
-        if eq.output in needed:
-            kept.append(eq)
-            needed.update(i for i in eq.inputs if isinstance(i, Var))
-    kept.reverse()
-    return kept
-
-
-def _static_key(x: Any) -> Any:
-    """A key equal only for interchangeable values: types count (1 is not True or 1.0), repr
-    tells -0.0 from 0.0, arrays count by identity; TypeError for what cannot be a key."""
-    if isinstance(x, tuple):
-        return (tuple, tuple(_static_key(i) for i in x))
-    if isinstance(x, slice):
-        return (slice, _static_key(x.start), _static_key(x.stop), _static_key(x.step))
-    if isinstance(x, (bool, int, float, complex, str, np.generic)) or x is None:
-        return (type(x), repr(x))
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return (type(x), id(x))
-    hash(x)
-    return (type(x), x)
-
-
-def eliminate_common_subexpressions(
-    equations: Sequence[Equation], outputs: Sequence[Any]
-) -> tuple[list[Equation], list[Any]]:
-    """Common-subexpression elimination: an equation applying the same primitive with the same
-    params to the same inputs as an earlier one is dropped and its output replaced by the
-    earlier one's (primitives are pure). Equations with unhashable params are kept as they are."""
-    same: dict[Var, Var] = {}
-    seen: dict[Any, Var] = {}
-    kept = []
-    for eq in equations:
-        if any(isinstance(i, Var) and i in same for i in eq.inputs):
-            eq = attrs.evolve(
-                eq, inputs=tuple(same.get(i, i) if isinstance(i, Var) else i for i in eq.inputs)
-            )
-        constants = dict(eq.constants)
-        try:
-            key = (
-                id(eq.prim),
-                tuple(
-                    i if isinstance(i, Var) else _static_key(constants[k]) for k, i in enumerate(eq.inputs)
-                ),
-                tuple(sorted((k, _static_key(v)) for k, v in eq.params.items())),
-            )
-            earlier = seen.get(key)
-        except TypeError:  # params that cannot be compared
-            kept.append(eq)
-            continue
-        if earlier is not None and earlier.shape == eq.output.shape and earlier.dtype == eq.output.dtype:
-            same[eq.output] = earlier
-            continue
-        seen[key] = eq.output
-        kept.append(eq)
-    return kept, [same.get(o, o) if isinstance(o, Var) else o for o in outputs]
+        out = super().process(prim, args, params)
+        if ignores_input_values(self.equations[-1]):
+            self.known[out._var] = out._value
+        return out
 
 
 def _own(x: Any) -> Any:
@@ -156,14 +107,22 @@ def _own(x: Any) -> Any:
 
 
 def compile_graph(
-    graph: Graph, constants: dict[int, Any], name: str, fix: set[int] = frozenset()
+    graph: Graph,
+    constants: dict[int, Any],
+    name: str,
+    fix: set[int] = frozenset(),
+    reuse: dict[int, int] | None = None,
+    xp: Any = None,
 ) -> Callable[..., list]:
     """One Python function running ``graph``'s equations on their kernels, in order.
 
     It takes the input arrays positionally and returns the output leaves; ``constants``
     gives the value of each output that is not a Var, by position; the outputs in ``fix``
-    (NumPy scalars or read-only views when traced) are made arrays of their own.
+    (NumPy scalars or read-only views when traced) are made arrays of their own. Equation
+    ``j`` in ``reuse`` runs the array module ``xp``'s ufunc writing into its input
+    ``reuse[j]`` (see :func:`fnzero.transforms.jit_passes.plan_buffer_reuse`).
     """
+    reuse = reuse or {}
     env: dict[str, Any] = {"_own": _own}
     names = {v: f"a{k}" for k, v in enumerate(graph.inputs)}
     lines = [f"def replay({', '.join(names.values())}):"]
@@ -179,7 +138,11 @@ def compile_graph(
         for key, value in eq.params.items():
             env[f"p{j}_{key}"] = value
             parts.append(f"{key}=p{j}_{key}")
-        env[f"k{j}"] = eq.prim.impl
+        if j in reuse:
+            env[f"k{j}"] = getattr(xp, jit_passes.UFUNCS[eq.prim])
+            parts.append(f"out={parts[reuse[j]]}")
+        else:
+            env[f"k{j}"] = eq.prim.impl
         names[eq.output] = f"v{j}"
         lines.append(f"    v{j} = k{j}({', '.join(parts)})  # {eq.primitive}")
     outs = []
@@ -195,14 +158,35 @@ def compile_graph(
 
 
 class _Program:
-    """A compiled signature: the Graph, its replay function and the outputs' structure."""
+    """A compiled signature: the Graph, its replay function, the outputs' structure and the
+    positions of the donated inputs whose buffers the replay overwrites."""
 
-    __slots__ = ("graph", "replay", "out_def")
+    __slots__ = ("graph", "replay", "out_def", "overwrites")
 
-    def __init__(self, graph: Graph, replay: Callable[..., list], out_def: Any):
+    def __init__(self, graph: Graph, replay: Callable[..., list], out_def: Any, overwrites: tuple[int, ...]):
         self.graph = graph
         self.replay = replay
         self.out_def = out_def
+        self.overwrites = overwrites
+
+    def run(self, arrays: list) -> Any:
+        if self.overwrites:
+            arrays = _writable(arrays, self.overwrites)
+        return tree.unflatten(self.out_def, self.replay(*arrays))
+
+
+def _writable(arrays: list, overwrites: tuple[int, ...]) -> list:
+    """``arrays`` with a copy in place of each donated array that the replay may not
+    overwrite: read-only, or sharing memory with another argument."""
+    arrays = list(arrays)
+    for i in overwrites:
+        a = arrays[i]
+        xp = array_module(a)
+        if (type(a) is np.ndarray and not a.flags.writeable) or any(
+            k != i and _is_array(b) and xp.may_share_memory(a, b) for k, b in enumerate(arrays)
+        ):
+            arrays[i] = a.copy()
+    return arrays
 
 
 def _host_bytes(x: Any) -> bytes:
@@ -293,7 +277,7 @@ class Jitted:
         key, arrays = found
         program = self._lookup(key, arrays)
         if program is not None:
-            return tree.unflatten(program.out_def, program.replay(*arrays))
+            return program.run(arrays)
         return self._trace(key, args, arrays, with_kwargs)
 
     def _apply(self, args: tuple, with_kwargs: bool) -> Any:
@@ -323,9 +307,17 @@ class Jitted:
         trace = JitTrace(self._name)
         static = self.static_argnums
         nargs = len(args) - with_kwargs
-        traced, inputs = trace_args(
-            trace, args, lambda n, i, leaf: (n >= nargs or n not in static) and _is_array(leaf)
-        )
+        arg_of: list[int] = []  # the argument each input leaf comes from
+        xps: list = []  # the array module of each input leaf
+
+        def traced_leaf(n: int, i: int, leaf: Any) -> bool:
+            if (n >= nargs or n not in static) and _is_array(leaf):
+                arg_of.append(n)
+                xps.append(array_module(leaf))
+                return True
+            return False
+
+        traced, inputs = trace_args(trace, args, traced_leaf)
         trace.positions = {v: k for k, v in enumerate(inputs)}
         out = self._apply(tuple(traced), with_kwargs)
         leaves, out_def = tree.flatten(out)
@@ -347,11 +339,25 @@ class Jitted:
         result = tree.unflatten(out_def, values)
         if trace.foreign:  # the function closed over another transform's tracers: no replay
             return None, result
-        equations, outputs = eliminate_common_subexpressions(trace.equations, outputs)
-        equations = live_equations(equations, outputs)
+        equations = trace.equations
+        passes = PASSES
+        if "cse" in passes:
+            equations, outputs = eliminate_common_subexpressions(equations, outputs)
+        if "fold" in passes:
+            equations, outputs, folded = fold_constants(equations, outputs, trace.known)
+            constants.update(folded)
+        if "dce" in passes:
+            equations = live_equations(equations, outputs)
+        reuse: dict[int, int] = {}
+        overwrites: tuple[int, ...] = ()
+        if "reuse" in passes and len(set(xps)) == 1:
+            donated = [v for v, n in zip(inputs, arg_of) if n in self.donate_argnums]
+            reuse = plan_buffer_reuse(equations, outputs, donated)
+            written = {equations[j].inputs[k] for j, k in reuse.items()}
+            overwrites = tuple(k for k, v in enumerate(inputs) if v in written)
         graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
-        replay = compile_graph(graph, constants, self._name, fix)
-        return (_Program(graph, replay, out_def), trace.read), result
+        replay = compile_graph(graph, constants, self._name, fix, reuse, xps[0] if reuse else None)
+        return (_Program(graph, replay, out_def, overwrites), trace.read), result
 
     def lower(self, *args: Any, **kwargs: Any) -> Graph:
         """The program a call with these arguments runs (``str()`` of it is the listing);
