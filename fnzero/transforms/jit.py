@@ -158,15 +158,23 @@ def compile_graph(
 
 
 class _Program:
-    """A compiled signature: the Graph, its replay function, the outputs' structure and the
-    positions of the donated inputs whose buffers the replay overwrites."""
+    """A compiled signature: the Graph, its replay function, the outputs' structure, the
+    buffer-reuse plan and the positions of the donated inputs whose buffers it overwrites."""
 
-    __slots__ = ("graph", "replay", "out_def", "overwrites")
+    __slots__ = ("graph", "replay", "out_def", "reuse", "overwrites")
 
-    def __init__(self, graph: Graph, replay: Callable[..., list], out_def: Any, overwrites: tuple[int, ...]):
+    def __init__(
+        self,
+        graph: Graph,
+        replay: Callable[..., list],
+        out_def: Any,
+        reuse: dict[int, int],
+        overwrites: tuple[int, ...],
+    ):
         self.graph = graph
         self.replay = replay
         self.out_def = out_def
+        self.reuse = reuse
         self.overwrites = overwrites
 
     def run(self, arrays: list) -> Any:
@@ -357,18 +365,16 @@ class Jitted:
             overwrites = tuple(k for k, v in enumerate(inputs) if v in written)
         graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
         replay = compile_graph(graph, constants, self._name, fix, reuse, xps[0] if reuse else None)
-        return (_Program(graph, replay, out_def, overwrites), trace.read), result
+        return (_Program(graph, replay, out_def, reuse, overwrites), trace.read), result
 
-    def lower(self, *args: Any, **kwargs: Any) -> Graph:
-        """The program a call with these arguments runs (``str()`` of it is the listing);
-        traces it if this signature has not been compiled yet."""
+    def _program_for(self, args: tuple, kwargs: dict, what: str) -> _Program:
         with_kwargs = bool(kwargs)
         args = args + (kwargs,) if kwargs else args
         self._check_static(len(args) - with_kwargs)
         found = self._signature(args)
         if found is None:
             raise TypeError(
-                f"fnzero.jit({self._name}).lower: the arguments hold tracers of another transform"
+                f"fnzero.jit({self._name}).{what}: the arguments hold tracers of another transform"
             )
         key, arrays = found
         program = self._lookup(key, arrays)
@@ -377,10 +383,20 @@ class Jitted:
             program = self._lookup(key, arrays)
         if program is None:
             raise TypeError(
-                f"fnzero.jit({self._name}).lower: the function closes over values traced by another "
+                f"fnzero.jit({self._name}).{what}: the function closes over values traced by another "
                 f"transform, so it has no program of its own"
             )
-        return program.graph
+        return program
+
+    def lower(self, *args: Any, **kwargs: Any) -> Graph:
+        """The program a call with these arguments runs (``str()`` of it is the listing);
+        traces it if this signature has not been compiled yet."""
+        return self._program_for(args, kwargs, "lower").graph
+
+    def in_place(self, *args: Any, **kwargs: Any) -> dict[int, int]:
+        """The equations of ``lower(*args)`` that write their result into the buffer of one of
+        their inputs (buffer reuse), as {equation index: input position}."""
+        return dict(self._program_for(args, kwargs, "in_place").reuse)
 
 
 def _argnums(nums: int | Sequence[int], name: str) -> tuple[int, ...]:
