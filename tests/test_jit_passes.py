@@ -4,6 +4,7 @@ never overwrites an argument (unless donated) or a value read later."""
 
 from __future__ import annotations
 
+import collections
 import importlib
 
 import numpy as np
@@ -201,3 +202,32 @@ def test_buffer_reuse_writes_only_into_dead_whole_buffers():
     assert plan == {4: 0, 5: 0}
     plan = jit_passes.plan_buffer_reuse(trace.equations, [e._var], donated=[x._var])
     assert plan[0] == 0 and 2 not in plan
+
+
+def test_the_cache_key_tells_structures_apart_and_reuses_equal_ones():
+    """The signature walks the arguments without building their PyTreeDef: each different
+    structure (container types, nesting, dict keys, static data, leaf values) traces once."""
+    Pair = collections.namedtuple("Pair", "a b")
+    a, b = np.ones(2), np.zeros(2)
+    calls = [
+        [a, b],
+        (a, b),
+        Pair(a, b),
+        [[a], b],
+        [[a, b]],
+        {"a": a, "b": b},
+        {"a": a, "c": b},
+        [a, None, b],
+        [a, b, 1],
+        [a, b, 2],
+        [a, b, 2.0],
+        [a, np.zeros(3)],
+        [a, np.zeros(2, np.float32)],
+    ]
+    f = fz.jit(lambda t: sum(fnp.sum(x) for x in fz.tree.leaves(t) if hasattr(x, "shape")))
+    for n, arg in enumerate(calls, start=1):
+        f(arg)
+        assert f.trace_count == n
+    for arg in calls:
+        assert f(fz.tree.map(lambda x: x, arg)) == 2.0  # a new container, the same key
+    assert f.trace_count == len(calls)

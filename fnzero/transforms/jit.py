@@ -206,6 +206,35 @@ def _is_array(leaf: Any) -> bool:
     return hasattr(leaf, "shape") and hasattr(leaf, "dtype") and backend_of(leaf) is not None
 
 
+def _add_signature(x: Any, key: list, arrays: list) -> bool:
+    """Append the signature of the pytree ``x`` to ``key`` (its structure as the nodes' types,
+    static data and child counts in preorder; shapes and dtypes of the arrays; other leaves
+    as they are) and its arrays to ``arrays``: the structure without building a PyTreeDef,
+    cheaper per call. False when a tracer is among the leaves."""
+    cls = type(x)
+    if cls is np.ndarray:
+        key.append((x.shape, x.dtype))
+        arrays.append(x)
+        return True
+    if cls is list or cls is tuple:
+        key.append((cls, len(x)))
+        return all([_add_signature(c, key, arrays) for c in x])
+    node = tree.node_children(x)
+    if node is not None:
+        children, aux = node
+        children = list(children)
+        key.append((cls, aux, len(children)))
+        return all([_add_signature(c, key, arrays) for c in children])
+    if cls in TRACER_TYPES:
+        return False
+    if _is_array(x):
+        key.append((cls, tuple(x.shape), x.dtype, backend_of(x).name))
+        arrays.append(x)
+    else:
+        key.append((cls, x))
+    return True
+
+
 class Jitted:
     """A function compiled per input signature; see :func:`jit`."""
 
@@ -229,20 +258,8 @@ class Jitted:
         for n, arg in enumerate(args):
             if n in static:
                 key.append(("static", arg))
-                continue
-            leaves, treedef = tree.flatten(arg)
-            key.append(treedef)
-            for leaf in leaves:
-                if type(leaf) is np.ndarray:
-                    key.append((leaf.shape, leaf.dtype))
-                    arrays.append(leaf)
-                elif type(leaf) in TRACER_TYPES:
-                    return None
-                elif _is_array(leaf):
-                    key.append((type(leaf), tuple(leaf.shape), leaf.dtype, backend_of(leaf).name))
-                    arrays.append(leaf)
-                else:
-                    key.append((type(leaf), leaf))
+            elif not _add_signature(arg, key, arrays):
+                return None
         return tuple(key), arrays
 
     def _lookup(self, key: tuple, arrays: list) -> _Program | None:
