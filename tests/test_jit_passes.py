@@ -5,7 +5,9 @@ never overwrites an argument (unless donated) or a value read later."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero import nn
+from fnzero.transforms import jit_fusion as jit_passes_fusion
 from fnzero.transforms import jit_passes
 
 jit_module = importlib.import_module("fnzero.transforms.jit")  # the module, not the function
@@ -231,3 +234,94 @@ def test_the_cache_key_tells_structures_apart_and_reuses_equal_ones():
     for arg in calls:
         assert f(fz.tree.map(lambda x: x, arg)) == 2.0  # a new container, the same key
     assert f.trace_count == len(calls)
+
+
+class _NumpyElementwiseKernel:
+    """cupy.ElementwiseKernel's interface, running the generated CUDA C body as NumPy code:
+    lets the CPU check what the fusion pass groups and generates (not the CUDA compiler)."""
+
+    _FUNCTIONS = {"atan": "arctan", "asin": "arcsin", "acos": "arccos", "asinh": "arcsinh"}
+    made: list[str] = []  # the bodies of the kernels made
+
+    def __init__(self, in_params: str, out_params: str, operation: str, name: str):
+        assert out_params == "T out" and name.isidentifier()
+        self.made.append(operation)
+        self.names = [p.split()[1] for p in in_params.split(", ")]
+        code = re.sub(r"\bT (t\d+ =)", r"\1", operation).replace("(T)", "T").replace(";", "")
+        self.code = compile(code, name, "exec")
+
+    def __call__(self, *xs):
+        dtypes = {x.dtype for x in xs}
+        assert len(dtypes) == 1 and all(x.shape == xs[0].shape for x in xs)
+        env = {name: getattr(np, self._FUNCTIONS.get(name, name)) for name in self._NUMPY_NAMES}
+        env.update(zip(self.names, xs), T=dtypes.pop().type)
+        exec(self.code, env)
+        return env["out"]
+
+    _NUMPY_NAMES = "exp log log1p expm1 sqrt sin cos tan tanh sinh cosh atan asin acos asinh".split()
+
+
+@contextlib.contextmanager
+def _fusing():
+    """NumPy programs fused as CuPy's are, through :class:`_NumpyElementwiseKernel`."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(np, "ElementwiseKernel", _NumpyElementwiseKernel, raising=False)
+        yield
+
+
+@given(program=programs(), seed=st.integers(0, 2**16))
+def test_fused_random_programs_equal_eager_and_keep_their_inputs(program, seed):
+    inputs = _inputs(seed, (3, 4))
+    copies = [x.copy() for x in inputs]
+    want = _run(program, *copies)
+    with _fusing():
+        f = fz.jit(lambda *xs: _run(program, *xs))
+        for _ in range(2):
+            _check_equal(f(*inputs), want)
+            _check_equal(inputs, copies)
+
+
+def test_fusion_groups_trees_whose_intermediates_are_read_once():
+    trace = jit_module.JitTrace("f")
+    x, y = trace.new_var(np.ones((2, 3)), "x"), trace.new_var(np.ones((2, 3)), "y")
+    a = fnp.exp(x * 0.5)  # 0, 1
+    b = fnp.sum(a)  # 2: a is read twice (here and in 3): not fused into 3
+    c = fnp.tanh(a + y) - fnp.arctan(y)  # 3, 4, 5, 6: one tree
+    d = c * fnp.astype(x, np.float32)  # 7: astype, 8: a float32 operand, not fused
+    groups = jit_passes_fusion.plan_fusion(trace.equations, [b._var, d._var])
+    assert groups == {1: [0, 1], 6: [3, 4, 5, 6]}
+    external, body = jit_passes_fusion.kernel_source(trace.equations, groups[6])
+    assert external == [a._var, y._var]
+    assert body.splitlines() == [
+        "T t3 = x0 + x1;",
+        "T t4 = tanh(t3);",
+        "T t5 = atan(x1);",
+        "T t6 = t4 - t5;",
+        "out = t6;",
+    ]
+    assert "(T)(0.5)" in jit_passes_fusion.kernel_source(trace.equations, groups[1])[1]
+    with _fusing():
+        f = fz.jit(lambda x, y: fnp.tanh(fnp.exp(x * 0.5) + y) - fnp.arctan(y))
+        x = np.linspace(-1, 1, 6).reshape(2, 3)
+        _NumpyElementwiseKernel.made.clear()
+        np.testing.assert_array_equal(f(x, x * 2), np.tanh(np.exp(x * 0.5) + x * 2) - np.arctan(x * 2))
+        np.testing.assert_array_equal(f(x, x * 2), np.tanh(np.exp(x * 0.5) + x * 2) - np.arctan(x * 2))
+        assert len(_NumpyElementwiseKernel.made) == 1  # the six equations, one kernel, made once
+        assert _NumpyElementwiseKernel.made[0].count(";") == 7
+
+
+def test_a_fused_kernel_reads_its_inputs_before_anything_overwrites_them():
+    """exp(x) is read by the fused ``tanh(e * 2)`` and by maximum (not fusible, in place):
+    the kernel runs where tanh was, after maximum, so maximum may not write into exp(x)."""
+
+    def f(x, y):
+        e = fnp.exp(x)
+        t = e * 2.0
+        m = fnp.maximum(e, y)
+        return fnp.tanh(t), m
+
+    x, y = np.linspace(-1, 1, 6), np.ones(6)  # maximum changes half of exp(x)
+    with _fusing():
+        jf = fz.jit(f)
+        jf(x, y)
+        _check_equal(jf(x, y), f(x, y))

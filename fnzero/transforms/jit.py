@@ -30,6 +30,7 @@ from fnzero.backends import array_module, backend_of
 from fnzero.core.graph import GraphTrace, GraphTracer, Var
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.transforms import jit_passes
+from fnzero.transforms.jit_fusion import fused_kernel, kernel_source, plan_fusion
 from fnzero.transforms.jit_passes import (
     eliminate_common_subexpressions,
     fold_constants,
@@ -113,6 +114,7 @@ def compile_graph(
     fix: set[int] = frozenset(),
     reuse: dict[int, int] | None = None,
     xp: Any = None,
+    fused: dict[int, tuple[list[int], list[Var], Any]] | None = None,
 ) -> Callable[..., list]:
     """One Python function running ``graph``'s equations on their kernels, in order.
 
@@ -120,13 +122,25 @@ def compile_graph(
     gives the value of each output that is not a Var, by position; the outputs in ``fix``
     (NumPy scalars or read-only views when traced) are made arrays of their own. Equation
     ``j`` in ``reuse`` runs the array module ``xp``'s ufunc writing into its input
-    ``reuse[j]`` (see :func:`fnzero.transforms.jit_passes.plan_buffer_reuse`).
+    ``reuse[j]`` (see :func:`fnzero.transforms.jit_passes.plan_buffer_reuse`). ``fused`` maps
+    the last equation of each fused group to the group's equations, inputs and kernel; the
+    group's other equations are not run (see :mod:`fnzero.transforms.jit_fusion`).
     """
     reuse = reuse or {}
+    fused = fused or {}
+    inside = {m for members, _, _ in fused.values() for m in members}
     env: dict[str, Any] = {"_own": _own}
     names = {v: f"a{k}" for k, v in enumerate(graph.inputs)}
     lines = [f"def replay({', '.join(names.values())}):"]
     for j, eq in enumerate(graph.equations):
+        if j in fused:
+            _, external, kernel = fused[j]
+            env[f"k{j}"] = kernel
+            names[eq.output] = f"v{j}"
+            lines.append(f"    v{j} = k{j}({', '.join(names[v] for v in external)})  # fused")
+            continue
+        if j in inside:
+            continue
         known = dict(eq.constants)
         parts = []
         for k, i in enumerate(eq.inputs):
@@ -373,15 +387,25 @@ class Jitted:
             constants.update(folded)
         if "dce" in passes:
             equations = live_equations(equations, outputs)
+        groups: dict[int, list[int]] = {}
+        if "fuse" in passes and len(set(xps)) == 1 and hasattr(xps[0], "ElementwiseKernel"):
+            groups = plan_fusion(equations, outputs)
         reuse: dict[int, int] = {}
-        overwrites: tuple[int, ...] = ()
         if "reuse" in passes and len(set(xps)) == 1:
             donated = [v for v, n in zip(inputs, arg_of) if n in self.donate_argnums]
-            reuse = plan_buffer_reuse(equations, outputs, donated)
-            written = {equations[j].inputs[k] for j, k in reuse.items()}
-            overwrites = tuple(k for k, v in enumerate(inputs) if v in written)
+            # A fused kernel reads its inputs where its group's last equation was.
+            read_at = {v: j for j, g in groups.items() for v in kernel_source(equations, g)[0]}
+            reuse = plan_buffer_reuse(equations, outputs, donated, read_at)
+        fused = {}
+        for j, group in groups.items():
+            external, kernel = fused_kernel(xps[0], equations, group, f"fnzero_fused_{j}")
+            fused[j] = (group, external, kernel)
+            for m in group:
+                reuse.pop(m, None)
+        written = {equations[j].inputs[k] for j, k in reuse.items()}
+        overwrites = tuple(k for k, v in enumerate(inputs) if v in written)
         graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
-        replay = compile_graph(graph, constants, self._name, fix, reuse, xps[0] if reuse else None)
+        replay = compile_graph(graph, constants, self._name, fix, reuse, xps[0] if xps else None, fused)
         return (_Program(graph, replay, out_def, reuse, overwrites), trace.read), result
 
     def _program_for(self, args: tuple, kwargs: dict, what: str) -> _Program:

@@ -6,7 +6,8 @@ returns them rewritten; ``plan_buffer_reuse`` only annotates. In the order jit a
 - common-subexpression elimination: the same primitive, params and inputs computed twice;
 - constant folding: equations whose result is known at trace time, evaluated once there;
 - dead-code elimination: equations no output depends on;
-- buffer reuse: elementwise kernels that write into an input buffer that is dead afterwards.
+- buffer reuse: elementwise kernels that write into an input buffer that is dead afterwards;
+- on CuPy, elementwise fusion (jit_fusion.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from fnzero.core.graph import Equation, Var
 from fnzero.numpy import arithmetic, elementwise, linalg
 
 # The passes jit runs; tests and benchmarks switch some off to compare.
-ALL = frozenset({"cse", "fold", "dce", "reuse"})
+# "fuse" (jit_fusion) acts on CuPy programs only.
+ALL = frozenset({"cse", "fold", "dce", "reuse", "fuse"})
 
 
 def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> list[Equation]:
@@ -166,6 +168,7 @@ def plan_buffer_reuse(
     equations: Sequence[Equation],
     outputs: Sequence[Any],
     donated: Sequence[Var] = (),
+    read_at: dict[Var, int] | None = None,
 ) -> dict[int, int]:
     """Buffer reuse: for equation ``j`` of a UFUNCS primitive, the position of an input whose
     buffer the kernel may overwrite (``out=``): {j: position}.
@@ -174,12 +177,15 @@ def plan_buffer_reuse(
     there), it is a whole buffer (not a view into one) made inside the program by a primitive
     that always allocates (or a donated input), and neither it nor any view of it (a reshape,
     a broadcast, the same array passed through) is read after equation ``j`` or returned.
+    ``read_at`` gives later reads than the equations show (a fused kernel's inputs).
     """
     last_use: dict[Var, float] = {}
     for j, eq in enumerate(equations):
         for i in eq.inputs:
             if isinstance(i, Var):
                 last_use[i] = j
+    for v, j in (read_at or {}).items():
+        last_use[v] = max(last_use.get(v, -1), j)
     for o in outputs:
         if isinstance(o, Var):
             last_use[o] = float("inf")
