@@ -3,10 +3,11 @@
 The first call for a signature (the arguments' pytree structure; the shapes, dtypes and
 backends of their arrays; the values of the static arguments and of every non-array leaf)
 runs the function under a graph trace opened below every transform the function opens
-(grad, vjp, ...), so a derivative, or a whole optimizer step, becomes one program. Common
-subexpressions are merged, dead equations dropped, and the rest become one generated Python
-function that calls each primitive's kernel directly: later calls with the signature run it,
-with no tracer or tape.
+(grad, vjp, ...), so a derivative, or a whole optimizer step, becomes one program. The
+passes of jit_passes.py run over it (common subexpressions merged, constants folded, dead
+equations dropped, elementwise kernels writing into dead buffers; on CuPy, elementwise trees
+fused into one kernel), and the rest becomes one generated Python function that calls each
+primitive's kernel directly: later calls with the signature run it, with no tracer or tape.
 
 The trace computes with the first call's values, so Python reading a traced value
 (``if x > 0``, ``float(x)``) is refused with an error rather than baked in silently. Code
@@ -457,8 +458,11 @@ def jit(
 
     ``static_argnums``: positional arguments passed as they are and made part of the
     signature (they must be hashable; a new value retraces): use them for what Python code
-    branches on. ``donate_argnums`` is accepted for JAX compatibility: on NumPy a donated
-    buffer is not reused yet. ``jitted.trace_count`` counts the traces; ``jitted.lower(*args)``
-    returns the program (a Graph) a call runs.
+    branches on. ``donate_argnums``: positional arguments whose arrays the call may overwrite
+    once it no longer needs them (JAX's donation: the caller gives them up, as with
+    ``params = step(params)``); a donated array that is read-only or shares memory with
+    another argument is copied first. ``jitted.trace_count`` counts the traces;
+    ``jitted.lower(*args)`` returns the program (a Graph) a call runs, ``jitted.in_place(*args)``
+    its equations that write into an input's buffer.
     """
     return Jitted(fun, _argnums(static_argnums, "static_argnums"), _argnums(donate_argnums, "donate_argnums"))
