@@ -24,6 +24,7 @@ __all__ = [
     "register_attrs",
     "static_field",
     "all_equal_structure",
+    "node_children",
 ]
 
 
@@ -152,6 +153,13 @@ class PyTreeDef:
 
 
 LEAF = PyTreeDef(None, None, ())
+
+
+def node_children(x: Any) -> tuple[Iterable[Any], Any] | None:
+    """``(children, aux)`` of ``x`` when it is a pytree node (None is one, with no children);
+    None when it is a leaf. For code walking trees without building a structure."""
+    node = _node_type(type(x))
+    return None if node is None else node.to_children(x)
 
 
 def _flatten_into(tree: Any, out: list, is_leaf) -> PyTreeDef:

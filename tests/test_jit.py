@@ -268,7 +268,7 @@ def test_benchmark_quick_run_agrees_with_the_floor(capsys):
     floors, jitted = [float(r[-1]) for r in rows[::2]], [float(r[-1]) for r in rows[1::2]]
     for f, j, rtol in zip(floors, jitted, (1e-9, 1e-4, 1e-9)):
         assert j == pytest.approx(f, rel=rtol)
-    assert out.count("passes, ") == 3
+    assert out.count("passes, ") == 4
 
 
 def test_programs_for_read_input_values_are_bounded_and_stay_correct():

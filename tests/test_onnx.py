@@ -3,6 +3,7 @@ tolerance; unsupported primitives and a missing onnx package give clear errors."
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 import numpy as np
@@ -16,39 +17,58 @@ import fnzero.numpy as fnp
 from fnzero import nn
 from fnzero import onnx as fonnx
 
+needs_onnx = pytest.mark.skipif(
+    importlib.util.find_spec("onnx") is None or importlib.util.find_spec("onnxruntime") is None,
+    reason="the ONNX round trips need onnx and onnxruntime: pip install -e '.[onnx]'",
+)
+
 
 def _session(model):
-    ort = pytest.importorskip("onnxruntime")
-    return ort.InferenceSession(model.SerializeToString())
+    import onnxruntime
+
+    return onnxruntime.InferenceSession(model.SerializeToString())
 
 
-def _mlp(seed: int):
+def _round_trip(fun, shape, seed=0, tolerance=1e-5, path=None):
+    """Export ``fun`` traced on one input, run the model on another in onnxruntime, compare."""
     rng = np.random.default_rng(seed)
-    p = [
-        rng.normal(size=(8, 16)).astype(np.float32),
-        rng.normal(size=16).astype(np.float32),
-        rng.normal(size=(16, 4)).astype(np.float32),
-        rng.normal(size=4).astype(np.float32),
-    ]
-
-    def mlp(x):
-        h = nn.relu(x @ p[0] + p[1])
-        return nn.log_softmax(nn.tanh(h) @ p[2] + p[3])
-
-    return mlp
+    model = fonnx.export(fun, (rng.normal(size=shape).astype(np.float32),), path)
+    x = rng.normal(size=shape).astype(np.float32)  # other values than the traced example's
+    (out,) = _session(model).run(None, {"x": x})
+    want = fun(x)
+    assert out.shape == want.shape and out.dtype == want.dtype == np.float32
+    np.testing.assert_allclose(out, want, rtol=tolerance, atol=tolerance)
 
 
-@given(seed=st.integers(0, 2**16), batch=st.integers(1, 6))
-def test_mlp_round_trip_through_onnxruntime(seed, batch, tmp_path_factory):
-    pytest.importorskip("onnx")
-    mlp = _mlp(seed)
-    rng = np.random.default_rng(seed + 1)
+@needs_onnx
+@given(seed=st.integers(0, 2**16), batch=st.integers(1, 6), sigmoid=st.booleans())
+def test_the_examples_mlp_round_trips_through_onnxruntime(seed, batch, sigmoid, tmp_path_factory):
+    """digits_mlp's nn.MLP (relu) and spiral_mlp's (sigmoid), written to a file and read back."""
+    activation = {"activation": nn.sigmoid} if sigmoid else {}
+    mlp = nn.MLP([64, 32, 16, 10], key=fz.random.key(seed), **activation)
     path = tmp_path_factory.mktemp("onnx") / "mlp.onnx"
-    fonnx.export(mlp, (rng.normal(size=(batch, 8)).astype(np.float32),), path)
-    ort = pytest.importorskip("onnxruntime")
-    x = rng.normal(size=(batch, 8)).astype(np.float32)  # other values than the example's
-    (out,) = ort.InferenceSession(str(path)).run(None, {"x": x})
-    np.testing.assert_allclose(out, mlp(x), rtol=1e-5, atol=1e-5)
+    _round_trip(mlp, (batch, 64), seed, path=path)
+    assert path.stat().st_size > 4 * (64 * 32 + 32 * 16 + 16 * 10)  # the weights are in the file
+
+
+@needs_onnx
+def test_the_examples_cnn_round_trips_through_onnxruntime():
+    """digits_cnn's network (conv, batch norm in inference mode, residual block, max pool,
+    dropout, linear layers) with its running statistics as constants."""
+    from fnzero.examples.digits_cnn import cnn
+
+    net = cnn(8, key=fz.random.key(1))
+    state = net.init_state()
+    _round_trip(lambda x: net(x, state)[0], (3, 1, 8, 8))
+
+
+@needs_onnx
+def test_the_examples_lstm_round_trips_through_onnxruntime():
+    """sine_rnn's BetterRNN: an LSTM unrolled over the time steps and a linear read-out."""
+    from fnzero.examples.sine_rnn import BetterRNN
+
+    model = BetterRNN(5, key=fz.random.key(2))
+    _round_trip(lambda xs: model(xs)[0], (7, 2, 1))
 
 
 def _many_ops(x, y):
@@ -60,9 +80,9 @@ def _many_ops(x, y):
     return c, fnp.astype(-fnp.log(fnp.abs(d) + 1), np.float64), fnp.tanh(x @ fnp.transpose(y)), e
 
 
+@needs_onnx
 @given(shape=hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=4), seed=st.integers(0, 2**16))
 def test_supported_primitives_agree_with_fnzero(shape, seed):
-    pytest.importorskip("onnx")
     rng = np.random.default_rng(seed)
     x, y = (rng.uniform(-2, 2, shape).astype(np.float32) for _ in range(2))
     session = _session(fonnx.export(_many_ops, (x, y)))
@@ -72,16 +92,16 @@ def test_supported_primitives_agree_with_fnzero(shape, seed):
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5)
 
 
+@needs_onnx
 def test_unsupported_primitives_are_named():
-    pytest.importorskip("onnx")
     with pytest.raises(NotImplementedError, match="cumsum, pad"):
         fonnx.export(
             lambda x: fnp.cumsum(x, axis=0) + fnp.pad(x, 1)[1:-1, 1:-1], (np.ones((2, 2), np.float32),)
         )
 
 
+@needs_onnx
 def test_constant_outputs_are_refused():
-    pytest.importorskip("onnx")
     with pytest.raises(ValueError, match="do not depend on the inputs"):
         fonnx.export(lambda x: (x * 2, fnp.zeros(3)), (np.ones(2, np.float32),))
 
@@ -92,27 +112,10 @@ def test_without_the_onnx_package_the_error_says_how_to_install(monkeypatch):
         fonnx.export(lambda x: x * 2, (np.ones(2, np.float32),))
 
 
-def test_lstm_round_trip_through_onnxruntime():
-    pytest.importorskip("onnx")
-    from fnzero.nn.layers.recurrent import LSTM
-
-    lstm = LSTM(3, 5, key=fz.random.key(0))
-    rng = np.random.default_rng(0)
-    forward = lambda xs: lstm(xs)[0]  # noqa: E731
-    session = _session(fonnx.export(forward, (rng.normal(size=(6, 2, 3)).astype(np.float32),)))
-    xs = rng.normal(size=(6, 2, 3)).astype(np.float32)
-    (out,) = session.run(None, {"x": xs})
-    np.testing.assert_allclose(out, forward(xs), rtol=1e-5, atol=1e-5)
-
-
+@needs_onnx
 @pytest.mark.parametrize("model", ["NetWidth", "NetDepth"])
-def test_cnn_round_trip_through_onnxruntime(model):
-    pytest.importorskip("onnx")
+def test_cifar_nets_round_trip_through_onnxruntime(model):
+    """cifar2_comparison's networks on 32x32 colour images."""
     from fnzero.nn import models
 
-    net = getattr(models, model)(key=fz.random.key(0))
-    rng = np.random.default_rng(0)
-    session = _session(fonnx.export(net, (rng.normal(size=(2, 3, 32, 32)).astype(np.float32),)))
-    x = rng.normal(size=(2, 3, 32, 32)).astype(np.float32)
-    (out,) = session.run(None, {"x": x})
-    np.testing.assert_allclose(out, net(x), rtol=1e-4, atol=1e-5)
+    _round_trip(getattr(models, model)(key=fz.random.key(0)), (2, 3, 32, 32), tolerance=1e-4)

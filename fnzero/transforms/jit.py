@@ -3,10 +3,11 @@
 The first call for a signature (the arguments' pytree structure; the shapes, dtypes and
 backends of their arrays; the values of the static arguments and of every non-array leaf)
 runs the function under a graph trace opened below every transform the function opens
-(grad, vjp, ...), so a derivative, or a whole optimizer step, becomes one program. Common
-subexpressions are merged, dead equations dropped, and the rest become one generated Python
-function that calls each primitive's kernel directly: later calls with the signature run it,
-with no tracer or tape.
+(grad, vjp, ...), so a derivative, or a whole optimizer step, becomes one program. The
+passes of jit_passes.py run over it (common subexpressions merged, constants folded, dead
+equations dropped, elementwise kernels writing into dead buffers; on CuPy, elementwise trees
+fused into one kernel), and the rest becomes one generated Python function that calls each
+primitive's kernel directly: later calls with the signature run it, with no tracer or tape.
 
 The trace computes with the first call's values, so Python reading a traced value
 (``if x > 0``, ``float(x)``) is refused with an error rather than baked in silently. Code
@@ -23,17 +24,27 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import attrs
 import numpy as np
 
 from fnzero import tree
-from fnzero.backends import backend_of
-from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
+from fnzero.backends import array_module, backend_of
+from fnzero.core.graph import GraphTrace, GraphTracer, Var
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.transforms import jit_passes
+from fnzero.transforms.jit_fusion import fused_kernel, kernel_source, plan_fusion
+from fnzero.transforms.jit_passes import (
+    eliminate_common_subexpressions,
+    fold_constants,
+    ignores_input_values,
+    live_equations,
+    plan_buffer_reuse,
+)
 from fnzero.transforms.make_graph import Graph, trace_args
 
 # Programs kept per signature for different values of inputs read in Python (labels, keys).
 VALUE_VARIANTS = 8
+# The passes run on new programs (jit_passes.ALL); fewer to compare, or to step through.
+PASSES = jit_passes.ALL
 
 
 class ConcretizationTypeError(TypeError):
@@ -55,6 +66,7 @@ class JitTrace(GraphTrace):
         self.positions: dict[Var, int] = {}
         self.read: set[int] = set()
         self.foreign = False
+        self.known: dict[Var, Any] = {}  # trace-time values of results that ignore their inputs
 
     def on_concrete(self, x: GraphTracer, why: str | None) -> None:
         if why is None:
@@ -80,69 +92,10 @@ class JitTrace(GraphTrace):
         for a in args:
             if type(a) in TRACER_TYPES and a._trace is not self:
                 self.foreign = True
-        return super().process(prim, args, params)
-
-
-def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> list[Equation]:
-    """Dead-code elimination: the equations that some output depends on, in order."""
-    needed = {o for o in outputs if isinstance(o, Var)}
-    kept = []
-    for eq in reversed(equations):
-        if eq.output in needed:
-            kept.append(eq)
-            needed.update(i for i in eq.inputs if isinstance(i, Var))
-    kept.reverse()
-    return kept
-
-
-def _static_key(x: Any) -> Any:
-    """A key equal only for interchangeable values: types count (1 is not True or 1.0), repr
-    tells -0.0 from 0.0, arrays count by identity; TypeError for what cannot be a key."""
-    if isinstance(x, tuple):
-        return (tuple, tuple(_static_key(i) for i in x))
-    if isinstance(x, slice):
-        return (slice, _static_key(x.start), _static_key(x.stop), _static_key(x.step))
-    if isinstance(x, (bool, int, float, complex, str, np.generic)) or x is None:
-        return (type(x), repr(x))
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return (type(x), id(x))
-    hash(x)
-    return (type(x), x)
-
-
-def eliminate_common_subexpressions(
-    equations: Sequence[Equation], outputs: Sequence[Any]
-) -> tuple[list[Equation], list[Any]]:
-    """Common-subexpression elimination: an equation applying the same primitive with the same
-    params to the same inputs as an earlier one is dropped and its output replaced by the
-    earlier one's (primitives are pure). Equations with unhashable params are kept as they are."""
-    same: dict[Var, Var] = {}
-    seen: dict[Any, Var] = {}
-    kept = []
-    for eq in equations:
-        if any(isinstance(i, Var) and i in same for i in eq.inputs):
-            eq = attrs.evolve(
-                eq, inputs=tuple(same.get(i, i) if isinstance(i, Var) else i for i in eq.inputs)
-            )
-        constants = dict(eq.constants)
-        try:
-            key = (
-                id(eq.prim),
-                tuple(
-                    i if isinstance(i, Var) else _static_key(constants[k]) for k, i in enumerate(eq.inputs)
-                ),
-                tuple(sorted((k, _static_key(v)) for k, v in eq.params.items())),
-            )
-            earlier = seen.get(key)
-        except TypeError:  # params that cannot be compared
-            kept.append(eq)
-            continue
-        if earlier is not None and earlier.shape == eq.output.shape and earlier.dtype == eq.output.dtype:
-            same[eq.output] = earlier
-            continue
-        seen[key] = eq.output
-        kept.append(eq)
-    return kept, [same.get(o, o) if isinstance(o, Var) else o for o in outputs]
+        out = super().process(prim, args, params)
+        if ignores_input_values(self.equations[-1]):
+            self.known[out._var] = out._value
+        return out
 
 
 def _own(x: Any) -> Any:
@@ -156,18 +109,39 @@ def _own(x: Any) -> Any:
 
 
 def compile_graph(
-    graph: Graph, constants: dict[int, Any], name: str, fix: set[int] = frozenset()
+    graph: Graph,
+    constants: dict[int, Any],
+    name: str,
+    fix: set[int] = frozenset(),
+    reuse: dict[int, int] | None = None,
+    xp: Any = None,
+    fused: dict[int, tuple[list[int], list[Var], Any]] | None = None,
 ) -> Callable[..., list]:
     """One Python function running ``graph``'s equations on their kernels, in order.
 
     It takes the input arrays positionally and returns the output leaves; ``constants``
     gives the value of each output that is not a Var, by position; the outputs in ``fix``
-    (NumPy scalars or read-only views when traced) are made arrays of their own.
+    (NumPy scalars or read-only views when traced) are made arrays of their own. Equation
+    ``j`` in ``reuse`` runs the array module ``xp``'s ufunc writing into its input
+    ``reuse[j]`` (see :func:`fnzero.transforms.jit_passes.plan_buffer_reuse`). ``fused`` maps
+    the last equation of each fused group to the group's equations, inputs and kernel; the
+    group's other equations are not run (see :mod:`fnzero.transforms.jit_fusion`).
     """
+    reuse = reuse or {}
+    fused = fused or {}
+    inside = {m for members, _, _ in fused.values() for m in members}
     env: dict[str, Any] = {"_own": _own}
     names = {v: f"a{k}" for k, v in enumerate(graph.inputs)}
     lines = [f"def replay({', '.join(names.values())}):"]
     for j, eq in enumerate(graph.equations):
+        if j in fused:
+            _, external, kernel = fused[j]
+            env[f"k{j}"] = kernel
+            names[eq.output] = f"v{j}"
+            lines.append(f"    v{j} = k{j}({', '.join(names[v] for v in external)})  # fused")
+            continue
+        if j in inside:
+            continue
         known = dict(eq.constants)
         parts = []
         for k, i in enumerate(eq.inputs):
@@ -179,7 +153,11 @@ def compile_graph(
         for key, value in eq.params.items():
             env[f"p{j}_{key}"] = value
             parts.append(f"{key}=p{j}_{key}")
-        env[f"k{j}"] = eq.prim.impl
+        if j in reuse:
+            env[f"k{j}"] = getattr(xp, jit_passes.UFUNCS[eq.prim])
+            parts.append(f"out={parts[reuse[j]]}")
+        else:
+            env[f"k{j}"] = eq.prim.impl
         names[eq.output] = f"v{j}"
         lines.append(f"    v{j} = k{j}({', '.join(parts)})  # {eq.primitive}")
     outs = []
@@ -195,14 +173,43 @@ def compile_graph(
 
 
 class _Program:
-    """A compiled signature: the Graph, its replay function and the outputs' structure."""
+    """A compiled signature: the Graph, its replay function, the outputs' structure, the
+    buffer-reuse plan and the positions of the donated inputs whose buffers it overwrites."""
 
-    __slots__ = ("graph", "replay", "out_def")
+    __slots__ = ("graph", "replay", "out_def", "reuse", "overwrites")
 
-    def __init__(self, graph: Graph, replay: Callable[..., list], out_def: Any):
+    def __init__(
+        self,
+        graph: Graph,
+        replay: Callable[..., list],
+        out_def: Any,
+        reuse: dict[int, int],
+        overwrites: tuple[int, ...],
+    ):
         self.graph = graph
         self.replay = replay
         self.out_def = out_def
+        self.reuse = reuse
+        self.overwrites = overwrites
+
+    def run(self, arrays: list) -> Any:
+        if self.overwrites:
+            arrays = _writable(arrays, self.overwrites)
+        return tree.unflatten(self.out_def, self.replay(*arrays))
+
+
+def _writable(arrays: list, overwrites: tuple[int, ...]) -> list:
+    """``arrays`` with a copy in place of each donated array that the replay may not
+    overwrite: read-only, or sharing memory with another argument."""
+    arrays = list(arrays)
+    for i in overwrites:
+        a = arrays[i]
+        xp = array_module(a)
+        if (type(a) is np.ndarray and not a.flags.writeable) or any(
+            k != i and _is_array(b) and xp.may_share_memory(a, b) for k, b in enumerate(arrays)
+        ):
+            arrays[i] = a.copy()
+    return arrays
 
 
 def _host_bytes(x: Any) -> bytes:
@@ -212,6 +219,35 @@ def _host_bytes(x: Any) -> bytes:
 
 def _is_array(leaf: Any) -> bool:
     return hasattr(leaf, "shape") and hasattr(leaf, "dtype") and backend_of(leaf) is not None
+
+
+def _add_signature(x: Any, key: list, arrays: list) -> bool:
+    """Append the signature of the pytree ``x`` to ``key`` (its structure as the nodes' types,
+    static data and child counts in preorder; shapes and dtypes of the arrays; other leaves
+    as they are) and its arrays to ``arrays``: the structure without building a PyTreeDef,
+    cheaper per call. False when a tracer is among the leaves."""
+    cls = type(x)
+    if cls is np.ndarray:
+        key.append((x.shape, x.dtype))
+        arrays.append(x)
+        return True
+    if cls is list or cls is tuple:
+        key.append((cls, len(x)))
+        return all([_add_signature(c, key, arrays) for c in x])
+    node = tree.node_children(x)
+    if node is not None:
+        children, aux = node
+        children = list(children)
+        key.append((cls, aux, len(children)))
+        return all([_add_signature(c, key, arrays) for c in children])
+    if cls in TRACER_TYPES:
+        return False
+    if _is_array(x):
+        key.append((cls, tuple(x.shape), x.dtype, backend_of(x).name))
+        arrays.append(x)
+    else:
+        key.append((cls, x))
+    return True
 
 
 class Jitted:
@@ -237,20 +273,8 @@ class Jitted:
         for n, arg in enumerate(args):
             if n in static:
                 key.append(("static", arg))
-                continue
-            leaves, treedef = tree.flatten(arg)
-            key.append(treedef)
-            for leaf in leaves:
-                if type(leaf) is np.ndarray:
-                    key.append((leaf.shape, leaf.dtype))
-                    arrays.append(leaf)
-                elif type(leaf) in TRACER_TYPES:
-                    return None
-                elif _is_array(leaf):
-                    key.append((type(leaf), tuple(leaf.shape), leaf.dtype, backend_of(leaf).name))
-                    arrays.append(leaf)
-                else:
-                    key.append((type(leaf), leaf))
+            elif not _add_signature(arg, key, arrays):
+                return None
         return tuple(key), arrays
 
     def _lookup(self, key: tuple, arrays: list) -> _Program | None:
@@ -293,7 +317,7 @@ class Jitted:
         key, arrays = found
         program = self._lookup(key, arrays)
         if program is not None:
-            return tree.unflatten(program.out_def, program.replay(*arrays))
+            return program.run(arrays)
         return self._trace(key, args, arrays, with_kwargs)
 
     def _apply(self, args: tuple, with_kwargs: bool) -> Any:
@@ -323,9 +347,17 @@ class Jitted:
         trace = JitTrace(self._name)
         static = self.static_argnums
         nargs = len(args) - with_kwargs
-        traced, inputs = trace_args(
-            trace, args, lambda n, i, leaf: (n >= nargs or n not in static) and _is_array(leaf)
-        )
+        arg_of: list[int] = []  # the argument each input leaf comes from
+        xps: list = []  # the array module of each input leaf
+
+        def traced_leaf(n: int, i: int, leaf: Any) -> bool:
+            if (n >= nargs or n not in static) and _is_array(leaf):
+                arg_of.append(n)
+                xps.append(array_module(leaf))
+                return True
+            return False
+
+        traced, inputs = trace_args(trace, args, traced_leaf)
         trace.positions = {v: k for k, v in enumerate(inputs)}
         out = self._apply(tuple(traced), with_kwargs)
         leaves, out_def = tree.flatten(out)
@@ -347,22 +379,44 @@ class Jitted:
         result = tree.unflatten(out_def, values)
         if trace.foreign:  # the function closed over another transform's tracers: no replay
             return None, result
-        equations, outputs = eliminate_common_subexpressions(trace.equations, outputs)
-        equations = live_equations(equations, outputs)
+        equations = trace.equations
+        passes = PASSES
+        if "cse" in passes:
+            equations, outputs = eliminate_common_subexpressions(equations, outputs)
+        if "fold" in passes:
+            equations, outputs, folded = fold_constants(equations, outputs, trace.known)
+            constants.update(folded)
+        if "dce" in passes:
+            equations = live_equations(equations, outputs)
+        groups: dict[int, list[int]] = {}
+        if "fuse" in passes and len(set(xps)) == 1 and hasattr(xps[0], "ElementwiseKernel"):
+            groups = plan_fusion(equations, outputs)
+        reuse: dict[int, int] = {}
+        if "reuse" in passes and len(set(xps)) == 1:
+            donated = [v for v, n in zip(inputs, arg_of) if n in self.donate_argnums]
+            # A fused kernel reads its inputs where its group's last equation was.
+            read_at = {v: j for j, g in groups.items() for v in kernel_source(equations, g)[0]}
+            reuse = plan_buffer_reuse(equations, outputs, donated, read_at)
+        fused = {}
+        for j, group in groups.items():
+            external, kernel = fused_kernel(xps[0], equations, group, f"fnzero_fused_{j}")
+            fused[j] = (group, external, kernel)
+            for m in group:
+                reuse.pop(m, None)
+        written = {equations[j].inputs[k] for j, k in reuse.items()}
+        overwrites = tuple(k for k, v in enumerate(inputs) if v in written)
         graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
-        replay = compile_graph(graph, constants, self._name, fix)
-        return (_Program(graph, replay, out_def), trace.read), result
+        replay = compile_graph(graph, constants, self._name, fix, reuse, xps[0] if xps else None, fused)
+        return (_Program(graph, replay, out_def, reuse, overwrites), trace.read), result
 
-    def lower(self, *args: Any, **kwargs: Any) -> Graph:
-        """The program a call with these arguments runs (``str()`` of it is the listing);
-        traces it if this signature has not been compiled yet."""
+    def _program_for(self, args: tuple, kwargs: dict, what: str) -> _Program:
         with_kwargs = bool(kwargs)
         args = args + (kwargs,) if kwargs else args
         self._check_static(len(args) - with_kwargs)
         found = self._signature(args)
         if found is None:
             raise TypeError(
-                f"fnzero.jit({self._name}).lower: the arguments hold tracers of another transform"
+                f"fnzero.jit({self._name}).{what}: the arguments hold tracers of another transform"
             )
         key, arrays = found
         program = self._lookup(key, arrays)
@@ -371,10 +425,20 @@ class Jitted:
             program = self._lookup(key, arrays)
         if program is None:
             raise TypeError(
-                f"fnzero.jit({self._name}).lower: the function closes over values traced by another "
+                f"fnzero.jit({self._name}).{what}: the function closes over values traced by another "
                 f"transform, so it has no program of its own"
             )
-        return program.graph
+        return program
+
+    def lower(self, *args: Any, **kwargs: Any) -> Graph:
+        """The program a call with these arguments runs (``str()`` of it is the listing);
+        traces it if this signature has not been compiled yet."""
+        return self._program_for(args, kwargs, "lower").graph
+
+    def in_place(self, *args: Any, **kwargs: Any) -> dict[int, int]:
+        """The equations of ``lower(*args)`` that write their result into the buffer of one of
+        their inputs (buffer reuse), as {equation index: input position}."""
+        return dict(self._program_for(args, kwargs, "in_place").reuse)
 
 
 def _argnums(nums: int | Sequence[int], name: str) -> tuple[int, ...]:
@@ -394,8 +458,11 @@ def jit(
 
     ``static_argnums``: positional arguments passed as they are and made part of the
     signature (they must be hashable; a new value retraces): use them for what Python code
-    branches on. ``donate_argnums`` is accepted for JAX compatibility: on NumPy a donated
-    buffer is not reused yet. ``jitted.trace_count`` counts the traces; ``jitted.lower(*args)``
-    returns the program (a Graph) a call runs.
+    branches on. ``donate_argnums``: positional arguments whose arrays the call may overwrite
+    once it no longer needs them (JAX's donation: the caller gives them up, as with
+    ``params = step(params)``); a donated array that is read-only or shares memory with
+    another argument is copied first. ``jitted.trace_count`` counts the traces;
+    ``jitted.lower(*args)`` returns the program (a Graph) a call runs, ``jitted.in_place(*args)``
+    its equations that write into an input's buffer.
     """
     return Jitted(fun, _argnums(static_argnums, "static_argnums"), _argnums(donate_argnums, "donate_argnums"))

@@ -1,0 +1,237 @@
+"""The passes fnzero.jit runs over a traced program before compiling it.
+
+Each takes the equations and the output leaves (a Var, or a constant's description) and
+returns them rewritten; ``plan_buffer_reuse`` only annotates. In the order jit applies them:
+
+- common-subexpression elimination: the same primitive, params and inputs computed twice;
+- constant folding: equations whose result is known at trace time, evaluated once there;
+- dead-code elimination: equations no output depends on;
+- buffer reuse: elementwise kernels that write into an input buffer that is dead afterwards;
+- on CuPy, elementwise fusion (jit_fusion.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from fnzero.core.graph import Equation, Var
+from fnzero.numpy import arithmetic, elementwise, linalg
+
+# The passes jit runs; tests and benchmarks switch some off to compare.
+# "fuse" (jit_fusion) acts on CuPy programs only.
+ALL = frozenset({"cse", "fold", "dce", "reuse", "fuse"})
+
+
+def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> list[Equation]:
+    """Dead-code elimination: the equations that some output depends on, in order."""
+    needed = {o for o in outputs if isinstance(o, Var)}
+    kept = []
+    for eq in reversed(equations):
+        if eq.output in needed:
+            kept.append(eq)
+            needed.update(i for i in eq.inputs if isinstance(i, Var))
+    kept.reverse()
+    return kept
+
+
+def _static_key(x: Any) -> Any:
+    """A key equal only for interchangeable values: types count (1 is not True or 1.0), repr
+    tells -0.0 from 0.0, arrays count by identity; TypeError for what cannot be a key."""
+    if isinstance(x, tuple):
+        return (tuple, tuple(_static_key(i) for i in x))
+    if isinstance(x, slice):
+        return (slice, _static_key(x.start), _static_key(x.stop), _static_key(x.step))
+    if isinstance(x, (bool, int, float, complex, str, np.generic)) or x is None:
+        return (type(x), repr(x))
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return (type(x), id(x))
+    hash(x)
+    return (type(x), x)
+
+
+def _replace_outputs(outputs: Sequence[Any], same: dict[Var, Any]) -> list[Any]:
+    return [same.get(o, o) if isinstance(o, Var) else o for o in outputs]
+
+
+def eliminate_common_subexpressions(
+    equations: Sequence[Equation], outputs: Sequence[Any]
+) -> tuple[list[Equation], list[Any]]:
+    """Common-subexpression elimination: an equation applying the same primitive with the same
+    params to the same inputs as an earlier one is dropped and its output replaced by the
+    earlier one's (primitives are pure). Equations with unhashable params are kept as they are."""
+    same: dict[Var, Var] = {}
+    seen: dict[Any, Var] = {}
+    kept = []
+    for eq in equations:
+        if any(isinstance(i, Var) and i in same for i in eq.inputs):
+            eq = attrs.evolve(
+                eq, inputs=tuple(same.get(i, i) if isinstance(i, Var) else i for i in eq.inputs)
+            )
+        constants = dict(eq.constants)
+        try:
+            key = (
+                id(eq.prim),
+                tuple(
+                    i if isinstance(i, Var) else _static_key(constants[k]) for k, i in enumerate(eq.inputs)
+                ),
+                tuple(sorted((k, _static_key(v)) for k, v in eq.params.items())),
+            )
+            earlier = seen.get(key)
+        except TypeError:  # params that cannot be compared
+            kept.append(eq)
+            continue
+        if earlier is not None and earlier.shape == eq.output.shape and earlier.dtype == eq.output.dtype:
+            same[eq.output] = earlier
+            continue
+        seen[key] = eq.output
+        kept.append(eq)
+    return kept, _replace_outputs(outputs, same)
+
+
+def ignores_input_values(eq: Equation) -> bool:
+    """Whether ``eq``'s result depends only on its inputs' shapes and dtypes: ``x ** 0`` (which
+    the derivatives of powers make), so its value at trace time is its value on every call."""
+    if eq.prim is not arithmetic.power or len(eq.constants) != 1:
+        return False
+    position, exponent = eq.constants[0]
+    return position == 1 and isinstance(exponent, (int, np.integer)) and exponent == 0
+
+
+def _describe_constant(x: Any) -> str:
+    shape = getattr(x, "shape", ())
+    return repr(x) if not shape else f"const:{getattr(x, 'dtype', type(x).__name__)}{list(shape)}"
+
+
+def fold_constants(
+    equations: Sequence[Equation], outputs: Sequence[Any], known: dict[Var, Any]
+) -> tuple[list[Equation], list[Any], dict[int, Any]]:
+    """Constant folding: every equation whose inputs are all constants (its Var inputs folded
+    already) is evaluated once, here, and its output becomes a constant; ``known`` gives the
+    trace-time values of the equations that ignore their inputs' values.
+
+    Returns the remaining equations (folded values as constant inputs), the outputs, and the
+    values of the outputs that became constants, by position."""
+    folded: dict[Var, Any] = {}
+    kept = []
+    for eq in equations:
+        if not any(isinstance(i, Var) and i in folded for i in eq.inputs):
+            if eq.output in known:
+                folded[eq.output] = known[eq.output]
+            else:
+                kept.append(eq)
+            continue
+        values = dict(eq.constants)
+        for k, i in enumerate(eq.inputs):
+            if isinstance(i, Var) and i in folded:
+                values[k] = folded[i]
+        if len(values) == len(eq.inputs):
+            folded[eq.output] = eq.prim.impl(*(values[k] for k in range(len(eq.inputs))), **eq.params)
+            continue
+        inputs = tuple(
+            _describe_constant(folded[i]) if isinstance(i, Var) and i in folded else i for i in eq.inputs
+        )
+        kept.append(attrs.evolve(eq, inputs=inputs, constants=tuple(sorted(values.items()))))
+    constants = {k: folded[o] for k, o in enumerate(outputs) if isinstance(o, Var) and o in folded}
+    return (
+        kept,
+        [_describe_constant(constants[k]) if k in constants else o for k, o in enumerate(outputs)],
+        constants,
+    )
+
+
+# Elementwise primitives whose kernel is the array module's ufunc of this name, so that it
+# can write its result into a given buffer (``out=``).
+UFUNCS = {
+    arithmetic.add: "add",
+    arithmetic.subtract: "subtract",
+    arithmetic.multiply: "multiply",
+    arithmetic.divide: "divide",
+    arithmetic.maximum: "maximum",
+    arithmetic.minimum: "minimum",
+    elementwise.negative: "negative",
+    **{
+        getattr(elementwise, name): name
+        for name in (
+            "exp log log1p expm1 sqrt square sin cos tan tanh sinh cosh arctan arcsin arccos arcsinh"
+        ).split()
+    },
+}
+# Primitives whose result is always a new array (never a view of, or the same object as, an input).
+_FRESH = {*UFUNCS, linalg.matmul}
+
+
+def plan_buffer_reuse(
+    equations: Sequence[Equation],
+    outputs: Sequence[Any],
+    donated: Sequence[Var] = (),
+    read_at: dict[Var, int] | None = None,
+) -> dict[int, int]:
+    """Buffer reuse: for equation ``j`` of a UFUNCS primitive, the position of an input whose
+    buffer the kernel may overwrite (``out=``): {j: position}.
+
+    An input qualifies when the result has its shape and dtype (not 0-d: NumPy gives scalars
+    there), it is a whole buffer (not a view into one) made inside the program by a primitive
+    that always allocates (or a donated input), and neither it nor any view of it (a reshape,
+    a broadcast, the same array passed through) is read after equation ``j`` or returned.
+    ``read_at`` gives later reads than the equations show (a fused kernel's inputs).
+    """
+    last_use: dict[Var, float] = {}
+    for j, eq in enumerate(equations):
+        for i in eq.inputs:
+            if isinstance(i, Var):
+                last_use[i] = j
+    for v, j in (read_at or {}).items():
+        last_use[v] = max(last_use.get(v, -1), j)
+    for o in outputs:
+        if isinstance(o, Var):
+            last_use[o] = float("inf")
+    # Each Var's buffer, named by the Var that allocated it; the Vars that may share it.
+    buffer: dict[Var, Var] = {}
+    sharing: dict[Var, list[Var]] = {}
+    writable = set(donated)
+    whole = set(donated)  # the Vars that are their buffer, not a view into it
+    for v in donated:
+        buffer[v] = v
+        sharing[v] = [v]
+    plan: dict[int, int] = {}
+    for j, eq in enumerate(equations):
+        out = eq.output
+        if eq.prim in UFUNCS and out.shape:
+            for k, i in enumerate(eq.inputs):
+                if not (isinstance(i, Var) and i.shape == out.shape and i.dtype == out.dtype):
+                    continue
+                b = buffer.get(i)
+                if (
+                    i in whole
+                    and b in writable
+                    and all(last_use.get(v, -1) <= j for v in sharing[b])
+                    # CuPy does not guard against another view of ``out`` among the inputs
+                    and all(buffer.get(o) is not b for o in eq.inputs if isinstance(o, Var) and o != i)
+                ):
+                    plan[j] = k
+                    buffer[out] = b
+                    whole.add(out)
+                    sharing[b].append(out)
+                    break
+            if j in plan:
+                continue
+        if eq.prim in _FRESH:
+            buffer[out] = out
+            sharing[out] = [out]
+            writable.add(out)
+            whole.add(out)
+            continue
+        # Maybe a view of its inputs: it shares their buffers, which nothing may overwrite
+        # while it lives; when they are several, or a constant's, none is overwritten again.
+        bases = {buffer[i] for i in eq.inputs if isinstance(i, Var) and i in buffer}
+        if len(bases) == 1 and not any(hasattr(c, "shape") for _, c in eq.constants):
+            (b,) = bases
+            buffer[out] = b
+            sharing[b].append(out)
+        else:
+            writable.difference_update(bases)
+    return plan
