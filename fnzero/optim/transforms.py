@@ -9,6 +9,7 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import tree
+from fnzero.core.tracer import TRACER_TYPES
 from fnzero.optim.base import GradientTransformation, stateless
 from fnzero.optim.schedules import Schedule
 
@@ -97,6 +98,13 @@ def _fused_ok(*arrays: Any) -> bool:
 _BLOCK = 65536
 
 
+def _bias_correction(c: Any, dtype: Any) -> Any:
+    """A bias correction that joins moments on any backend: the step count lives on the host,
+    so a computed one is a Python float (weakly typed; reading it waits for no device), a
+    traced one (under fnzero.jit) an array of the moments' dtype."""
+    return fnp.astype(c, dtype) if type(c) in TRACER_TYPES else float(c)
+
+
 def _adam_leaf(g, m, v, b1: float, b2: float, eps: float, c1: Any, c2: Any) -> tuple:
     """One leaf's new moments and bias-corrected step. On NumPy arrays: the textbook's
     operations in its order, block by block into three new arrays, so that each block's
@@ -104,7 +112,7 @@ def _adam_leaf(g, m, v, b1: float, b2: float, eps: float, c1: Any, c2: Any) -> t
     if not _fused_ok(g, m, v):
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
-        c1, c2 = (fnp.astype(c, m.dtype) if hasattr(c, "dtype") else c for c in (c1, c2))
+        c1, c2 = (_bias_correction(c, m.dtype) for c in (c1, c2))
         return m, v, (m / c1) / (fnp.sqrt(v / c2) + eps)
     shape = g.shape
     g, m, v = g.reshape(-1), m.reshape(-1), v.reshape(-1)

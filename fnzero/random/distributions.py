@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from fnzero.backends import Backend, backend_of
+from fnzero.backends import Backend, backend_of, reads_values_cheaply
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.random.keys import BITS_STREAM, Shape, as_shape, target_backend, unpack, wide_words
 from fnzero.random.normal_quantile import normal_cdf, normal_quantile
@@ -129,7 +129,8 @@ def uniform(
     lo = _on(target, _untraced(minval, "minval", "uniform"), dtype)
     hi = _on(target, _untraced(maxval, "maxval", "uniform"), dtype)
     _check_broadcast(shape, lo, hi, "uniform")
-    if bool(xp.any(hi <= lo)):
+    # Bounds given as numbers were checked above; arrays on a GPU only on request (no device sync).
+    if reads_values_cheaply(lo) and bool(xp.any(hi <= lo)):
         raise ValueError("fnzero.random.uniform: need minval < maxval everywhere")
     out = u * (hi - lo) + lo
     # Rounding in the affine map can reach maxval; keep the interval half-open.
@@ -217,7 +218,13 @@ def bernoulli(
     p = _untraced(p, "p", "bernoulli")
     dtype = np.float64 if getattr(p, "dtype", None) == np.float64 else np.float32
     prob = _on(target, p, dtype)
-    if bool(xp.any((prob < 0) | (prob > 1) | xp.isnan(prob))):
+    # A number is checked on the host; an array on a GPU only on request (no device sync).
+    bad = (
+        not 0 <= p <= 1
+        if isinstance(p, (int, float))
+        else reads_values_cheaply(prob) and bool(xp.any((prob < 0) | (prob > 1) | xp.isnan(prob)))
+    )
+    if bad:
         raise ValueError(f"fnzero.random.bernoulli: p must lie in [0, 1], got {p!r:.80}")
     shape = prob.shape if shape is None else as_shape(shape, "bernoulli")
     u = unit_floats(target, k0, k1, _size(shape), np.dtype(dtype)).reshape(shape)
