@@ -135,3 +135,27 @@ def test_the_train_job_reads_the_device_once_per_metric_per_epoch(device, tmp_pa
     assert result["test_accuracy"] > 0.5
     saved = fz.load(tmp_path / "checkpoint.npz")
     assert saved["epoch"] == 1
+
+
+def test_a_jitted_adam_step_runs_on_the_device_and_reads_nothing_back(device):
+    rng = np.random.default_rng(2)
+    x, t = rng.random((8, 5), dtype=np.float32), rng.integers(0, 3, 8)
+    params = {"w": rng.standard_normal((5, 3)).astype(np.float32), "b": np.zeros(3, np.float32)}
+    opt = optim.adam(1e-2)
+
+    @fz.jit
+    def step(p, s, x, t):
+        value, g = fz.value_and_grad(lambda p: nn.softmax_cross_entropy(nn.relu(x @ p["w"] + p["b"]), t))(p)
+        updates, s = opt.update(g, s, p)
+        return value, optim.apply_updates(p, updates), s
+
+    losses = {}
+    for name in ("numpy", "device"):
+        p, xb, tb = fz.device_put((params, x, t), name)
+        s = opt.init(p)
+        for _ in range(3):
+            value, p, s = step(p, s, xb, tb)
+        assert {backends.backend_of(a).name for a in fz.tree.leaves((value, p, s))} == {name}
+        losses[name] = backends.get(name).to_host(value)
+    assert DeviceArray.host_reads == 0
+    np.testing.assert_allclose(losses["device"], losses["numpy"], rtol=1e-6)

@@ -9,7 +9,7 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import tree
-from fnzero.core.tracer import TRACER_TYPES
+from fnzero.backends import backend_of
 from fnzero.optim.base import GradientTransformation, stateless
 from fnzero.optim.schedules import Schedule
 
@@ -22,6 +22,16 @@ def _zeros(params):
 
 def _count() -> np.ndarray:
     return np.zeros((), np.int64)
+
+
+def _count_like(params: Any) -> Any:
+    """A zero step count on the parameters' backend: what is computed from it (Adam's bias
+    corrections) then joins them on the device, eagerly and under fnzero.jit, with no transfer."""
+    for leaf in tree.leaves(params):
+        backend = backend_of(leaf)
+        if backend is not None:
+            return backend.from_host(_count())
+    return _count()
 
 
 def scale(factor: float) -> GradientTransformation:
@@ -98,13 +108,6 @@ def _fused_ok(*arrays: Any) -> bool:
 _BLOCK = 65536
 
 
-def _bias_correction(c: Any, dtype: Any) -> Any:
-    """A bias correction that joins moments on any backend: the step count lives on the host,
-    so a computed one is a Python float (weakly typed; reading it waits for no device), a
-    traced one (under fnzero.jit) an array of the moments' dtype."""
-    return fnp.astype(c, dtype) if type(c) in TRACER_TYPES else float(c)
-
-
 def _adam_leaf(g, m, v, b1: float, b2: float, eps: float, c1: Any, c2: Any) -> tuple:
     """One leaf's new moments and bias-corrected step. On NumPy arrays: the textbook's
     operations in its order, block by block into three new arrays, so that each block's
@@ -112,7 +115,7 @@ def _adam_leaf(g, m, v, b1: float, b2: float, eps: float, c1: Any, c2: Any) -> t
     if not _fused_ok(g, m, v):
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
-        c1, c2 = (_bias_correction(c, m.dtype) for c in (c1, c2))
+        c1, c2 = (fnp.astype(c, m.dtype) if hasattr(c, "dtype") else c for c in (c1, c2))
         return m, v, (m / c1) / (fnp.sqrt(v / c2) + eps)
     shape = g.shape
     g, m, v = g.reshape(-1), m.reshape(-1), v.reshape(-1)
@@ -141,7 +144,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
     """Adam's bias-corrected ``m_hat / (sqrt(v_hat) + eps)``."""
 
     def init(params):
-        return {"count": _count(), "m": _zeros(params), "v": _zeros(params)}
+        return {"count": _count_like(params), "m": _zeros(params), "v": _zeros(params)}
 
     def update(updates, state, params=None):
         count = state["count"] + 1
