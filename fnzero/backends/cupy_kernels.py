@@ -85,11 +85,14 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
 
 def _cudnn_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
     try:
-        import cupyx.cudnn as cudnn
         from cupy.cuda import cudnn as libcudnn
-    except ImportError:  # CuPy 14 and later, or CuPy built without cuDNN
+    except ImportError:  # CuPy 14 and later
         return {}
-    if not getattr(libcudnn, "available", True):
+    if not getattr(libcudnn, "available", False):  # CuPy 13 and earlier without the cuDNN library
+        return {}
+    try:
+        import cupyx.cudnn as cudnn
+    except ImportError:
         return {}
     options = {"auto_tune": False, "tensor_core": "never"}
     exact = {**options, "deterministic": True}
