@@ -14,9 +14,11 @@ arithmetic (TF32 off in PyTorch, 'highest' matmul precision in JAX). Each table:
 fastest ms, the ratio to the CuPy floor, fnzero over each row, a checksum per row; then the
 issue's targets with PASS or MISS, for fnzero eager and fnzero.jit.
 
-On a GPU machine, from the repository root:
+On a GPU machine, from the repository root (the script finds fnzero there; an installed
+fnzero, ``pip install --no-deps --no-build-isolation -e .`` on a machine with no network, works
+too):
 
-    pip install --no-deps -e . && python benchmarks/gpu.py [--quick] [--json PATH]
+    python benchmarks/gpu.py [--quick] [--json PATH]
 
 Without CuPy or without a GPU it says so and exits with status 0, having measured nothing.
 ``--cpu`` runs every implementation on the CPU instead (NumPy for CuPy) at small sizes: a check
@@ -26,12 +28,15 @@ of the script and its checksums on any machine; its timings mean nothing for the
 from __future__ import annotations
 
 import os
+import sys
+
+if not __package__:  # run as a script: the repository root holds the benchmarks and fnzero
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # JAX takes 75% of the GPU's memory on import unless told not to; CuPy and PyTorch share it here.
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 import argparse  # noqa: E402
-import sys  # noqa: E402
 
 from benchmarks._gpu_peers import IMPLEMENTATIONS  # noqa: E402
 from benchmarks._gpu_workloads import FLOOR, Device, cpu_device, gpu_device, workload_titles  # noqa: E402
