@@ -346,7 +346,7 @@ def dezero_cases(dev: Device) -> dict:
         "mlp_epoch": mlp_epoch,
         "cnn": cnn,
         "chain": chain_case,
-        "_note": "dezero: the book's code on its CuPy arrays (F.conv2d is im2col; F.pooling), in-place SGD",
+        "_note": f"dezero: the book's code on {xp.__name__} arrays (F.conv2d: im2col), in-place SGD",
     }
 
 

@@ -185,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
     lines = targets(tables, on_gpu=dev.backend == "cupy")
     print(f"\n{load_average()}")
+    if dev.backend != "cupy":
+        print("--cpu: the targets below are the GPU's; on the CPU they only show the script runs")
     print("\n".join(lines))
     if args.json:
         write_json(args.json, tables, lines, notes)
