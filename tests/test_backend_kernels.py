@@ -15,7 +15,7 @@ from fake_backend import DeviceArray, register_device_fake
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
-from fnzero import backends
+from fnzero import backends, random
 from fnzero.backends.cupy_kernels import make_kernels
 from fnzero.test_util import check_grads
 
@@ -164,6 +164,33 @@ def test_fused_rules_see_only_plain_arrays_and_keep_higher_derivatives(monkeypat
     assert seen and all(types == (DeviceArray, DeviceArray) for types in seen)
 
 
+# -- random bits ------------------------------------------------------------------------------
+
+
+def test_a_threefry_kernel_fills_the_counters_start_plus_i_under_the_stream(monkeypatch):
+    """The contract CuPy's one-launch Threefry kernel implements: the same numbers as NumPy."""
+    calls = []
+
+    def threefry_range_(x0, x1, key, start, stream):
+        calls.append((len(x0), start))
+        counters = np.arange(start, start + len(x0), dtype=np.uint32)
+        y0, y1 = random.threefry2x32(*key, counters, np.full_like(counters, stream))
+        x0[...], x1[...] = y0, y1
+        return x0
+
+    register_with(monkeypatch, threefry_range_=threefry_range_)
+    key = random.key(3)
+    for draw in (
+        lambda b: random.uniform(key, (1001,), backend=b),
+        lambda b: random.uniform(key, (7,), np.float64, backend=b),
+        lambda b: random.bernoulli(key, 0.3, (64,), backend=b),
+    ):
+        got = draw("device")
+        assert type(got) is DeviceArray
+        np.testing.assert_array_equal(got.view(np.ndarray), draw("numpy"))
+    assert calls and all(start == 0 for _, start in calls)
+
+
 # -- the CuPy kernels' wrappers, against CuPy 13's cupyx.cudnn signatures (stubbed) ---------------
 
 
@@ -233,7 +260,7 @@ def test_cudnn_wrappers_call_cupy_13s_signatures(monkeypatch, geo):
 def test_without_cudnn_only_the_fused_kernels_are_made(monkeypatch):
     cupy = _stub_cudnn(monkeypatch)
     monkeypatch.setitem(sys.modules, "cupyx.cudnn", None)  # as in CuPy 14, which removed cuDNN
-    assert sorted(make_kernels(cupy)) == ["max_pool2d_scatter", "relu_vjp", "tanh_vjp"]
+    assert sorted(make_kernels(cupy)) == ["max_pool2d_scatter", "relu_vjp", "tanh_vjp", "threefry_range_"]
 
 
 # -- every backend's kernels agree with NumPy (on a GPU: cuDNN and the fused kernels) ----------

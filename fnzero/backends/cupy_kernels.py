@@ -6,6 +6,8 @@
 - The max-pooling gradient for non-overlapping windows as one kernel (first maximum of each
   window, as the portable code) instead of five array operations per window tap.
 - The derivative rules of relu and tanh as one fused kernel each.
+- Threefry-2x32 (fnzero.random's cipher) over a range of counters: the 20 rounds in one
+  kernel instead of about a hundred array operations.
 
 Max pooling's forward stays portable: cuDNN's pooling (as CuPy sets it up) drops NaNs, where
 NumPy's maximum propagates them. Every kernel returns None for arguments it does not cover.
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 _FLOATS = "fd"  # float32 and float64: the dtypes these kernels are written and tested for
 
@@ -80,7 +84,44 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
         max_pool_scatter(g, x, m, h, w, oh, ow, kernel[0], kernel[1], gx)
         return gx
 
-    return {"relu_vjp": relu, "tanh_vjp": tanh, "max_pool2d_scatter": scatter}
+    # Counter (start + i, stream) encrypted under (key0, key1): fnzero/random/threefry.py's rounds,
+    # rotations and key injections, in uint32 arithmetic (wrapping, as there).
+    threefry = cupy.ElementwiseKernel(
+        "uint32 key0, uint32 key1, uint32 start, uint32 stream",
+        "uint32 y0, uint32 y1",
+        """
+        const unsigned int ks[3] = {key0, key1, key0 ^ key1 ^ 0x1BD11BDAu};
+        const int rotations[8] = {13, 15, 26, 6, 17, 29, 16, 24};
+        unsigned int x0 = start + (unsigned int)i + ks[0];
+        unsigned int x1 = stream + ks[1];
+        for (int r = 0; r < 20; ++r) {
+            const int s = rotations[r & 7];
+            x0 += x1;
+            x1 = (x1 << s) | (x1 >> (32 - s));
+            x1 ^= x0;
+            if ((r & 3) == 3) {
+                const int j = (r >> 2) + 1;
+                x0 += ks[j % 3];
+                x1 += ks[(j + 1) % 3] + (unsigned int)j;
+            }
+        }
+        y0 = x0;
+        y1 = x1;
+        """,
+        "fnzero_threefry2x32_range",
+    )
+
+    def threefry_range(x0, x1, key, start, stream):
+        u32 = np.uint32
+        threefry(u32(key[0]), u32(key[1]), u32(start), u32(stream), x0, x1)
+        return x0
+
+    return {
+        "relu_vjp": relu,
+        "tanh_vjp": tanh,
+        "max_pool2d_scatter": scatter,
+        "threefry_range_": threefry_range,
+    }
 
 
 def _cudnn_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:

@@ -63,6 +63,13 @@ def _on(target: Backend, x: Any, dtype: Any) -> Any:
     return target.xp.asarray(x, dtype=dtype)
 
 
+def _constant(target: Backend, value: Any, dtype: Any) -> Any:
+    """A constant operand: a 0-d array on the host (NumPy converts those fastest); a NumPy scalar
+    for a device library, which passes it as a kernel argument (a 0-d device array would be a
+    copy to the device, and such a copy waits for the device)."""
+    return target.xp.asarray(value, dtype) if target.on_host else np.dtype(dtype).type(value)
+
+
 def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> Any:
     """``n`` floats uniform on [0, 1) with every mantissa bit random (1-d, on ``target``)."""
     xp = target.xp
@@ -72,8 +79,8 @@ def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> A
         out = xp.empty(n, dtype=xp.float64)
         halves = out.view(xp.uint32).reshape(n, 2)
         high, low = (1, 0) if sys.byteorder == "little" else (0, 1)
-        shift, exponent = xp.asarray(12, xp.uint32), xp.asarray(0x3FF00000, xp.uint32)
-        one = xp.asarray(1.0, xp.float64)
+        shift, exponent = _constant(target, 12, np.uint32), _constant(target, 0x3FF00000, np.uint32)
+        one = _constant(target, 1.0, np.float64)
 
         for x0, x1, start, stop in passes(xp, target.name, k0, k1, n, BITS_STREAM):
             xp.right_shift(x0, shift, x0)
@@ -83,8 +90,8 @@ def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> A
             xp.subtract(out[start:stop], one, out[start:stop])
         return out
 
-    shift, exponent = xp.asarray(9, xp.uint32), xp.asarray(0x3F800000, xp.uint32)
-    one = xp.asarray(1.0, xp.float32)
+    shift, exponent = _constant(target, 9, np.uint32), _constant(target, 0x3F800000, np.uint32)
+    one = _constant(target, 1.0, np.float32)
 
     blocks = (n + 1) // 2
     words = xp.empty(2 * blocks, dtype=xp.uint32)
