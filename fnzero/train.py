@@ -116,10 +116,11 @@ def evaluate(
 ) -> float:
     """Accuracy on ``dataset``; with several processes each scores its shard and they add up."""
     loader = data.DataLoader(dataset, batch_size, shuffle=False, backend=backend, shard=True)
-    correct, seen = 0.0, 0
+    correct, seen = 0.0, 0  # a device value until the end: one read, not one per batch
     for x, t in loader:
-        correct += float(nn.accuracy(_predict(model, state, x), t)) * len(t)
+        correct = correct + nn.accuracy(_predict(model, state, x), t) * len(t)
         seen += len(t)
+    correct = float(correct)
     if distributed.size() > 1:
         correct, seen = distributed.psum((np.float64(correct), np.int64(seen)))
     return float(correct) / int(seen)

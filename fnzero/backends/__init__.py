@@ -6,6 +6,7 @@ asked for (by name, or because a CuPy array showed up).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -23,10 +24,15 @@ __all__ = [
     "xp_of",
     "array_module",
     "default",
+    "own_kernel",
+    "reads_values_cheaply",
     "DEFAULT",
+    "CHECK_DEVICE_VALUES",
 ]
 
 DEFAULT = "numpy"
+# Environment variable: set to 1 to have value checks (label ranges) run on device arrays too.
+CHECK_DEVICE_VALUES = "FNZERO_CHECK_DEVICE_VALUES"
 
 _factories: dict[str, Callable[[], Backend]] = {}
 _loaded: dict[str, Backend] = {}
@@ -112,6 +118,30 @@ def array_module(x: Any):
     if found is None:
         found = backend_of(x) or default()
     return found.xp
+
+
+def own_kernel(name: str, *arrays: Any, **params: Any) -> Any:
+    """The result of the arrays' backend's own kernel ``name``, or None.
+
+    None when the backend has no such kernel (NumPy has none), when the arrays are not all
+    plain arrays of one backend (a tracer among them: the caller's portable fnzero code then
+    runs, and stays differentiable), or when the kernel declines these arguments.
+    """
+    backend = _by_type.get(type(arrays[0]))
+    if backend is None or not backend.kernels:
+        return None
+    kernel = backend.kernels.get(name)
+    if kernel is None or any(_by_type.get(type(a)) is not backend for a in arrays[1:]):
+        return None
+    return kernel(*arrays, **params)
+
+
+def reads_values_cheaply(x: Any) -> bool:
+    """Whether Python may read the values of array ``x`` (to check them) inside a training step:
+    arrays in host memory, or any array when the environment variable
+    ``FNZERO_CHECK_DEVICE_VALUES=1`` asks for checks (each one then waits for the device)."""
+    backend = backend_of(x)
+    return backend is None or backend.on_host or os.environ.get(CHECK_DEVICE_VALUES) == "1"
 
 
 def xp_of(*xs: Any):

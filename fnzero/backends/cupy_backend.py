@@ -1,6 +1,7 @@
 """The GPU backend: CuPy, imported only when a user asks for it."""
 
 from fnzero.backends.base import Backend
+from fnzero.backends.cupy_kernels import make_kernels
 
 INSTALL_HINT = (
     "the 'cupy' backend needs CuPy and an NVIDIA GPU: install it with "
@@ -32,4 +33,6 @@ def make() -> Backend:
         scatter_add=cupyx.scatter_add,
         to_host=cupy.asnumpy,
         from_host=from_host,
+        kernels=make_kernels(cupy),
+        on_host=False,
     )

@@ -7,7 +7,8 @@ and Conv2DGradW), so derivatives of any order come from the same three kernels:
 - ``conv_transpose2d(y, W)``: the adjoint of ``x -> conv2d(x, W)``;
 - ``conv2d_weight_grad(x, gy)``: the adjoint of ``W -> conv2d(x, W)``, the weight gradient.
 
-Kernels: im2col, then one batched matrix product per group.
+Kernels: the backend's own where it has one (cuDNN on CuPy, see fnzero.backends.cupy_kernels),
+else im2col, then one batched matrix product per group.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fnzero.backends import array_module
+from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive
 from fnzero.nn._windows import Pair, col2im_kernel, im2col_kernel, out_hw, pair
 from fnzero.numpy import reshape
@@ -31,6 +32,9 @@ def _grouped_cols(x, kernel, stride, padding, dilation, groups):
 
 
 def _conv2d_impl(x, w, stride, padding, dilation, groups):
+    own = own_kernel("conv2d", x, w, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    if own is not None:
+        return own
     cols, (oh, ow) = _grouped_cols(x, tuple(w.shape[2:]), stride, padding, dilation, groups)
     o = w.shape[0]
     out = w.reshape(groups, o // groups, -1) @ cols  # (N, G, O/G, OH*OW)
@@ -46,6 +50,10 @@ def _flipped_transpose(w, groups):
 
 
 def _conv_transpose2d_impl(y, w, hw, stride, padding, dilation, groups):
+    geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    own = own_kernel("conv_transpose2d", y, w, hw=hw, **geo)
+    if own is not None:
+        return own
     full = tuple(d * (k - 1) - p for d, k, p in zip(dilation, w.shape[2:], padding))
     if (
         stride == (1, 1)
@@ -67,6 +75,10 @@ def _conv_transpose2d_impl(y, w, hw, stride, padding, dilation, groups):
 
 
 def _conv2d_weight_grad_impl(x, gy, kernel, stride, padding, dilation, groups):
+    geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    own = own_kernel("conv2d_weight_grad", x, gy, kernel=kernel, **geo)
+    if own is not None:
+        return own
     xp = array_module(x)
     cols, _ = _grouped_cols(x, kernel, stride, padding, dilation, groups)
     n, o, oh, ow = gy.shape

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
-from fnzero.backends import array_module, backend_of
+from fnzero.backends import array_module, backend_of, reads_values_cheaply
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.nn.activations import log_softmax
 
@@ -24,7 +24,13 @@ def _reduce(losses: Any, reduction: str, where: str) -> Any:
 
 
 def checked_int_labels(labels: Any, logits_shape: tuple, where: str) -> Any:
-    """Integer labels checked against the logits: shape logits.shape[:-1], values in range."""
+    """Integer labels checked against the logits: shape logits.shape[:-1], values in range.
+
+    The range check reads the labels' values, which on a GPU would stall every training step
+    until the device catches up: on device backends (CuPy) it runs only when the environment
+    variable FNZERO_CHECK_DEVICE_VALUES=1 asks for it. Unchecked, an out-of-range label there
+    picks a wrong class (CuPy's indexing wraps around) instead of raising.
+    """
     labels = concrete(labels)
     xp = array_module(labels)
     labels = xp.asarray(labels)
@@ -34,7 +40,7 @@ def checked_int_labels(labels: Any, logits_shape: tuple, where: str) -> Any:
             f"fnzero.nn.{where}: integer labels of shape {tuple(labels.shape)} do not match logits of "
             f"shape {tuple(logits_shape)} (expected labels of shape {tuple(logits_shape[:-1])})"
         )
-    if labels.size:
+    if labels.size and reads_values_cheaply(labels):
         low, high = int(labels.min()), int(labels.max())
         if low < 0 or high >= classes:
             raise ValueError(

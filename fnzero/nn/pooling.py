@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fnzero.backends import array_module
+from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive
 from fnzero.nn._windows import Pair, out_hw, pad_hw, pair, tap
 from fnzero.numpy import mean
@@ -49,6 +49,9 @@ def _first_max_masks(x, m, kernel, stride, padding):
 
 def _max_pool_scatter_impl(g, x, m, kernel, stride, padding):
     """S^T g: each window's cotangent added at the position of its (first) maximum."""
+    own = own_kernel("max_pool2d_scatter", g, x, m, kernel=kernel, stride=stride, padding=padding)
+    if own is not None:
+        return own
     xp = array_module(g)
     ph, pw = padding
     h, w = x.shape[2:]

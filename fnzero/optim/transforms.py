@@ -9,6 +9,7 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import tree
+from fnzero.backends import backend_of
 from fnzero.optim.base import GradientTransformation, stateless
 from fnzero.optim.schedules import Schedule
 
@@ -21,6 +22,16 @@ def _zeros(params):
 
 def _count() -> np.ndarray:
     return np.zeros((), np.int64)
+
+
+def _count_like(params: Any) -> Any:
+    """A zero step count on the parameters' backend: what is computed from it (Adam's bias
+    corrections) then joins them on the device, eagerly and under fnzero.jit, with no transfer."""
+    for leaf in tree.leaves(params):
+        backend = backend_of(leaf)
+        if backend is not None:
+            return backend.from_host(_count())
+    return _count()
 
 
 def scale(factor: float) -> GradientTransformation:
@@ -133,7 +144,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
     """Adam's bias-corrected ``m_hat / (sqrt(v_hat) + eps)``."""
 
     def init(params):
-        return {"count": _count(), "m": _zeros(params), "v": _zeros(params)}
+        return {"count": _count_like(params), "m": _zeros(params), "v": _zeros(params)}
 
     def update(updates, state, params=None):
         count = state["count"] + 1

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from fnzero.backends import Backend, backend_of
+from fnzero.backends import Backend, backend_of, reads_values_cheaply
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.random.keys import BITS_STREAM, Shape, as_shape, target_backend, unpack, wide_words
 from fnzero.random.normal_quantile import normal_cdf, normal_quantile
@@ -63,6 +63,13 @@ def _on(target: Backend, x: Any, dtype: Any) -> Any:
     return target.xp.asarray(x, dtype=dtype)
 
 
+def _constant(target: Backend, value: Any, dtype: Any) -> Any:
+    """A constant operand: a 0-d array on the host (NumPy converts those fastest); a NumPy scalar
+    for a device library, which passes it as a kernel argument (a 0-d device array would be a
+    copy to the device, and such a copy waits for the device)."""
+    return target.xp.asarray(value, dtype) if target.on_host else np.dtype(dtype).type(value)
+
+
 def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> Any:
     """``n`` floats uniform on [0, 1) with every mantissa bit random (1-d, on ``target``)."""
     xp = target.xp
@@ -72,8 +79,8 @@ def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> A
         out = xp.empty(n, dtype=xp.float64)
         halves = out.view(xp.uint32).reshape(n, 2)
         high, low = (1, 0) if sys.byteorder == "little" else (0, 1)
-        shift, exponent = xp.asarray(12, xp.uint32), xp.asarray(0x3FF00000, xp.uint32)
-        one = xp.asarray(1.0, xp.float64)
+        shift, exponent = _constant(target, 12, np.uint32), _constant(target, 0x3FF00000, np.uint32)
+        one = _constant(target, 1.0, np.float64)
 
         for x0, x1, start, stop in passes(xp, target.name, k0, k1, n, BITS_STREAM):
             xp.right_shift(x0, shift, x0)
@@ -83,8 +90,8 @@ def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> A
             xp.subtract(out[start:stop], one, out[start:stop])
         return out
 
-    shift, exponent = xp.asarray(9, xp.uint32), xp.asarray(0x3F800000, xp.uint32)
-    one = xp.asarray(1.0, xp.float32)
+    shift, exponent = _constant(target, 9, np.uint32), _constant(target, 0x3F800000, np.uint32)
+    one = _constant(target, 1.0, np.float32)
 
     blocks = (n + 1) // 2
     words = xp.empty(2 * blocks, dtype=xp.uint32)
@@ -129,7 +136,8 @@ def uniform(
     lo = _on(target, _untraced(minval, "minval", "uniform"), dtype)
     hi = _on(target, _untraced(maxval, "maxval", "uniform"), dtype)
     _check_broadcast(shape, lo, hi, "uniform")
-    if bool(xp.any(hi <= lo)):
+    # Bounds given as numbers were checked above; arrays on a GPU only on request (no device sync).
+    if reads_values_cheaply(lo) and bool(xp.any(hi <= lo)):
         raise ValueError("fnzero.random.uniform: need minval < maxval everywhere")
     out = u * (hi - lo) + lo
     # Rounding in the affine map can reach maxval; keep the interval half-open.
@@ -217,7 +225,13 @@ def bernoulli(
     p = _untraced(p, "p", "bernoulli")
     dtype = np.float64 if getattr(p, "dtype", None) == np.float64 else np.float32
     prob = _on(target, p, dtype)
-    if bool(xp.any((prob < 0) | (prob > 1) | xp.isnan(prob))):
+    # A number is checked on the host; an array on a GPU only on request (no device sync).
+    bad = (
+        not 0 <= p <= 1
+        if isinstance(p, (int, float))
+        else reads_values_cheaply(prob) and bool(xp.any((prob < 0) | (prob > 1) | xp.isnan(prob)))
+    )
+    if bad:
         raise ValueError(f"fnzero.random.bernoulli: p must lie in [0, 1], got {p!r:.80}")
     shape = prob.shape if shape is None else as_shape(shape, "bernoulli")
     u = unit_floats(target, k0, k1, _size(shape), np.dtype(dtype)).reshape(shape)

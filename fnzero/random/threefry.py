@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fnzero.backends import array_module
+from fnzero.backends import array_module, own_kernel
 
 ROTATIONS = (13, 15, 26, 6, 17, 29, 16, 24)
 ROUNDS = 20
@@ -84,8 +84,11 @@ def _encrypt_range_(
     """``encrypt_`` of the counters ``(start + iota[i], stream)`` into ``x0``, ``x1``.
 
     The second word is the same for every counter, so the first injection and round act on
-    constants there: two array operations instead of seven.
+    constants there: two array operations instead of seven. A backend with its own kernel
+    (CuPy: all 20 rounds in one launch) fills ``x0`` and ``x1`` itself.
     """
+    if own_kernel("threefry_range_", x0, x1, key=(k0, k1), start=start, stream=stream) is not None:
+        return
     schedule = _schedule(k0, k1)
     a, b = schedule[0]
     c = (stream + b) & _MASK
