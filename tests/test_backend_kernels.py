@@ -132,7 +132,9 @@ def test_max_pool_gradient_takes_the_kernels_result(monkeypatch):
 # -- fused derivative rules ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, f", [("relu_vjp", nn.relu), ("tanh_vjp", fnp.tanh)])
+@pytest.mark.parametrize(
+    "name, f", [("relu_vjp", nn.relu), ("tanh_vjp", fnp.tanh), ("sigmoid_vjp", nn.sigmoid)]
+)
 def test_fused_rules_run_when_no_transform_watches(monkeypatch, name, f):
     x = np.linspace(-2, 2, 6).astype(np.float32)
     spy = Spy(marker(x.shape))
@@ -142,10 +144,16 @@ def test_fused_rules_run_when_no_transform_watches(monkeypatch, name, f):
     assert len(spy.calls) == 1
 
 
-FUSED = {"relu_vjp": lambda g, x: g * (x > 0), "tanh_vjp": lambda g, y: g * (1 - y * y)}
+FUSED = {
+    "relu_vjp": lambda g, x: g * (x > 0),
+    "tanh_vjp": lambda g, y: g * (1 - y * y),
+    "sigmoid_vjp": lambda g, y: g * (y * (1 - y)),
+}
 
 
-@pytest.mark.parametrize("name, f", [("relu_vjp", nn.relu), ("tanh_vjp", fnp.tanh)])
+@pytest.mark.parametrize(
+    "name, f", [("relu_vjp", nn.relu), ("tanh_vjp", fnp.tanh), ("sigmoid_vjp", nn.sigmoid)]
+)
 def test_fused_rules_see_only_plain_arrays_and_keep_higher_derivatives(monkeypatch, name, f):
     """Under an outer grad the inner rule's arguments are tracers, and the portable rule runs (and
     is differentiated); the kernel serves only sweeps no transform watches."""
@@ -260,7 +268,13 @@ def test_cudnn_wrappers_call_cupy_13s_signatures(monkeypatch, geo):
 def test_without_cudnn_only_the_fused_kernels_are_made(monkeypatch):
     cupy = _stub_cudnn(monkeypatch)
     monkeypatch.setitem(sys.modules, "cupyx.cudnn", None)  # as in CuPy 14, which removed cuDNN
-    assert sorted(make_kernels(cupy)) == ["max_pool2d_scatter", "relu_vjp", "tanh_vjp", "threefry_range_"]
+    assert sorted(make_kernels(cupy)) == [
+        "max_pool2d_scatter",
+        "relu_vjp",
+        "sigmoid_vjp",
+        "tanh_vjp",
+        "threefry_range_",
+    ]
 
 
 # -- every backend's kernels agree with NumPy (on a GPU: cuDNN and the fused kernels) ----------

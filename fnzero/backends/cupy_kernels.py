@@ -5,7 +5,7 @@
   weight gradient, with deterministic algorithms and no tensor-core (reduced-precision) math.
 - The max-pooling gradient for non-overlapping windows as one kernel (first maximum of each
   window, as the portable code) instead of five array operations per window tap.
-- The derivative rules of relu and tanh as one fused kernel each.
+- The derivative rules of relu, tanh and sigmoid as one fused kernel each.
 - Threefry-2x32 (fnzero.random's cipher) over a range of counters: the 20 rounds in one
   kernel instead of about a hundred array operations.
 
@@ -40,6 +40,9 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
     # g * (x > 0) as the portable rule computes it: a NaN or infinite g stays NaN where x <= 0.
     relu_vjp = cupy.ElementwiseKernel("T g, T x", "T gx", "gx = x > (T)0 ? g : g * (T)0", "fnzero_relu_vjp")
     tanh_vjp = cupy.ElementwiseKernel("T g, T y", "T gx", "gx = g * ((T)1 - y * y)", "fnzero_tanh_vjp")
+    sigmoid_vjp = cupy.ElementwiseKernel(
+        "T g, T y", "T gx", "gx = g * (y * ((T)1 - y))", "fnzero_sigmoid_vjp"
+    )
     # One thread per input entry: it receives its window's cotangent if it holds the window's
     # first maximum (row-major order over the window), else 0. Entries past the last whole
     # window get 0.
@@ -74,6 +77,9 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
 
     def tanh(g, y):
         return tanh_vjp(g, y) if _floats(g, y) else None
+
+    def sigmoid(g, y):
+        return sigmoid_vjp(g, y) if _floats(g, y) else None
 
     def scatter(g, x, m, kernel, stride, padding):
         if tuple(stride) != tuple(kernel) or any(padding) or x.ndim != 4 or not _floats(g, x, m):
@@ -119,6 +125,7 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
     return {
         "relu_vjp": relu,
         "tanh_vjp": tanh,
+        "sigmoid_vjp": sigmoid,
         "max_pool2d_scatter": scatter,
         "threefry_range_": threefry_range,
     }
