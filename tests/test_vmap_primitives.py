@@ -221,6 +221,7 @@ def test_every_primitive_has_a_batching_rule_exercised_by_the_cases(monkeypatch)
     for _, fun, x_shape, i_shape, bound in INDEX_CASES:
         fz.vmap(fun)(_data((2,) + x_shape, rng), rng.integers(0, bound, size=(2,) + i_shape))
     fz.vmap(lambda k: fz.random.normal(k, (2,)))(fz.random.split(fz.random.key(0), 2))
+    fz.vmap(lambda i: fz.random.fold_in(fz.random.key(0), i))(np.arange(2))
     assert sorted({p.name for p in prims if id(p) not in seen}) == []
 
 

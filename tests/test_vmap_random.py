@@ -74,6 +74,28 @@ def test_the_kernel_runs_once_on_the_whole_batch_of_keys(monkeypatch):
     assert calls == [(16, 2)]
 
 
+_WORDS = st.lists(st.integers(-(2**31), 2**32 - 1), min_size=1, max_size=4)
+
+
+@given(seed=st.integers(0, 2**64 - 1), data=_WORDS)
+def test_fold_in_with_data_that_differs_per_example_equals_the_loop(seed, data):
+    key = fr.key(seed)
+    ids = np.array(data, dtype=np.int64)
+    keys = fr.split(key, len(data))
+    got = fz.vmap(lambda i: fr.fold_in(key, i))(ids)
+    np.testing.assert_array_equal(got, np.stack([fr.fold_in(key, int(i)) for i in ids]))
+    got = fz.vmap(lambda k, i: fr.uniform(fr.fold_in(k, i), (2,)))(keys, ids)
+    expected = np.stack([fr.uniform(fr.fold_in(k, int(i)), (2,)) for k, i in zip(keys, ids)])
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_fold_in_with_batched_data_that_is_not_an_integer_scalar_is_an_error():
+    with pytest.raises(TypeError, match="fnzero.random.fold_in: data must be an integer scalar"):
+        fz.vmap(lambda i: fr.fold_in(fr.key(0), i))(np.ones(3))
+    with pytest.raises(TypeError, match="fnzero.random.fold_in: data must be an integer scalar"):
+        fz.vmap(lambda i: fr.fold_in(fr.key(0), i))(np.ones((3, 2), dtype=np.int32))
+
+
 def test_nested_vmap_over_a_grid_of_keys():
     keys = fr.split(fr.key(1), 6).reshape(2, 3, 2)
     got = fz.vmap(fz.vmap(lambda k: fr.normal(k, (2,))), in_axes=1)(keys)

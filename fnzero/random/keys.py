@@ -22,6 +22,7 @@ from fnzero.backends import Backend, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.numpy import moveaxis
+from fnzero.numpy.batch_rules import batch_size, to_front
 from fnzero.random.threefry import Word, counter_words, rows_of, threefry2x32
 
 _MASK = 0xFFFFFFFF
@@ -144,7 +145,18 @@ def _split(target: Backend, k0: Word, k1: Word, num: int) -> Any:
 
 
 def fold_in(key: Any, data: int) -> Any:
-    """A new key determined by ``key`` and the integer ``data`` (read as a uint32)."""
+    """A new key determined by ``key`` and the integer ``data`` (read as a uint32).
+
+    Under vmap ``data`` may differ across the batch (e.g. an example's index).
+    """
+    if type(data) in TRACER_TYPES:
+        if tuple(data.shape) != () or np.dtype(data.dtype).kind not in "iu":
+            raise TypeError(f"fnzero.random.fold_in: data must be an integer scalar, got {data!r:.80}")
+        inner = key
+        while type(inner) in TRACER_TYPES:
+            inner = inner._value
+        _check_key(backend_of(inner), getattr(inner, "dtype", None), key, "fold_in")
+        return fold_in_p(key, data)
     if isinstance(data, (bool, np.bool_)) or not isinstance(data, (int, np.integer)):
         raise TypeError(f"fnzero.random.fold_in: data must be an int, got {type(data).__name__}")
     if not -(1 << 31) <= int(data) < 1 << 32:
@@ -156,6 +168,26 @@ def _fold_in(target: Backend, k0: Word, k1: Word, data: int) -> Any:
     xp = target.xp
     w0, w1 = threefry2x32(k0, k1, xp.asarray([data]), xp.asarray([FOLD_STREAM]))
     return xp.concatenate([w0, w1], axis=-1)
+
+
+def _fold_in_batch(keys: Any, data: Any) -> Any:
+    """``fold_in`` of keys ``(..., 2)`` and integers ``data`` whose shapes broadcast."""
+    xp = backend_of(keys).xp
+    lead = np.broadcast_shapes(tuple(keys.shape[:-1]), tuple(data.shape))
+    words = xp.broadcast_to(keys, lead + (2,)).reshape(-1, 2)
+    counters = xp.broadcast_to(xp.asarray(data), lead).reshape(-1, 1).astype(xp.uint32)
+    stream = xp.full_like(counters, FOLD_STREAM)
+    w0, w1 = threefry2x32(words[:, :1], words[:, 1:], counters, stream)
+    return xp.concatenate([w0, w1], axis=-1).reshape(lead + (2,))
+
+
+def _fold_in_batch_rule(args: Any, dims: Any) -> tuple[Any, int]:
+    size = batch_size(args, dims)
+    return fold_in_p(*(to_front(a, d, size) for a, d in zip(args, dims))), 0
+
+
+fold_in_p = Primitive("random_fold_in", _fold_in_batch)
+fold_in_p.defbatch(_fold_in_batch_rule)
 
 
 def bits(key: Any, shape: Shape = (), dtype: Any = np.uint32, *, backend: str | Backend | None = None) -> Any:
