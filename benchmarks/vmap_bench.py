@@ -7,6 +7,8 @@
   with peers when importable (``jax.jit(jax.vmap(jax.grad))``, JAX's eager vmap, PyTorch's
   ``torch.func.vmap(grad)``: run with /work/bench-venv/bin/python) and the floor analysis:
   bytes written and the effective write rate of each row;
+- dropout on 128 examples of 1024 features with one key per example (``split(key, 128)``):
+  vmap (one Threefry kernel call for every key) against the loop over examples;
 - the Jacobian of x -> tanh(A x) * sum(x), R^100 -> R^100 (float64): ``jacrev`` (one backward
   sweep vmapped over the 100 basis vectors) against the per-row loop it replaced (one backward
   sweep of the same tape per row, reproduced here).
@@ -96,6 +98,23 @@ def reused_write_floor():
     return _REUSED
 
 
+KEYS = fz.random.split(fz.random.key(0), BATCH)
+H_DROP = np.ones((BATCH, 4 * D_HIDDEN), np.float32)
+
+
+def _drop(key, h):
+    return nn.dropout(h, 0.5, key=key, train=True)
+
+
+def dropout_vmap():
+    """Dropout with one key per example: one Threefry call draws every example's mask."""
+    return fz.vmap(_drop)(KEYS, H_DROP)
+
+
+def dropout_loop():
+    return np.stack([_drop(k, h) for k, h in zip(KEYS, H_DROP)])
+
+
 def jac_target(x):
     return fnp.tanh(A @ x) * fnp.sum(x)
 
@@ -158,6 +177,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         for a, b in zip(fz.tree.leaves(per_example_vmap()), fz.tree.leaves(per_example_loop()))
     )
     same_jac = np.allclose(jacrev_vmapped(), jacrev_row_loop(), rtol=1e-12)
+    same_masks = np.array_equal(dropout_vmap(), dropout_loop())
     peers = {} if args.no_peers else _peers()
     rows = {
         "per-example grads: vmap(grad)": per_example_vmap,
@@ -167,6 +187,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "writing per-example dW1 (numpy)": outer_products_floor,
         "filling fresh memory (numpy)": fresh_write_floor,
         "filling reused memory (numpy)": reused_write_floor,
+        "dropout, 128 keys x 1024: vmap": dropout_vmap,
+        "dropout, 128 keys x 1024: loop": dropout_loop,
         "jacrev R^100->R^100: vmapped": jacrev_vmapped,
         "jacrev R^100->R^100: row loop": jacrev_row_loop,
     }
@@ -176,6 +198,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         ms[name], best[name] = time_call(run, args.quick)
         print(f"{name:<40}{ms[name]:>10.3f}{best[name]:>9.3f}  {_checksum(run()):.8g}")
     print(f"per-example grads equal the loop: {same_grads}; jacrev equals the row loop: {same_jac}")
+    print(f"dropout with batched keys equals the loop bit for bit: {same_masks}")
     _floor_analysis(ms, best, peers)
     speedup = ms["per-example grads: python loop"] / ms["per-example grads: vmap(grad)"]
     overhead = ms["per-example grads: vmap(grad)"] / ms["one batched gradient (floor)"]
@@ -183,6 +206,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     print(f"target loop / vmap >= 10: {speedup:.3g} ({'PASS' if speedup >= 10 else 'MISS'})")
     print(f"target vmap / batched gradient <= 3: {overhead:.3g} ({'PASS' if overhead <= 3 else 'MISS'})")
     print(f"target jacrev row loop / vmapped >= 10: {jac:.3g} ({'PASS' if jac >= 10 else 'MISS'})")
+    drop = ms["dropout, 128 keys x 1024: loop"] / ms["dropout, 128 keys x 1024: vmap"]
+    print(f"dropout with batched keys, loop / vmap: {drop:.3g}")
     return ms
 
 

@@ -118,9 +118,9 @@ def passes(
 
     Yields ``(first_words, second_words, start, stop)`` for the counters ``start <= i < stop``
     (with N keys, each of shape ``(N, stop - start)``), to be used before the next pass. With
-    ``out`` (``2 * blocks`` uint32 on the last axis) they are views of its two halves, which end
-    up holding every first word and then every second word; without it, scratch arrays that
-    the next pass overwrites.
+    ``out`` (``2 * blocks`` uint32 on the last axis), its two halves end up holding every first
+    word and then every second word, as the caller left them; without it, the yielded arrays
+    are scratch that the next pass overwrites.
     """
     if blocks >= 1 << 32:
         raise ValueError(f"fnzero.random: {2 * blocks} random words is more than one key can give (2**33)")
@@ -129,18 +129,22 @@ def passes(
     cache = _CACHE_BLOCKS.get(backend_name)
     # N keys share a pass's cache; fewer than _MIN_STEP counters a pass costs more in calls.
     step = blocks if cache is None else max(1, min(blocks, max(cache // max(keys, 1), _MIN_STEP)))
-    tmp = xp.empty(rows + (step,), dtype=xp.uint32)
     iota = xp.arange(step, dtype=xp.uint32)
-    scratch = None if out is not None else xp.empty(rows + (2 * step,), dtype=xp.uint32)
+    # Contiguous scratch: NumPy runs the rounds on it as one flat loop. One key writes its
+    # words straight into ``out``; N keys copy each pass's (N, m) block in after the caller.
+    scratch = xp.empty((3, keys * step), dtype=xp.uint32)
     for start in range(0, blocks, step):
         stop = min(start + step, blocks)
         m = stop - start
-        if out is not None:
-            x0, x1 = out[..., start:stop], out[..., blocks + start : blocks + stop]
-        else:
-            x0, x1 = scratch[..., :m], scratch[..., step : step + m]
-        _encrypt_range_(xp, k0, k1, start, stream, iota[:m], x0, x1, tmp[..., :m])
+        x0, x1, tmp = (buf[: keys * m].reshape(rows + (m,)) for buf in scratch)
+        direct = out is not None and not rows
+        if direct:
+            x0, x1 = out[start:stop], out[blocks + start : blocks + stop]
+        _encrypt_range_(xp, k0, k1, start, stream, iota[:m], x0, x1, tmp)
         yield x0, x1, start, stop
+        if out is not None and not direct:
+            out[..., start:stop] = x0
+            out[..., blocks + start : blocks + stop] = x1
 
 
 def counter_words(xp: Any, backend_name: str, k0: Word, k1: Word, blocks: int, stream: int) -> Any:
