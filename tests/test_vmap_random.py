@@ -94,6 +94,8 @@ def test_fold_in_with_batched_data_that_is_not_an_integer_scalar_is_an_error():
         fz.vmap(lambda i: fr.fold_in(fr.key(0), i))(np.ones(3))
     with pytest.raises(TypeError, match="fnzero.random.fold_in: data must be an integer scalar"):
         fz.vmap(lambda i: fr.fold_in(fr.key(0), i))(np.ones((3, 2), dtype=np.int32))
+    with pytest.raises(TypeError, match=r"fnzero.random.fold_in: expected a key .* got float64\[2\]"):
+        fz.vmap(lambda i: fr.fold_in(np.ones(2), i))(np.arange(3))
 
 
 def test_nested_vmap_over_a_grid_of_keys():

@@ -47,8 +47,8 @@ def key(seed: int, *, backend: str | Backend | None = None) -> Any:
 def unpack(k: Any, where: str) -> tuple[int, int, Backend]:
     """The two words of a key as Python ints, and the backend the key lives on."""
     k = concrete(k)
-    _check_key(backend_of(k), getattr(k, "dtype", None), k, where)
     backend = backend_of(k)
+    _check_key(backend, getattr(k, "dtype", None), k, where)
     words = backend.to_host(k)
     return int(words[0]), int(words[1]), backend
 
@@ -66,6 +66,14 @@ def _check_key(backend: Backend | None, dtype: Any, k: Any, where: str) -> None:
         if hint and type(k) in TRACER_TYPES:
             hint = f"; it looks like {k.shape[0]} keys per example: vmap over them or pick one"
         raise ValueError(f"fnzero.random.{where}: a key has shape (2,), got shape {tuple(k.shape)}{hint}")
+
+
+def _check_traced_key(k: Any, where: str) -> None:
+    """``_check_key`` for a traced key: its shape per example, its arrays' backend and dtype."""
+    inner = k
+    while type(inner) in TRACER_TYPES:
+        inner = inner._value
+    _check_key(backend_of(inner), getattr(inner, "dtype", None), k, where)
 
 
 def _batched(k: Any) -> bool:
@@ -87,10 +95,7 @@ def draw(key: Any, where: str, kernel: Kernel, backend: str | Backend | None, **
     A key batched by vmap goes through ``random_p``, so the kernel runs once on every key.
     """
     if _batched(key):
-        inner = key
-        while type(inner) in TRACER_TYPES:
-            inner = inner._value
-        _check_key(backend_of(inner), inner.dtype, key, where)
+        _check_traced_key(key, where)
         return random_p(key, where=where, kernel=kernel, backend=backend, **params)
     k0, k1, key_backend = unpack(key, where)
     return kernel(target_backend(key_backend, backend), k0, k1, **params)
@@ -152,10 +157,10 @@ def fold_in(key: Any, data: int) -> Any:
     if type(data) in TRACER_TYPES:
         if tuple(data.shape) != () or np.dtype(data.dtype).kind not in "iu":
             raise TypeError(f"fnzero.random.fold_in: data must be an integer scalar, got {data!r:.80}")
-        inner = key
-        while type(inner) in TRACER_TYPES:
-            inner = inner._value
-        _check_key(backend_of(inner), getattr(inner, "dtype", None), key, "fold_in")
+        if type(key) in TRACER_TYPES:
+            _check_traced_key(key, "fold_in")
+        else:
+            unpack(key, "fold_in")
         return fold_in_p(key, data)
     if isinstance(data, (bool, np.bool_)) or not isinstance(data, (int, np.integer)):
         raise TypeError(f"fnzero.random.fold_in: data must be an int, got {type(data).__name__}")
