@@ -3,14 +3,19 @@
 - per-example gradients of a 784-256-10 MLP's cross-entropy for a batch of 128 (float32):
   ``vmap(grad(loss), in_axes=(None, 0, 0))``, a Python loop of ``grad`` over the examples, and
   one ordinary gradient of the batch's mean loss (same work, no per-example output), and the
-  NumPy time of only writing the 128 per-example 784 x 256 weight gradients (a memory floor);
+  NumPy time of only writing the 128 per-example 784 x 256 weight gradients (a memory floor),
+  with peers when importable (``jax.jit(jax.vmap(jax.grad))``, JAX's eager vmap, PyTorch's
+  ``torch.func.vmap(grad)``: run with /work/bench-venv/bin/python) and the floor analysis:
+  bytes written and the effective write rate of each row;
+- dropout on 128 examples of 1024 features with one key per example (``split(key, 128)``):
+  vmap (one Threefry kernel call for every key) against the loop over examples;
 - the Jacobian of x -> tanh(A x) * sum(x), R^100 -> R^100 (float64): ``jacrev`` (one backward
   sweep vmapped over the 100 basis vectors) against the per-row loop it replaced (one backward
   sweep of the same tape per row, reproduced here).
 
-Each row is the median wall-clock time of one call after warm-up. Run from the repository root
-with one BLAS thread: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python benchmarks/vmap_bench.py``
-(``--quick`` for a smoke run).
+Each row is the median (and minimum) wall-clock time of one call after warm-up. Run from the
+repository root with one BLAS thread: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python
+benchmarks/vmap_bench.py`` (``--quick`` for a smoke run, ``--no-peers`` to skip JAX/PyTorch).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import numpy as np
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
+from benchmarks._harness import Skipped
+from benchmarks._vmap_peers import jax_per_example, torch_per_example
 from fnzero.core.reverse import backward
 from fnzero.transforms._inputs import cotangent_of, record
 
@@ -72,6 +79,42 @@ def outer_products_floor():
     return XS[:, :, None] * H_GRAD[:, None, :]
 
 
+DW1_SHAPE = (BATCH, D_IN, D_HIDDEN)
+PER_EXAMPLE_BYTES = 4 * BATCH * (D_IN * D_HIDDEN + D_HIDDEN + D_HIDDEN * D_OUT + D_OUT)
+_REUSED = np.empty(DW1_SHAPE, np.float32)
+
+
+def fresh_write_floor():
+    """Filling 128 x 784 x 256 floats of new memory: what any library returning a new array
+    pays at least (the kernel maps and zeroes fresh pages on first touch)."""
+    out = np.empty(DW1_SHAPE, np.float32)
+    out.fill(1.0)
+    return out
+
+
+def reused_write_floor():
+    """Filling the same floats of memory written before (no page faults): the bandwidth floor."""
+    _REUSED.fill(1.0)
+    return _REUSED
+
+
+KEYS = fz.random.split(fz.random.key(0), BATCH)
+H_DROP = np.ones((BATCH, 4 * D_HIDDEN), np.float32)
+
+
+def _drop(key, h):
+    return nn.dropout(h, 0.5, key=key, train=True)
+
+
+def dropout_vmap():
+    """Dropout with one key per example: one Threefry call draws every example's mask."""
+    return fz.vmap(_drop)(KEYS, H_DROP)
+
+
+def dropout_loop():
+    return np.stack([_drop(k, h) for k, h in zip(KEYS, H_DROP)])
+
+
 def jac_target(x):
     return fnp.tanh(A @ x) * fnp.sum(x)
 
@@ -93,8 +136,8 @@ def jacrev_row_loop():
     return np.stack(rows)
 
 
-def time_call(run: Callable[[], object], quick: bool) -> float:
-    """Median milliseconds of ``run()`` after warm-up."""
+def time_call(run: Callable[[], object], quick: bool) -> tuple[float, float]:
+    """Median and minimum milliseconds of ``run()`` after warm-up."""
     gc.collect()
     for _ in range(1 if quick else 2):
         run()
@@ -106,43 +149,86 @@ def time_call(run: Callable[[], object], quick: bool) -> float:
         times.append((time.perf_counter() - t0) * 1e3)
         if len(times) >= (3 if quick else 5) and time.perf_counter() - started > (0 if quick else 5):
             break
-    return statistics.median(times)
+    return statistics.median(times), min(times)
 
 
 def _checksum(out) -> float:
-    return float(sum(np.sum(np.asarray(leaf, dtype=np.float64)) for leaf in fz.tree.leaves(out)))
+    leaves = out.values() if isinstance(out, dict) else fz.tree.leaves(out)
+    return float(sum(np.sum(np.asarray(leaf, dtype=np.float64)) for leaf in leaves))
+
+
+def _peers() -> dict[str, Callable[[], object]]:
+    rows = {}
+    for make in (jax_per_example, torch_per_example):
+        try:
+            rows.update(make(PARAMS, XS, TS))
+        except Skipped as e:
+            print(f"peer skipped: {e}")
+    return rows
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 warm-up call and 3 timed calls")
+    parser.add_argument("--no-peers", action="store_true", help="skip JAX and PyTorch")
     args = parser.parse_args(argv)
     same_grads = all(
         np.allclose(a, b, rtol=1e-4, atol=1e-6)
         for a, b in zip(fz.tree.leaves(per_example_vmap()), fz.tree.leaves(per_example_loop()))
     )
     same_jac = np.allclose(jacrev_vmapped(), jacrev_row_loop(), rtol=1e-12)
+    same_masks = np.array_equal(dropout_vmap(), dropout_loop())
+    peers = {} if args.no_peers else _peers()
     rows = {
         "per-example grads: vmap(grad)": per_example_vmap,
         "per-example grads: python loop": per_example_loop,
+        **peers,
         "one batched gradient (floor)": batched_gradient,
         "writing per-example dW1 (numpy)": outer_products_floor,
+        "filling fresh memory (numpy)": fresh_write_floor,
+        "filling reused memory (numpy)": reused_write_floor,
+        "dropout, 128 keys x 1024: vmap": dropout_vmap,
+        "dropout, 128 keys x 1024: loop": dropout_loop,
         "jacrev R^100->R^100: vmapped": jacrev_vmapped,
         "jacrev R^100->R^100: row loop": jacrev_row_loop,
     }
-    ms = {}
-    print(f"{'workload':<34}{'median ms':>11}  checksum")
+    ms, best = {}, {}
+    print(f"{'workload':<40}{'median ms':>10}{'min ms':>9}  checksum")
     for name, run in rows.items():
-        ms[name] = time_call(run, args.quick)
-        print(f"{name:<34}{ms[name]:>11.3f}  {_checksum(run()):.8g}")
+        ms[name], best[name] = time_call(run, args.quick)
+        print(f"{name:<40}{ms[name]:>10.3f}{best[name]:>9.3f}  {_checksum(run()):.8g}")
     print(f"per-example grads equal the loop: {same_grads}; jacrev equals the row loop: {same_jac}")
+    print(f"dropout with batched keys equals the loop bit for bit: {same_masks}")
+    _floor_analysis(ms, best, peers)
     speedup = ms["per-example grads: python loop"] / ms["per-example grads: vmap(grad)"]
     overhead = ms["per-example grads: vmap(grad)"] / ms["one batched gradient (floor)"]
     jac = ms["jacrev R^100->R^100: row loop"] / ms["jacrev R^100->R^100: vmapped"]
     print(f"target loop / vmap >= 10: {speedup:.3g} ({'PASS' if speedup >= 10 else 'MISS'})")
     print(f"target vmap / batched gradient <= 3: {overhead:.3g} ({'PASS' if overhead <= 3 else 'MISS'})")
     print(f"target jacrev row loop / vmapped >= 10: {jac:.3g} ({'PASS' if jac >= 10 else 'MISS'})")
+    drop = ms["dropout, 128 keys x 1024: loop"] / ms["dropout, 128 keys x 1024: vmap"]
+    print(f"dropout with batched keys, loop / vmap: {drop:.3g}")
     return ms
+
+
+def _floor_analysis(ms: dict, best: dict, peers: dict) -> None:
+    """Bytes every per-example gradient writes, and the rate each row writes them at."""
+    dw1 = 4 * BATCH * D_IN * D_HIDDEN
+    print(
+        f"floor: per-example gradients are {PER_EXAMPLE_BYTES / 1e6:.1f} MB "
+        f"({dw1 / 1e6:.1f} MB of them the 128 dW1); effective write rate (median / best):"
+    )
+    written = {name: PER_EXAMPLE_BYTES for name in ["per-example grads: vmap(grad)", *peers]}
+    for name in ("writing per-example dW1", "filling fresh memory", "filling reused memory"):
+        written[f"{name} (numpy)"] = dw1
+    for name, nbytes in written.items():
+        print(f"  {name:<40}{nbytes / ms[name] / 1e6:>7.1f} / {nbytes / best[name] / 1e6:.1f} GB/s")
+    fastest = min(peers, key=ms.get, default=None)
+    if fastest is not None:
+        ratio = ms["per-example grads: vmap(grad)"] / ms[fastest]
+        print(f"  fnzero vmap(grad) / fastest peer ({fastest}): {ratio:.2f}x")
+    floor = ms["filling fresh memory (numpy)"]
+    print(f"  fnzero vmap(grad) / filling fresh memory: {ms['per-example grads: vmap(grad)'] / floor:.2f}x")
 
 
 if __name__ == "__main__":

@@ -177,8 +177,10 @@ def test_dropout_with_a_shared_key_and_a_batched_key():
     out = fz.vmap(lambda x: nn.dropout(x, 0.5, key=key, train=True))(xs)
     np.testing.assert_array_equal(out, np.stack([nn.dropout(x, 0.5, key=key, train=True) for x in xs]))
     keys = fz.random.split(key, 3)
-    with pytest.raises(NotImplementedError, match="fnzero.random.bernoulli: a key batched by vmap"):
-        fz.vmap(lambda x, k: nn.dropout(x, 0.5, key=k, train=True))(xs, keys)
+    out = fz.vmap(lambda x, k: nn.dropout(x, 0.5, key=k, train=True))(xs, keys)
+    expected = np.stack([nn.dropout(x, 0.5, key=k, train=True) for x, k in zip(xs, keys)])
+    np.testing.assert_array_equal(out, expected)
+    assert not np.array_equal(out[0], out[1])
 
 
 def test_batch_norm_and_embedding_under_vmap():

@@ -64,6 +64,11 @@ CASES = [
     ("getitem_separated", lambda x: x[np.array([0, 1]), :, np.array([[1], [0]])], [(2, 3, 2)]),
     ("getitem_int_and_array", lambda x: x[1, :, np.array([0, 1, 1])], [(2, 3, 2)]),
     ("getitem_mask", lambda x: x[np.array([True, False, True])], [(3, 4)]),
+    ("getitem_2d_array", lambda x: x[np.array([[0, 2], [1, 1]])], [(3, 4)]),
+    ("getitem_newaxis_and_array", lambda x: x[np.array([0, 1]), None, ..., None], [(2, 3, 2)]),
+    ("getitem_array_newaxis_array", lambda x: x[:, np.array([0, 2]), None, np.array([1, 0])], [(2, 3, 2)]),
+    ("getitem_ellipsis_mask", lambda x: x[..., np.array([True, False, True, True])], [(2, 3, 4)]),
+    ("set_newaxis_ellipsis", lambda x, v: fnp.at(x)[None, ..., np.array([1, 0])].set(v), [(2, 3), (2,)]),
     ("set", lambda x, v: fnp.at(x)[1:, 2].set(v), [(3, 4), (2,)]),
     ("add_repeated", lambda x, v: fnp.at(x)[np.array([0, 0, 2])].add(v), [(3, 4), (4,)]),
     (
@@ -163,6 +168,14 @@ INDEX_CASES = [
     ("set_after_a_slice", lambda x, i: fnp.at(x)[:, i].set(x[:, 0:1] * 2), (3, 5), (2,), 5),
     ("embedding", lambda w, i: nn.embedding(i, w), (6, 2), (3,), 6),
     ("grad_of_gather", lambda x, i: fz.grad(lambda x: fnp.sum(fnp.index(x, i) ** 3))(x), (5,), (3,), 5),
+    ("newaxis_first", lambda x, i: fnp.index(x, (None, i)), (5, 3), (2,), 5),
+    ("ellipsis_newaxis", lambda x, i: fnp.index(x, (Ellipsis, None, i)), (3, 5), (2,), 5),
+    ("separated_by_newaxis", lambda x, i: fnp.index(x, (slice(None), i, None, i)), (2, 4, 4), (3,), 4),
+    ("int_newaxis_array", lambda x, i: fnp.index(x, (0, None, i)), (2, 5, 3), (2, 2), 5),
+    ("with_a_fixed_2d_array", lambda x, i: fnp.index(x, (np.array([[0], [2]]), i)), (3, 5), (2,), 5),
+    ("mask_then_array", lambda x, i: fnp.index(x, (np.array([True, False, True]), i)), (3, 5), (2,), 5),
+    ("set_ellipsis_newaxis", lambda x, i: fnp.at(x)[..., None, i].set(-1.0), (3, 5), (2,), 5),
+    ("add_newaxis", lambda x, i: fnp.at(x)[None, i].add(x[:2] * 0 + 1.0), (5, 3), (2,), 5),
 ]
 
 
@@ -213,6 +226,8 @@ def test_every_primitive_has_a_batching_rule_exercised_by_the_cases(monkeypatch)
         )
     for _, fun, x_shape, i_shape, bound in INDEX_CASES:
         fz.vmap(fun)(_data((2,) + x_shape, rng), rng.integers(0, bound, size=(2,) + i_shape))
+    fz.vmap(lambda k: fz.random.normal(k, (2,)))(fz.random.split(fz.random.key(0), 2))
+    fz.vmap(lambda i: fz.random.fold_in(fz.random.key(0), i))(np.arange(2))
     assert sorted({p.name for p in prims if id(p) not in seen}) == []
 
 

@@ -118,6 +118,8 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
     )
 
     def threefry_range(x0, x1, key, start, stream):
+        if not all(isinstance(k, (int, np.integer)) for k in key):
+            return None  # the words of N keys (under vmap): the portable rounds broadcast them
         u32 = np.uint32
         threefry(u32(key[0]), u32(key[1]), u32(start), u32(stream), x0, x1)
         return x0

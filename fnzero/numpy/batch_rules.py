@@ -253,13 +253,19 @@ def _is_array(i: Any) -> bool:
     return hasattr(i, "shape") and not isinstance(i, np.generic)
 
 
+def _consumed(index: tuple) -> int:
+    """How many axes of the indexed array ``index`` uses up (a mask one per axis it covers)."""
+    kept = [i for i in index if i is not None and i is not Ellipsis]
+    return sum(i.ndim if _is_array(i) and i.dtype == bool else 1 for i in kept)
+
+
 def index_layout(index: tuple, ndim: int) -> tuple[int, int]:
     """For ``x[index]`` with ``x`` of rank ``ndim``: the result's rank, and where the batch axis
     lands in ``x[(slice(None),) + index]`` (NumPy puts the advanced-index axes first when
     advanced indices are separated by a slice)."""
     arrays = [i for i in index if _is_array(i)]
     advanced_ndim = max((1 if i.dtype == bool else i.ndim for i in arrays), default=0)
-    consumed = sum(i.ndim if _is_array(i) else 1 for i in index if i is not None and i is not Ellipsis)
+    consumed = _consumed(index)
     kept = sum(1 for i in index if i is None or isinstance(i, slice)) + (ndim - consumed)
     if not arrays:
         return kept, 0
@@ -292,23 +298,18 @@ def _scatter(prim: Any) -> Any:
 
 def _expand(template: tuple, ndim: int) -> list:
     """``template`` indexing every axis: Ellipsis expanded, trailing slices added, and boolean
-    masks as the integer arrays of their nonzero positions."""
-    consumed = sum((i.ndim if _is_array(i) else 1) for i in template if i is not None and i is not Ellipsis)
+    masks as the integer arrays of their nonzero positions (None stays: a new axis)."""
+    missing = [slice(None)] * (ndim - _consumed(template))
     out: list = []
     for i in template:
         if i is Ellipsis:
-            out.extend([slice(None)] * (ndim - consumed))
+            out.extend(missing)
+            missing = []
         elif _is_array(i) and i.dtype == bool:
             out.extend(i.nonzero())
         else:
             out.append(i)
-    if Ellipsis not in template:
-        out.extend([slice(None)] * (ndim - consumed))
-    if any(i is None for i in out):
-        raise NotImplementedError(
-            "fnzero.vmap: an index with both a batched integer array and None (newaxis)"
-        )
-    return out
+    return out + missing
 
 
 def _dynamic_index(x, arrays, dims, size):
@@ -318,7 +319,7 @@ def _dynamic_index(x, arrays, dims, size):
 
     def rule_layout(template):
         expanded = _expand(template, len(shape_of(x)) - (dims[0] is not None))
-        advanced = [k for k, i in enumerate(expanded) if not isinstance(i, slice)]
+        advanced = [k for k, i in enumerate(expanded) if i is not None and not isinstance(i, slice)]
         traced = iter(zip(arrays, dims[1:]))
         ranks = []
         for i in expanded:

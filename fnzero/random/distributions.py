@@ -17,9 +17,9 @@ import numpy as np
 
 from fnzero.backends import Backend, backend_of, reads_values_cheaply
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.random.keys import BITS_STREAM, Shape, as_shape, target_backend, unpack, wide_words
+from fnzero.random.keys import BITS_STREAM, Shape, as_shape, draw, wide_words
 from fnzero.random.normal_quantile import normal_cdf, normal_quantile
-from fnzero.random.threefry import counter_words, passes
+from fnzero.random.threefry import Word, counter_words, passes, rows_of
 
 _FLOAT_DTYPES = (np.float16, np.float32, np.float64)
 
@@ -70,14 +70,15 @@ def _constant(target: Backend, value: Any, dtype: Any) -> Any:
     return target.xp.asarray(value, dtype) if target.on_host else np.dtype(dtype).type(value)
 
 
-def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> Any:
-    """``n`` floats uniform on [0, 1) with every mantissa bit random (1-d, on ``target``)."""
+def unit_floats(target: Backend, k0: Word, k1: Word, n: int, dtype: np.dtype) -> Any:
+    """``n`` floats uniform on [0, 1) with every mantissa bit random (after the keys' rows)."""
     xp = target.xp
+    rows = rows_of(k0)
     if dtype == np.float64:
         # Each double is built from one counter's two words: 20 bits of the first under
         # the exponent of 1.0 make its high half, the second word its low half.
-        out = xp.empty(n, dtype=xp.float64)
-        halves = out.view(xp.uint32).reshape(n, 2)
+        out = xp.empty(rows + (n,), dtype=xp.float64)
+        halves = out.view(xp.uint32).reshape(rows + (n, 2))
         high, low = (1, 0) if sys.byteorder == "little" else (0, 1)
         shift, exponent = _constant(target, 12, np.uint32), _constant(target, 0x3FF00000, np.uint32)
         one = _constant(target, 1.0, np.float64)
@@ -85,16 +86,16 @@ def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> A
         for x0, x1, start, stop in passes(xp, target.name, k0, k1, n, BITS_STREAM):
             xp.right_shift(x0, shift, x0)
             xp.bitwise_or(x0, exponent, x0)
-            halves[start:stop, high] = x0
-            halves[start:stop, low] = x1
-            xp.subtract(out[start:stop], one, out[start:stop])
+            halves[..., start:stop, high] = x0
+            halves[..., start:stop, low] = x1
+            xp.subtract(out[..., start:stop], one, out[..., start:stop])
         return out
 
     shift, exponent = _constant(target, 9, np.uint32), _constant(target, 0x3F800000, np.uint32)
     one = _constant(target, 1.0, np.float32)
 
     blocks = (n + 1) // 2
-    words = xp.empty(2 * blocks, dtype=xp.uint32)
+    words = xp.empty(rows + (2 * blocks,), dtype=xp.uint32)
     for pass_words in passes(xp, target.name, k0, k1, blocks, BITS_STREAM, words):
         # 23 random bits under the exponent of 1.0 make a float in [1, 2); subtract 1.
         for w in pass_words[:2]:
@@ -102,7 +103,7 @@ def unit_floats(target: Backend, k0: int, k1: int, n: int, dtype: np.dtype) -> A
             xp.bitwise_or(w, exponent, w)
             f = w.view(xp.float32)
             xp.subtract(f, one, f)
-    floats = words.view(xp.float32)[:n]
+    floats = words.view(xp.float32)[..., :n]
     if dtype == np.float16:
         floats = xp.minimum(floats.astype(xp.float16), np.float16(1 - 2**-11))
     return floats
@@ -122,19 +123,25 @@ def uniform(
     ``backend`` chooses where the numbers are made (default: where the key lives); the
     values do not depend on it.
     """
-    k0, k1, key_backend = unpack(key, "uniform")
-    target = target_backend(key_backend, backend)
     shape = as_shape(shape, "uniform")
     dtype = _float_dtype(dtype, "uniform")
-    u = unit_floats(target, k0, k1, _size(shape), dtype).reshape(shape)
-    if isinstance(minval, (int, float)) and isinstance(maxval, (int, float)):
-        if not minval < maxval:
-            raise ValueError(f"fnzero.random.uniform: need minval < maxval, got [{minval}, {maxval})")
-        if (minval, maxval) == (0, 1):
-            return u
+    if isinstance(minval, (int, float)) and isinstance(maxval, (int, float)) and not minval < maxval:
+        raise ValueError(f"fnzero.random.uniform: need minval < maxval, got [{minval}, {maxval})")
+    minval = _untraced(minval, "minval", "uniform")
+    maxval = _untraced(maxval, "maxval", "uniform")
+    return draw(key, "uniform", _uniform, backend, shape=shape, dtype=dtype, minval=minval, maxval=maxval)
+
+
+def _uniform(
+    target: Backend, k0: Word, k1: Word, shape: tuple[int, ...], dtype: np.dtype, minval: Any, maxval: Any
+) -> Any:
+    u = unit_floats(target, k0, k1, _size(shape), dtype).reshape(rows_of(k0) + shape)
+    scalars = isinstance(minval, (int, float)) and isinstance(maxval, (int, float))
+    if scalars and (minval, maxval) == (0, 1):
+        return u
     xp = target.xp
-    lo = _on(target, _untraced(minval, "minval", "uniform"), dtype)
-    hi = _on(target, _untraced(maxval, "maxval", "uniform"), dtype)
+    lo = _on(target, minval, dtype)
+    hi = _on(target, maxval, dtype)
     _check_broadcast(shape, lo, hi, "uniform")
     # Bounds given as numbers were checked above; arrays on a GPU only on request (no device sync).
     if reads_values_cheaply(lo) and bool(xp.any(hi <= lo)):
@@ -148,26 +155,28 @@ def normal(
     key: Any, shape: Shape = (), dtype: Any = np.float32, *, backend: str | Backend | None = None
 ) -> Any:
     """Standard normal floats (Box-Muller: each counter's two words give two samples)."""
-    k0, k1, key_backend = unpack(key, "normal")
-    target = target_backend(key_backend, backend)
     shape = as_shape(shape, "normal")
     dtype = _float_dtype(dtype, "normal")
+    return draw(key, "normal", _normal, backend, shape=shape, dtype=dtype)
+
+
+def _normal(target: Backend, k0: Word, k1: Word, shape: tuple[int, ...], dtype: np.dtype) -> Any:
     xp = target.xp
     n = _size(shape)
     pairs = (n + 1) // 2
     if dtype == np.float64:
         wide = wide_words(target, k0, k1, 2 * pairs) >> np.uint64(11)
         u = wide.astype(xp.float64) * 2.0**-53  # 53 random bits
-        radius_u, angle_u = u[:pairs] + 2.0**-54, u[pairs:]
+        radius_u, angle_u = u[..., :pairs] + 2.0**-54, u[..., pairs:]
     else:
         words = counter_words(xp, target.name, k0, k1, pairs, BITS_STREAM).astype(xp.float32)
         u = words * np.float32(2.0**-32)
-        radius_u, angle_u = u[:pairs] + np.float32(2.0**-33), u[pairs:]
+        radius_u, angle_u = u[..., :pairs] + np.float32(2.0**-33), u[..., pairs:]
     # radius_u is in (0, 1]: log never sees 0, and the tails reach 6.7 (float32) or 8.6 sigma.
     radius = xp.sqrt(-2 * xp.log(xp.minimum(radius_u, 1)))
     angle = (2 * math.pi) * angle_u
-    z = xp.concatenate([radius * xp.cos(angle), radius * xp.sin(angle)])[:n]
-    return z.astype(dtype, copy=False).reshape(shape)
+    z = xp.concatenate([radius * xp.cos(angle), radius * xp.sin(angle)], axis=-1)[..., :n]
+    return z.astype(dtype, copy=False).reshape(rows_of(k0) + shape)
 
 
 def truncated_normal(
@@ -184,8 +193,6 @@ def truncated_normal(
     Inverse-CDF sampling in float64, reflected so that it always works in the lower tail,
     where float64 keeps its precision even for bounds like [8, 9].
     """
-    k0, k1, key_backend = unpack(key, "truncated_normal")
-    target = target_backend(key_backend, backend)
     dtype = _float_dtype(dtype, "truncated_normal")
     lo = _host(_untraced(lower, "lower", "truncated_normal"))
     hi = _host(_untraced(upper, "upper", "truncated_normal"))
@@ -199,11 +206,24 @@ def truncated_normal(
         raise ValueError(
             f"fnzero.random.truncated_normal: bounds of shape {bounds_shape} do not broadcast to {shape}"
         ) from None
+    return draw(key, "truncated_normal", _truncated_normal, backend, lo=lo, hi=hi, shape=shape, dtype=dtype)
+
+
+def _truncated_normal(
+    target: Backend,
+    k0: Word,
+    k1: Word,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+) -> Any:
     reflect = lo > 0  # sample -x on [-upper, -lower], whose probabilities are small and exact
     a, b = np.where(reflect, -hi, lo), np.where(reflect, -lo, hi)
     pa, pb = normal_cdf(a), normal_cdf(b)
     xp = target.xp
-    u = unit_floats(target, k0, k1, _size(shape), np.dtype(np.float64)).reshape(shape) + 2.0**-54
+    u = unit_floats(target, k0, k1, _size(shape), np.dtype(np.float64)).reshape(rows_of(k0) + shape)
+    u += 2.0**-54
     p = _on(target, pa, xp.float64) + u * _on(target, pb - pa, xp.float64)
     x = normal_quantile(xp.maximum(p, np.finfo(np.float64).tiny))
     x = xp.where(_on(target, reflect, bool), -x, x)
@@ -219,10 +239,13 @@ def bernoulli(
     key: Any, p: Any = 0.5, shape: Shape | None = None, *, backend: str | Backend | None = None
 ) -> Any:
     """Booleans that are True with probability ``p`` (broadcast against ``shape``)."""
-    k0, k1, key_backend = unpack(key, "bernoulli")
-    target = target_backend(key_backend, backend)
-    xp = target.xp
     p = _untraced(p, "p", "bernoulli")
+    shape = None if shape is None else as_shape(shape, "bernoulli")
+    return draw(key, "bernoulli", _bernoulli, backend, p=p, shape=shape)
+
+
+def _bernoulli(target: Backend, k0: Word, k1: Word, p: Any, shape: tuple[int, ...] | None) -> Any:
+    xp = target.xp
     dtype = np.float64 if getattr(p, "dtype", None) == np.float64 else np.float32
     prob = _on(target, p, dtype)
     # A number is checked on the host; an array on a GPU only on request (no device sync).
@@ -233,8 +256,8 @@ def bernoulli(
     )
     if bad:
         raise ValueError(f"fnzero.random.bernoulli: p must lie in [0, 1], got {p!r:.80}")
-    shape = prob.shape if shape is None else as_shape(shape, "bernoulli")
-    u = unit_floats(target, k0, k1, _size(shape), np.dtype(dtype)).reshape(shape)
+    shape = prob.shape if shape is None else shape
+    u = unit_floats(target, k0, k1, _size(shape), np.dtype(dtype)).reshape(rows_of(k0) + shape)
     return u < prob
 
 
@@ -252,15 +275,21 @@ def randint(
     Each sample is a 64-bit random word modulo the range, so the bias is below
     range / 2**64 (under 1e-9 for any range that fits in 32 bits).
     """
-    k0, k1, key_backend = unpack(key, "randint")
-    target = target_backend(key_backend, backend)
-    xp = target.xp
     dtype = np.dtype(dtype)
     if dtype.kind not in "iu":
         raise TypeError(f"fnzero.random.randint: dtype must be an integer type, got {dtype}")
     shape = as_shape(shape, "randint")
-    lo = _on(target, _untraced(minval, "minval", "randint"), xp.int64)
-    hi = _on(target, _untraced(maxval, "maxval", "randint"), xp.int64)
+    minval = _untraced(minval, "minval", "randint")
+    maxval = _untraced(maxval, "maxval", "randint")
+    return draw(key, "randint", _randint, backend, shape=shape, minval=minval, maxval=maxval, dtype=dtype)
+
+
+def _randint(
+    target: Backend, k0: Word, k1: Word, shape: tuple[int, ...], minval: Any, maxval: Any, dtype: np.dtype
+) -> Any:
+    xp = target.xp
+    lo = _on(target, minval, xp.int64)
+    hi = _on(target, maxval, xp.int64)
     _check_broadcast(shape, lo, hi, "randint")
     info = np.iinfo(dtype)
     if bool(xp.any(hi <= lo)):
@@ -270,6 +299,6 @@ def randint(
             f"fnzero.random.randint: [{minval!r}, {maxval!r}) does not fit in {dtype} "
             f"([{info.min}, {info.max}])"
         )
-    words = wide_words(target, k0, k1, _size(shape)).reshape(shape)
+    words = wide_words(target, k0, k1, _size(shape)).reshape(rows_of(k0) + shape)
     offsets = words % (hi - lo).astype(xp.uint64)
     return (lo + offsets.astype(xp.int64)).astype(dtype)

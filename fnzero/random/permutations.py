@@ -12,14 +12,17 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
-from fnzero.backends import Backend, backend_of
+from fnzero.backends import Backend, array_module, backend_of
 from fnzero.random.distributions import randint, unit_floats
-from fnzero.random.keys import Shape, as_shape, target_backend, unpack, wide_words
+from fnzero.random.keys import Shape, as_shape, draw, wide_words
+from fnzero.random.threefry import Word, rows_of
 
 
-def _random_order(target: Backend, k0: int, k1: int, shape: tuple[int, ...], axis: int) -> Any:
-    words = wide_words(target, k0, k1, int(np.prod(shape, dtype=np.int64))).reshape(shape)
-    return target.xp.argsort(words, axis=axis)
+def _random_order(target: Backend, k0: Word, k1: Word, shape: tuple[int, ...], axis: int = 0) -> Any:
+    """Positions sorted by random words along ``axis`` of ``shape`` (after the keys' rows)."""
+    rows = rows_of(k0)
+    words = wide_words(target, k0, k1, int(np.prod(shape, dtype=np.int64))).reshape(rows + shape)
+    return target.xp.argsort(words, axis=axis + len(rows))
 
 
 def _population(x: Any, where: str) -> tuple[Any, int | None]:
@@ -40,19 +43,18 @@ def permutation(
 ) -> Any:
     """A shuffled ``arange(x)`` for an int ``x``; for an array, ``x`` shuffled along ``axis``
     (each slice on its own when ``independent``)."""
-    k0, k1, key_backend = unpack(key, "permutation")
     array, n = _population(x, "permutation")
     if array is None:
-        target = target_backend(key_backend, backend)
-        return _random_order(target, k0, k1, (n,), 0)
-    target = target_backend(backend_of(array) or key_backend, backend)
+        return draw(key, "permutation", _random_order, backend, shape=(n,))
     shape = tuple(array.shape)
     axis = _axis(axis, len(shape), "permutation")
+    target = backend or backend_of(array)
     if not independent:
-        return fnp.take(array, _random_order(target, k0, k1, (shape[axis],), 0), axis=axis)
-    order = _random_order(target, k0, k1, shape, axis)
-    xp = target.xp
-    grid = [xp.arange(d).reshape((-1,) + (1,) * (len(shape) - i - 1)) for i, d in enumerate(shape)]
+        order = draw(key, "permutation", _random_order, target, shape=(shape[axis],))
+        return fnp.take(array, order, axis=axis)
+    order = draw(key, "permutation", _random_order, target, shape=shape, axis=axis)
+    xp = array_module(order)
+    grid: list = [xp.arange(d).reshape((-1,) + (1,) * (len(shape) - i - 1)) for i, d in enumerate(shape)]
     grid[axis] = order
     return fnp.index(array, tuple(grid))
 
@@ -78,45 +80,54 @@ def choice(
     ``p`` gives each entry's probability (normalized here). Without replacement and with
     ``p``, entries are drawn by the Gumbel top-k trick: ``log p + Gumbel noise``, largest first.
     """
-    k0, k1, key_backend = unpack(key, "choice")
     array, n = _population(a, "choice")
-    target = target_backend(key_backend if array is None else backend_of(array) or key_backend, backend)
-    xp = target.xp
+    target = backend if array is None else backend or backend_of(array)
     if array is not None:
         axis = _axis(axis, array.ndim, "choice")
         n = array.shape[axis]
     shape = as_shape(shape, "choice")
     k = int(np.prod(shape, dtype=np.int64))
-    if p is None:
-        if replace:
-            if n == 0 and k:
-                raise ValueError("fnzero.random.choice: cannot draw from an empty population")
-            picks = randint(key, shape, 0, max(n, 1), np.int64, backend=target)
-        else:
-            _check_enough(k, n, "entries")
-            picks = _random_order(target, k0, k1, (n,), 0)[:k].reshape(shape)
+    if p is None and replace:
+        if n == 0 and k:
+            raise ValueError("fnzero.random.choice: cannot draw from an empty population")
+        picks = randint(key, shape, 0, max(n, 1), np.int64, backend=target)
+    elif p is None:
+        _check_enough(k, n, "entries")
+        picks = draw(key, "choice", _without_replacement, target, n=n, shape=shape)
     else:
-        prob = xp.asarray(p if backend_of(p) is target else np.asarray(p), dtype=xp.float64)
-        if prob.shape != (n,):
-            raise ValueError(
-                f"fnzero.random.choice: p has shape {prob.shape}, the population has {n} entries"
-            )
-        if bool(xp.any(prob < 0)) or not float(prob.sum()) > 0:
-            raise ValueError("fnzero.random.choice: p must be non-negative with a positive sum")
-        if replace:
-            cdf = xp.cumsum(prob)
-            u = unit_floats(target, k0, k1, k, np.dtype(np.float64)) * cdf[-1]
-            picks = xp.minimum(xp.searchsorted(cdf, u, side="right"), n - 1).reshape(shape)
-        else:
-            _check_enough(k, int((prob > 0).sum()), "entries with p > 0")
-            u = unit_floats(target, k0, k1, n, np.dtype(np.float64)) + 2.0**-54
-            with np.errstate(divide="ignore"):
-                scores = xp.log(prob) - xp.log(-xp.log(u))
-            picks = xp.argsort(-scores)[:k].reshape(shape)
+        picks = draw(key, "choice", _weighted, target, n=n, shape=shape, replace=replace, p=p)
     if array is None:
         return picks
-    taken = fnp.take(array, picks.reshape(-1), axis=axis)
+    taken = fnp.take(array, fnp.reshape(picks, (-1,)), axis=axis)
     return fnp.reshape(taken, array.shape[:axis] + shape + array.shape[axis + 1 :])
+
+
+def _without_replacement(target: Backend, k0: Word, k1: Word, n: int, shape: tuple[int, ...]) -> Any:
+    rows = rows_of(k0)
+    k = int(np.prod(shape, dtype=np.int64))
+    return _random_order(target, k0, k1, (n,))[..., :k].reshape(rows + shape)
+
+
+def _weighted(
+    target: Backend, k0: Word, k1: Word, n: int, shape: tuple[int, ...], replace: bool, p: Any
+) -> Any:
+    xp = target.xp
+    rows = rows_of(k0)
+    k = int(np.prod(shape, dtype=np.int64))
+    prob = xp.asarray(p if backend_of(p) is target else np.asarray(p), dtype=xp.float64)
+    if prob.shape != (n,):
+        raise ValueError(f"fnzero.random.choice: p has shape {prob.shape}, the population has {n} entries")
+    if bool(xp.any(prob < 0)) or not float(prob.sum()) > 0:
+        raise ValueError("fnzero.random.choice: p must be non-negative with a positive sum")
+    if replace:
+        cdf = xp.cumsum(prob)
+        u = unit_floats(target, k0, k1, k, np.dtype(np.float64)) * cdf[-1]
+        return xp.minimum(xp.searchsorted(cdf, u, side="right"), n - 1).reshape(rows + shape)
+    _check_enough(k, int((prob > 0).sum()), "entries with p > 0")
+    u = unit_floats(target, k0, k1, n, np.dtype(np.float64)) + 2.0**-54
+    with np.errstate(divide="ignore"):
+        scores = xp.log(prob) - xp.log(-xp.log(u))
+    return xp.argsort(-scores, axis=-1)[..., :k].reshape(rows + shape)
 
 
 def _check_enough(k: int, available: int, what: str) -> None:
