@@ -29,8 +29,8 @@ from benchmarks._core_workloads import (
 from benchmarks._harness import Case, Implementation, Skipped, numpy_threads
 
 
-def _unavailable(name: str, error: Exception) -> Skipped:
-    return Skipped(f"{name} is not importable here ({type(error).__name__}: {error})")
+def _unavailable(name: str, error: BaseException) -> Skipped:
+    return Skipped(f"{name} is not usable here ({type(error).__name__}: {error})")
 
 
 def autograd_impl() -> Implementation:

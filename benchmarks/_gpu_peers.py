@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._core_peers import _unavailable
 from benchmarks._core_workloads import CHAIN_STEPS, CHAIN_X0, chain
 from benchmarks._gpu_workloads import (
     LR,
@@ -23,10 +24,6 @@ from benchmarks._gpu_workloads import (
     step_digest,
 )
 from benchmarks._harness import Case, Skipped
-
-
-def _unavailable(name: str, error: BaseException) -> Skipped:
-    return Skipped(f"{name} is not usable here ({type(error).__name__}: {error})")
 
 
 def _mlp_logits(params, x, relu) -> Any:

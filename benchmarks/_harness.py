@@ -8,6 +8,7 @@ call into one float, the checksum that shows every implementation computed the s
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import math
@@ -15,7 +16,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -176,3 +177,16 @@ def write_json(path: str, tables: dict[str, list[Row]], targets: list[str], note
     }
     with open(path, "w") as f:
         json.dump(data, f, indent=1)
+
+
+def parse_choices(parser: argparse.ArgumentParser, argv: list[str] | None, **known: Sequence[str]) -> Any:
+    """Parse ``argv``; each option named in ``known`` (a comma-separated string) becomes a list
+    of names, every one of them among ``known[option]``, else the parser exits naming it."""
+    args = parser.parse_args(argv)
+    for option, choices in known.items():
+        names = [n for n in getattr(args, option).split(",") if n]
+        unknown = [n for n in names if n not in choices]
+        if unknown:
+            parser.error(f"--{option}: unknown {', '.join(unknown)}; choose from {', '.join(choices)}")
+        setattr(args, option, names)
+    return args

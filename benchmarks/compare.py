@@ -33,6 +33,7 @@ from benchmarks._harness import (  # noqa: E402
     describe_machine,
     load_average,
     measure,
+    parse_choices,
     print_table,
     write_json,
 )
@@ -71,14 +72,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(CORE), help="comma-separated implementations")
     parser.add_argument("--workloads", default=",".join(ORDER), help="comma-separated workloads")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    args = parser.parse_args(argv)
-    for option, known in (("only", CORE), ("workloads", WORKLOADS)):
-        names = [n for n in getattr(args, option).split(",") if n]
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            parser.error(f"--{option}: unknown {', '.join(unknown)}; choose from {', '.join(known)}")
-        setattr(args, option, names)
-    return args
+    return parse_choices(parser, argv, only=CORE, workloads=WORKLOADS)
 
 
 def main(argv: list[str] | None = None) -> int:

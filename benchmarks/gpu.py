@@ -48,6 +48,7 @@ from benchmarks._harness import (  # noqa: E402
     describe_machine,
     load_average,
     measure,
+    parse_choices,
     print_table,
     target_line,
     write_json,
@@ -131,14 +132,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workloads", default=",".join(ORDER), help=f"comma-separated subset of {','.join(ORDER)}"
     )
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    args = parser.parse_args(argv)
-    for option, known in (("only", NAMES), ("workloads", ORDER)):
-        names = [n for n in getattr(args, option).split(",") if n]
-        unknown = [n for n in names if n not in known]
-        if unknown:
-            parser.error(f"--{option}: unknown {', '.join(unknown)}; choose from {', '.join(known)}")
-        setattr(args, option, names)
-    return args
+    return parse_choices(parser, argv, only=NAMES, workloads=ORDER)
 
 
 def main(argv: list[str] | None = None) -> int:
