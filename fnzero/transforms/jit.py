@@ -133,17 +133,20 @@ def compile_graph(
     env: dict[str, Any] = {"_own": _own}
     names = {v: f"a{k}" for k, v in enumerate(graph.inputs)}
     lines = [f"def replay({', '.join(names.values())}):"]
+    reads: list[list[str]] = [[]]  # the intermediate values each line reads
     for j, eq in enumerate(graph.equations):
         if j in fused:
             _, external, kernel = fused[j]
             env[f"k{j}"] = kernel
             names[eq.output] = f"v{j}"
             lines.append(f"    v{j} = k{j}({', '.join(names[v] for v in external)})  # fused")
+            reads.append([names[v] for v in external])
             continue
         if j in inside:
             continue
         known = dict(eq.constants)
         parts = []
+        reads.append([names[i] for i in eq.inputs if isinstance(i, Var)])
         for k, i in enumerate(eq.inputs):
             if isinstance(i, Var):
                 parts.append(names[i])
@@ -168,8 +171,31 @@ def compile_graph(
             env[f"out{k}"] = constants[k]
             outs.append(f"_own(out{k}.copy())" if _is_array(constants[k]) else f"out{k}")
     lines.append(f"    return [{', '.join(outs)}]")
+    lines = _free_dead_values(lines, reads, {names[o] for o in graph.outputs if isinstance(o, Var)})
     exec(compile("\n".join(lines), f"<fnzero.jit {name}>", "exec"), env)
     return env["replay"]
+
+
+def _free_dead_values(lines: list[str], reads: list[list[str]], kept: set[str]) -> list[str]:
+    """``lines`` with ``del`` after the last read of each intermediate value (not an output).
+
+    Without it every intermediate stays alive until the replay returns: a training step's
+    whole backward pass in memory at once, where eager mode frees each cotangent once used.
+    """
+    last: dict[str, int] = {}
+    for k, names in enumerate(reads):
+        for n in names:
+            if n.startswith("v") and n not in kept:
+                last[n] = k
+    dead_after: dict[int, list[str]] = {}
+    for n, k in last.items():
+        dead_after.setdefault(k, []).append(n)
+    out = []
+    for k, line in enumerate(lines):
+        out.append(line)
+        if k in dead_after:
+            out.append(f"    del {', '.join(sorted(set(dead_after[k])))}")
+    return out
 
 
 class _Program:
