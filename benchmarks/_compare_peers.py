@@ -36,10 +36,13 @@ def _functional_step(value_and_grad, params, digest_init, block=lambda out: out)
     return Case(run, step_digest(digest_init))
 
 
-def fnzero_cases() -> dict:
+def fnzero_cases(jit: bool = False) -> dict:
+    """fnzero's cases; with ``jit``, the gradient (or the Hessian) under fnzero.jit."""
     import fnzero as fz
     import fnzero.nn as nn
     import fnzero.numpy as fnp
+
+    wrap = fz.jit if jit else (lambda f: f)
 
     def conv(x, W, b):
         return nn.conv2d(x, W, b, padding=1)
@@ -49,16 +52,16 @@ def fnzero_cases() -> dict:
         loss = lambda p: cnn_loss(
             p, x, t, conv, nn.relu, lambda y: nn.max_pool2d(y, 2), nn.softmax_cross_entropy
         )
-        return _functional_step(fz.value_and_grad(loss), params, params)
+        return _functional_step(wrap(fz.value_and_grad(loss)), params, params)
 
     def lstm():
         xs, ys, params = lstm_data()
         loss = lambda p: lstm_loss(p, xs, ys, fnp, nn.sigmoid, np.zeros(H0, np.float32), nn.lstm_cell)
-        return _functional_step(fz.value_and_grad(loss), params, params)
+        return _functional_step(wrap(fz.value_and_grad(loss)), params, params)
 
     def hessian():
         A, x = hessian_data()
-        hess = fz.hessian(lambda x: hessian_f(x, A, fnp))
+        hess = wrap(fz.hessian(lambda x: hessian_f(x, A, fnp)))
         return Case(lambda: hess(x), hessian_digest)
 
     return {"cnn": cnn, "lstm": lstm, "hessian": hessian}
@@ -183,6 +186,7 @@ def jax_jit_cases() -> dict:
 
 PEERS = {
     "fnzero": fnzero_cases,
+    "fnzero-jit": lambda: fnzero_cases(jit=True),
     "autograd": autograd_cases,
     "torch": torch_cases,
     "jax": jax_cases,

@@ -76,12 +76,16 @@ def floor_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple) -> tuple:
     return loss, [w1 - LR * dw1, b1 - LR * db1, w2 - LR * dw2, b2 - LR * db2]
 
 
-def fnzero_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple):
-    """fnzero's MLP step as a function of nothing (value_and_grad built once)."""
+def fnzero_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple, jit: bool = False):
+    """fnzero's MLP step as a function of nothing (value_and_grad built once; ``jit``: the
+    whole step under fnzero.jit)."""
     import fnzero as fz
     import fnzero.numpy as fnp
 
     value_and_grad = fz.value_and_grad(lambda p: mlp_loss(p, x, t, fnp, fnp.logsumexp))
+    if jit:
+        step = fz.jit(lambda p: (lambda v, g: (v, [a - LR * b for a, b in zip(p, g)]))(*value_and_grad(p)))
+        return lambda: step(params)
 
     def run():
         loss, grads = value_and_grad(params)
@@ -145,9 +149,32 @@ def fnzero_impl() -> Implementation:
     )
 
 
+def fnzero_jit_impl() -> Implementation:
+    """fnzero with each whole workload under fnzero.jit (traced during warm-up)."""
+    import fnzero as fz
+    import fnzero.numpy as fnp
+
+    chain_vg = fz.jit(fz.value_and_grad(lambda x: chain(x, fnp.sin, fnp.cos)))
+
+    def mlp_case():
+        return Case(fnzero_mlp_step(*mlp_data(), jit=True), mlp_digest)
+
+    df = fz.grad(newton_f)
+    newton_jit = fz.jit(lambda x: newton(x, df, fz.grad(df)))
+    return Implementation(
+        {
+            "chain": lambda: Case(lambda: chain_vg(np.asarray(CHAIN_X0)), chain_digest),
+            "mlp": mlp_case,
+            "newton": lambda: Case(lambda: newton_jit(np.asarray(NEWTON_X0)), newton_digest),
+        },
+        "fnzero-jit: one fnzero.jit over each whole workload (replayed NumPy kernels)",
+    )
+
+
 IMPLEMENTATIONS: dict[str, Callable[[], Implementation]] = {
     "floor": floor,
     "fnzero": fnzero_impl,
+    "fnzero-jit": fnzero_jit_impl,
     "autograd": peers.autograd_impl,
     "dezero": peers.dezero_impl,
     "torch": peers.torch_impl,
