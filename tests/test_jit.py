@@ -33,6 +33,7 @@ FUNCTIONS = {
     "sum_axis": lambda x: fnp.sum(x, axis=-1),
     "mean": fnp.mean,
     "max": lambda x: fnp.max(x, axis=0),
+    "logsumexp": lambda x: fnp.logsumexp(x, axis=-1) + fnp.logsumexp(x),
     "transpose": lambda x: fnp.transpose(x) * 2,
     "reshape": lambda x: fnp.reshape(x, (-1,)) ** 2,
     "getitem": lambda x: x[..., :1] * x[..., -1:],
