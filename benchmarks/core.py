@@ -76,16 +76,12 @@ def floor_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple) -> tuple:
     return loss, [w1 - LR * dw1, b1 - LR * db1, w2 - LR * dw2, b2 - LR * db2]
 
 
-def fnzero_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple, jit: bool = False):
-    """fnzero's MLP step as a function of nothing (value_and_grad built once; ``jit``: the
-    whole step under fnzero.jit)."""
+def fnzero_mlp_step(x: np.ndarray, t: np.ndarray, params: tuple):
+    """fnzero's MLP step as a function of nothing (value_and_grad built once)."""
     import fnzero as fz
     import fnzero.numpy as fnp
 
     value_and_grad = fz.value_and_grad(lambda p: mlp_loss(p, x, t, fnp, fnp.logsumexp))
-    if jit:
-        step = fz.jit(lambda p: (lambda v, g: (v, [a - LR * b for a, b in zip(p, g)]))(*value_and_grad(p)))
-        return lambda: step(params)
 
     def run():
         loss, grads = value_and_grad(params)
@@ -149,24 +145,45 @@ def fnzero_impl() -> Implementation:
     )
 
 
-def fnzero_jit_impl() -> Implementation:
-    """fnzero with each whole workload under fnzero.jit (traced during warm-up)."""
+def jit_programs() -> dict:
+    """The three workloads as jitted fnzero functions, with their arguments."""
     import fnzero as fz
     import fnzero.numpy as fnp
 
-    chain_vg = fz.jit(fz.value_and_grad(lambda x: chain(x, fnp.sin, fnp.cos)))
+    x, t, params = mlp_data()
+    mlp_vg = fz.value_and_grad(lambda p: mlp_loss(p, x, t, fnp, fnp.logsumexp))
 
-    def mlp_case():
-        return Case(fnzero_mlp_step(*mlp_data(), jit=True), mlp_digest)
+    def mlp_step(params):
+        loss, grads = mlp_vg(params)
+        return loss, [p - LR * g for p, g in zip(params, grads)]
 
     df = fz.grad(newton_f)
-    newton_jit = fz.jit(lambda x: newton(x, df, fz.grad(df)))
+    d2f = fz.grad(df)
+    return {
+        "chain": (
+            fz.value_and_grad(lambda x: chain(x, fnp.sin, fnp.cos)),
+            (np.asarray(CHAIN_X0),),
+            chain_digest,
+        ),
+        "mlp": (mlp_step, (params,), mlp_digest),
+        "newton": (lambda x: newton(x, df, d2f), (np.asarray(NEWTON_X0),), newton_digest),
+    }
+
+
+def fnzero_jit_impl() -> Implementation:
+    """fnzero with each whole workload under fnzero.jit (traced during warm-up)."""
+    import fnzero as fz
+
+    def case(workload):
+        def make():
+            fun, args, digest = jit_programs()[workload]
+            jitted = fz.jit(fun)
+            return Case(lambda: jitted(*args), digest)
+
+        return make
+
     return Implementation(
-        {
-            "chain": lambda: Case(lambda: chain_vg(np.asarray(CHAIN_X0)), chain_digest),
-            "mlp": mlp_case,
-            "newton": lambda: Case(lambda: newton_jit(np.asarray(NEWTON_X0)), newton_digest),
-        },
+        {w: case(w) for w in WORKLOADS},
         "fnzero-jit: one fnzero.jit over each whole workload (replayed NumPy kernels)",
     )
 

@@ -22,69 +22,18 @@ import numpy as np
 
 from benchmarks import _core_peers as peers
 from benchmarks._core_workloads import (
-    CHAIN_X0,
-    LR,
-    NEWTON_X0,
     WORKLOADS,
-    chain,
-    chain_digest,
-    mlp_data,
-    mlp_digest,
-    mlp_loss,
-    newton,
-    newton_digest,
-    newton_f,
 )
 from benchmarks._harness import (
     FULL,
     QUICK,
     Case,
-    Implementation,
     Skipped,
     describe_machine,
     measure,
     print_table,
 )
-from benchmarks.core import floor, fnzero_impl
-
-
-def _programs():
-    """The three workloads as jitted fnzero functions, with their arguments."""
-    import fnzero as fz
-    import fnzero.numpy as fnp
-
-    x, t, params = mlp_data()
-    mlp_vg = fz.value_and_grad(lambda p: mlp_loss(p, x, t, fnp, fnp.logsumexp))
-
-    def mlp_step(params):
-        loss, grads = mlp_vg(params)
-        return loss, [p - LR * g for p, g in zip(params, grads)]
-
-    df = fz.grad(newton_f)
-    d2f = fz.grad(df)
-    return {
-        "chain": (
-            fz.value_and_grad(lambda x: chain(x, fnp.sin, fnp.cos)),
-            (np.asarray(CHAIN_X0),),
-            chain_digest,
-        ),
-        "mlp": (mlp_step, (params,), mlp_digest),
-        "newton": (lambda x: newton(x, df, d2f), (np.asarray(NEWTON_X0),), newton_digest),
-    }
-
-
-def fnzero_jit_impl() -> Implementation:
-    import fnzero as fz
-
-    def case(workload):
-        def make():
-            fun, args, digest = _programs()[workload]
-            jitted = fz.jit(fun)
-            return Case(lambda: jitted(*args), digest)
-
-        return make
-
-    return Implementation({w: case(w) for w in WORKLOADS}, "fnzero-jit: the whole call under fnzero.jit")
+from benchmarks.core import floor, fnzero_impl, fnzero_jit_impl, jit_programs
 
 
 def _elementwise_program():
@@ -130,7 +79,7 @@ def passes_report(quick: bool) -> list[str]:
 
     jit_module = importlib.import_module("fnzero.transforms.jit")
     settings = QUICK if quick else FULL
-    programs = {**_programs(), "gelu": _elementwise_program()}
+    programs = {**jit_programs(), "gelu": _elementwise_program()}
     # How the updated first argument comes out of the result, for the programs fed back.
     updated = {"mlp": lambda out: out[1], "gelu": lambda out: out}
     lines = []
