@@ -65,7 +65,8 @@ def autograd_impl() -> Implementation:
     )
 
 
-def dezero_impl() -> Implementation:
+def import_dezero() -> tuple:
+    """DeZero and its functions module, or Skipped saying why not."""
     if importlib.util.find_spec("dezero") is None:
         raise Skipped("dezero is not installed")
     if not hasattr(np, "int"):
@@ -75,6 +76,11 @@ def dezero_impl() -> Implementation:
         import dezero.functions as F
     except ImportError as e:
         raise _unavailable("dezero", e) from e
+    return dezero, F
+
+
+def dezero_impl() -> Implementation:
+    dezero, F = import_dezero()
 
     def chain_run():
         x = dezero.Variable(np.asarray(CHAIN_X0))

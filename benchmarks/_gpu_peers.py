@@ -7,12 +7,11 @@ Every ``run`` waits for its device before returning (the harness times wall cloc
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import numpy as np
 
-from benchmarks._core_peers import _unavailable
+from benchmarks._core_peers import _unavailable, import_dezero
 from benchmarks._core_workloads import CHAIN_STEPS, CHAIN_X0, chain
 from benchmarks._gpu_workloads import (
     LR,
@@ -272,15 +271,7 @@ def jax_jit_cases(dev: Device) -> dict:
 
 
 def dezero_cases(dev: Device) -> dict:
-    if importlib.util.find_spec("dezero") is None:
-        raise Skipped("dezero is not installed")
-    if not hasattr(np, "int"):
-        np.int = int  # DeZero still spells int as np.int, which NumPy 2 removed
-    try:
-        import dezero
-        import dezero.functions as F
-    except ImportError as e:
-        raise _unavailable("dezero", e) from e
+    dezero, F = import_dezero()
     xp = dev.xp
 
     def params_of(arrays):
