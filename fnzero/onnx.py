@@ -47,7 +47,13 @@ _BINARY = {
     "equal": "Equal",
 }
 _LSTM = ("lstm_gates", "lstm_cell_state", "lstm_hidden")
-_REDUCTIONS = {"sum": "ReduceSum", "max": "ReduceMax", "min": "ReduceMin", "logsumexp": "ReduceLogSumExp"}
+_REDUCTIONS = {
+    "sum": "ReduceSum",
+    "mean": "ReduceMean",
+    "max": "ReduceMax",
+    "min": "ReduceMin",
+    "logsumexp": "ReduceLogSumExp",
+}
 SUPPORTED = frozenset(
     [
         *_UNARY,
@@ -196,8 +202,11 @@ def _lstm(b: _Builder, name: str, ops: list[str], output: Var, out: str) -> str:
         return b.node("Slice", [x, const(k * H), const((k + n) * H), const(axis)])
 
     if name == "lstm_gates":
-        sig = b.node("Sigmoid", [gate(ops[0], 0, 3)])
-        return b.node("Concat", [sig, b.node("Tanh", [gate(ops[0], 3)])], out, axis=axis)
+        x, h, w_x, w_h, bias = ops
+        products = b.node("Add", [b.node("MatMul", [x, w_x]), b.node("MatMul", [h, w_h])])
+        z = b.node("Add", [products, bias])
+        sig = b.node("Sigmoid", [gate(z, 0, 3)])
+        return b.node("Concat", [sig, b.node("Tanh", [gate(z, 3)])], out, axis=axis)
     a, c = ops
     if name == "lstm_cell_state":
         kept = b.node("Mul", [gate(a, 1), c])

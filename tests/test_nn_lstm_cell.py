@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
+from fnzero.test_util import check_grads
 
 
 def _reference(x, h, c, wx, wh, b):
@@ -86,3 +87,23 @@ def test_lstm_cell_names_mismatched_shapes():
         nn.lstm_cell(x, h, c, wx, wh[:, :6], b)
     with pytest.raises(ValueError, match="lstm_cell"):
         nn.lstm_cell(x, h[:, :1], c, wx, wh, b)
+
+
+def test_lstm_cell_one_example_without_a_batch_axis():
+    batch_of_one = _args(np.random.default_rng(4), 1, 3, 2)
+    x, h, c, wx, wh, b = [a[0] for a in batch_of_one[:3]] + batch_of_one[3:]
+    assert x.ndim == h.ndim == c.ndim == 1
+    h2, c2 = nn.lstm_cell(x, h, c, wx, wh, b)
+    want_h, want_c = _reference(x, h, c, wx, wh, b)
+    assert h2.shape == c2.shape == (2,)
+    np.testing.assert_allclose(h2, want_h, rtol=1e-12)
+    np.testing.assert_allclose(c2, want_c, rtol=1e-12)
+    check_grads(lambda *a: fnp.sum(nn.lstm_cell(*a)[0] * nn.lstm_cell(*a)[1]), (x, h, c, wx, wh, b), order=1)
+
+
+def test_lstm_cell_names_a_mismatched_input_weight_or_bias():
+    x, h, c, wx, wh, b = _args(np.random.default_rng(0), 2, 3, 2)
+    with pytest.raises(ValueError, match=r"lstm_cell: W_x must be \(D, 4H\)"):
+        nn.lstm_cell(x[:, :2], h, c, wx, wh, b)
+    with pytest.raises(ValueError, match=r"lstm_cell: b must be \(4H,\)"):
+        nn.lstm_cell(x, h, c, wx, wh, b[:4])

@@ -33,22 +33,33 @@ class Primitive:
     A primitive without vjp rules (``vjps is None``) is not differentiable: transforms pass
     its arguments' values through and record nothing (comparisons, argmax, stop_gradient).
     ``jvp(tangents, ans, *args, **params)`` gives the output's tangent from the arguments'
-    tangents (None where an argument is not moving).
+    tangents (None where an argument is not moving). ``raw_vjps``, where set, are the same
+    rules written on the backend's arrays for the first-order backward sweep (see defvjp_raw).
     """
 
-    __slots__ = ("name", "impl", "vjps", "jvp", "batch")
+    __slots__ = ("name", "impl", "vjps", "raw_vjps", "jvp", "batch")
 
     def __init__(self, name: str, impl: Callable[..., Any]):
         self.name = name
         self.impl = impl
-        self.vjps: tuple[VJPRule | None, ...] | VariadicVJP | None = None
+        self.vjps: tuple[VJPRule | None, ...] | VariadicVJP | SharedVJP | None = None
+        self.raw_vjps: tuple[VJPRule | None, ...] | SharedVJP | None = None
         self.jvp: Callable[..., Any] | None = None
         self.batch: BatchRule | None = None
 
     def defvjp(self, *rules: VJPRule | None) -> Primitive:
         """Set the vjp rules, one per positional argument (None: not differentiable there),
-        or a single :class:`VariadicVJP` for a primitive taking any number of arrays."""
-        self.vjps = rules[0] if len(rules) == 1 and isinstance(rules[0], VariadicVJP) else rules
+        or a single :class:`VariadicVJP` (any number of arrays) or :class:`SharedVJP` (one
+        rule for all arguments)."""
+        self.vjps = _rule_set(rules)
+        return self
+
+    def defvjp_raw(self, *rules: VJPRule | None) -> Primitive:
+        """Set vjp rules on raw arrays, given as for :meth:`defvjp`, that the backward sweep
+        uses when no transform watches the sweep (a first-order gradient): the same
+        cotangents as the vjp rules, without dispatching each step through primitives.
+        Tests hold them to the vjp rules."""
+        self.raw_vjps = _rule_set(rules)
         return self
 
     def defjvp(self, *rules: JVPRule | None) -> Primitive:
@@ -166,3 +177,24 @@ class JointVJP:
 
     def __init__(self, rule: Callable[..., Any]):
         self.rule = rule
+
+
+class SharedVJP:
+    """One vjp rule for all arguments of a primitive whose cotangents share work (a fused
+    layer computes the pre-activation's cotangent once for every input).
+
+    ``rule(g, ans, *args, needed, **params)`` returns one cotangent per argument, computing
+    only those where ``needed[k]`` is true (None elsewhere): no gradient for the data batch.
+    """
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: Callable[..., Any]):
+        self.rule = rule
+
+
+def _rule_set(rules: tuple) -> Any:
+    """The rules as stored: a lone Variadic or Shared rule as itself, else the tuple."""
+    if len(rules) == 1 and isinstance(rules[0], (VariadicVJP, SharedVJP)):
+        return rules[0]
+    return rules

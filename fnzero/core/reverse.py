@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnzero.core.levels import new_level
-from fnzero.core.primitive import JointVJP, Primitive
+from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
 from fnzero.core.tracer import TRACER_TYPES, Tracer, UnexpectedTracerError
 from fnzero.numpy import astype, sum_to
 
@@ -35,14 +35,17 @@ class Tape:
 
     A node is ``(primitive, args, params, ans, parents)`` with args and ans as the level below
     sees them and ``parents[k]`` the node index of argument k, or -1 for a constant here.
+    ``nested`` says whether an outer transform sees any recorded value (then the backward
+    sweep must be recorded too, so it cannot take primitives' raw vjp rules).
     """
 
-    __slots__ = ("level", "nodes", "closed")
+    __slots__ = ("level", "nodes", "closed", "nested")
 
     def __init__(self) -> None:
         self.level = new_level()
         self.nodes: list = []
         self.closed = False
+        self.nested = False
 
     def watch(self, value: Any) -> ReverseTracer:
         """A tracer for an input: a node with no parents."""
@@ -70,7 +73,11 @@ class Tape:
                 parents.append(-1)
             nested = nested or type(a) in TRACER_TYPES
             vals.append(a)
-        ans = prim(*vals, **params) if nested else prim.run(vals, params)
+        if nested:
+            self.nested = True
+            ans = prim(*vals, **params)
+        else:
+            ans = prim.run(vals, params)
         if prim.vjps is None and prim.jvp is None:
             return ans
         nodes = self.nodes
@@ -112,9 +119,11 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
     Only nodes that lead to a seed are visited; a cotangent is summed only when a value has
     several consumers, and is fitted to its operand's shape and dtype when broadcasting or a
     dtype change made them differ. The outputs of a group pass their cotangents to the group
-    node, which is reached after all of them and gets one cotangent per output.
+    node, which is reached after all of them and gets one cotangent per output. Where neither
+    the tape's values nor a cotangent are traced, primitives' raw vjp rules are used.
     """
     nodes = tape.nodes
+    raw_ok = not tape.nested
     cts: list = [None] * (max(seeds) + 1)
     for i, g in seeds.items():
         cts[i] = g
@@ -132,11 +141,19 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
             cts[group][params] = g
             continue
         rules = prim.vjps
-        if rules is None:
+        if raw_ok and prim.raw_vjps is not None and type(g) not in TRACER_TYPES:
+            rules = prim.raw_vjps
+        elif rules is None:
             raise NotImplementedError(
                 f"fnzero: {prim.name} has no vjp rule, so reverse mode cannot go through it"
             )
-        joint = rules.rule(g, ans, *vals, **params) if type(rules) is JointVJP else None
+        kind = type(rules)
+        if kind is JointVJP:
+            joint = rules.rule(g, ans, *vals, **params)
+        elif kind is SharedVJP:
+            joint = rules.rule(g, ans, *vals, needed=[p >= 0 for p in parents], **params)
+        else:
+            joint = None
         for k, p in enumerate(parents):
             if p < 0:
                 continue

@@ -12,7 +12,7 @@ from typing import Any
 from fnzero.nn import activations, convolution, lstm, pooling
 from fnzero.nn.im2col import col2im_p, im2col_p
 from fnzero.numpy import moveaxis, reshape
-from fnzero.numpy.batch_rules import batch_size, shape_of, to_front
+from fnzero.numpy.batch_rules import batch_size, elementwise_rule, shape_of, to_front
 
 
 def _fold(x: Any, d: int | None, size: int) -> Any:
@@ -50,7 +50,8 @@ for _prim in (
 
 activations._relu.defbatch(lambda args, dims: (activations._relu(*args), dims[0]))
 activations._sigmoid.defbatch(lambda args, dims: (activations._sigmoid(*args), dims[0]))
-lstm.lstm_gates_p.defbatch(lambda args, dims: (lstm.lstm_gates_p(to_front(args[0], dims[0])), 0))
+# Matrix products and a bias add broadcast over leading axes: batch axes lined up in front.
+lstm.lstm_gates_p.defbatch(elementwise_rule(lstm.lstm_gates_p))
 
 
 def _both_to_front(prim: Any) -> Any:

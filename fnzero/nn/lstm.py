@@ -1,11 +1,14 @@
-"""One LSTM step as three fused primitives: gate activations, the new cell, the new output.
+"""One LSTM step as three fused primitives: the gates, the new cell, the new output.
 
 Written with one operation per gate, a step is seventeen primitives and its backward pass
-zero-fills a (N, 4H) array for each of the four gate slices. Here the pre-activations
-``z = x @ W_x + h @ W_h + b`` (columns: input, forget, output gates, then the candidate)
-stay ordinary operations, and the rest is three primitives whose rules read the activated
-gates: the derivative of sigmoid and tanh comes from their outputs. Every rule is written
-with fnzero operations, so higher orders, jvp and vmap go through as for any primitive.
+zero-fills a (N, 4H) array for each of the four gate slices. Here ``lstm_gates`` computes
+the pre-activations ``z = x @ W_x + h @ W_h + b`` (columns: input, forget, output gates,
+then the candidate) and activates them in one primitive: the tape keeps the activated gates
+only (not z and its partial sums), and one shared vjp rule finds z's cotangent once for all
+five inputs. The rules of all three read the activated gates: the derivative of sigmoid and
+tanh comes from their outputs. Every rule is written with fnzero operations, so higher
+orders, jvp and vmap go through as for any primitive; raw-array twins of the rules serve
+first-order gradients.
 """
 
 from __future__ import annotations
@@ -14,19 +17,25 @@ from typing import Any
 
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
-from fnzero.core.primitive import Primitive
+from fnzero.core.primitive import Primitive, SharedVJP
 
 
-def _gates_impl(z):
+def _activate(z):
     H = z.shape[-1] // 4
     xp = array_module(z)
-    a = xp.empty_like(z)
-    sig = a[..., : 3 * H]
-    xp.tanh(z[..., : 3 * H] * 0.5, out=sig)  # sigmoid as (1 + tanh(z / 2)) / 2: no overflow
+    sig = xp.tanh(z[..., : 3 * H] * 0.5)  # sigmoid as (1 + tanh(z / 2)) / 2: no overflow
     sig += 1
     sig *= 0.5
-    xp.tanh(z[..., 3 * H :], out=a[..., 3 * H :])
-    return a
+    return xp.concatenate([sig, xp.tanh(z[..., 3 * H :])], axis=-1)
+
+
+def _gates_impl(x, h, W_x, W_h, b):
+    z = x @ W_x + h @ W_h
+    if getattr(b, "ndim", 0) == 1 and b.dtype == z.dtype:
+        z += b
+    else:
+        z = z + b
+    return _activate(z)
 
 
 def _gates_slope(a):
@@ -36,8 +45,57 @@ def _gates_slope(a):
     return fnp.concatenate([s * (1 - s), 1 - t * t], axis=-1)
 
 
-lstm_gates_p = Primitive("lstm_gates", _gates_impl).defvjp(lambda g, ans, z: g * _gates_slope(ans))
-lstm_gates_p.defjvp(lambda t, ans, z: t * _gates_slope(ans))
+def _gates_vjp(g, ans, x, h, W_x, W_h, b, needed):
+    dz = g * _gates_slope(ans)
+    mT = lambda m: fnp.swapaxes(m, -1, -2)  # noqa: E731
+    return (
+        dz @ mT(W_x) if needed[0] else None,
+        dz @ mT(W_h) if needed[1] else None,
+        mT(x) @ dz if needed[2] else None,
+        mT(h) @ dz if needed[3] else None,
+        dz if needed[4] else None,  # the sweep sums it down to b's shape
+    )
+
+
+def _gates_raw_vjp(g, ans, x, h, W_x, W_h, b, needed):
+    H = ans.shape[-1] // 4
+    xp = array_module(ans)
+    dz = xp.empty(g.shape, g.dtype)
+    s, t = ans[..., : 3 * H], ans[..., 3 * H :]
+    ds, dt = dz[..., : 3 * H], dz[..., 3 * H :]
+    xp.subtract(1, s, out=ds)
+    ds *= s
+    xp.multiply(t, t, out=dt)
+    xp.subtract(1, dt, out=dt)
+    dz *= g
+    return (
+        dz @ W_x.swapaxes(-1, -2) if needed[0] else None,
+        dz @ W_h.swapaxes(-1, -2) if needed[1] else None,
+        x.swapaxes(-1, -2) @ dz if needed[2] else None,
+        h.swapaxes(-1, -2) @ dz if needed[3] else None,
+        dz if needed[4] else None,
+    )
+
+
+def _gates_jvp(tangents, ans, x, h, W_x, W_h, b):
+    tx, th, tW_x, tW_h, tb = tangents
+    terms = [
+        tx @ W_x if tx is not None else None,
+        th @ W_h if th is not None else None,
+        x @ tW_x if tW_x is not None else None,
+        h @ tW_h if tW_h is not None else None,
+        tb,
+    ]
+    tz = None
+    for term in terms:
+        if term is not None:
+            tz = term if tz is None else tz + term
+    return tz * _gates_slope(ans)
+
+
+lstm_gates_p = Primitive("lstm_gates", _gates_impl).defvjp(SharedVJP(_gates_vjp))
+lstm_gates_p.defvjp_raw(SharedVJP(_gates_raw_vjp))
+lstm_gates_p.defjvp_joint(_gates_jvp)
 
 
 def _split(a):
@@ -63,9 +121,27 @@ def _cell_jvp_gates(t, ans, a, c):
     return tf * c + ti * u + i * tu
 
 
+def _gates_buffer(g, a):
+    """An uninitialized cotangent for the gates ``a``: the batch shape of ``g``, 4H columns."""
+    return array_module(g).empty(g.shape[:-1] + a.shape[-1:], g.dtype)
+
+
+def _cell_raw_vjp_gates(g, ans, a, c):
+    xp = array_module(g)
+    i, f, _, u = _split(a)
+    out = _gates_buffer(g, a)
+    di, df, do, du = _split(out)
+    xp.multiply(g, u, out=di)
+    xp.multiply(g, c, out=df)
+    do[...] = 0
+    xp.multiply(g, i, out=du)
+    return out
+
+
 lstm_cell_state_p = Primitive("lstm_cell_state", _cell_impl).defvjp(
     _cell_vjp_gates, lambda g, ans, a, c: g * _split(a)[1]
 )
+lstm_cell_state_p.defvjp_raw(_cell_raw_vjp_gates, lambda g, ans, a, c: g * _split(a)[1])
 lstm_cell_state_p.defjvp(_cell_jvp_gates, lambda t, ans, a, c: t * _split(a)[1])
 
 
@@ -83,7 +159,26 @@ def _hidden_vjp_cell(g, ans, a, c):
     return g * _split(a)[2] * (1 - t * t)
 
 
+def _hidden_raw_vjp_gates(g, ans, a, c):
+    xp = array_module(g)
+    out = _gates_buffer(g, a)
+    H = out.shape[-1] // 4
+    out[..., : 2 * H] = 0
+    out[..., 3 * H :] = 0
+    xp.multiply(g, xp.tanh(c), out=out[..., 2 * H : 3 * H])
+    return out
+
+
+def _hidden_raw_vjp_cell(g, ans, a, c):
+    t = array_module(c).tanh(c)
+    t *= t
+    out = g * _split(a)[2]
+    out -= out * t
+    return out
+
+
 lstm_hidden_p = Primitive("lstm_hidden", _hidden_impl).defvjp(_hidden_vjp_gates, _hidden_vjp_cell)
+lstm_hidden_p.defvjp_raw(_hidden_raw_vjp_gates, _hidden_raw_vjp_cell)
 lstm_hidden_p.defjvp(lambda t, ans, a, c: _split(t)[2] * fnp.tanh(c), _hidden_vjp_cell)
 
 
@@ -99,6 +194,21 @@ def lstm_cell(x: Any, h: Any, c: Any, W_x: Any, W_h: Any, b: Any) -> tuple[Any, 
             f"fnzero.nn.lstm_cell: W_h must be (H, 4H) with h and c (N, H); got W_h {W_h.shape}, "
             f"h {h.shape}, c {c.shape}"
         )
-    a = lstm_gates_p(x @ W_x + h @ W_h + b)
+    if len(W_x.shape) < 2 or W_x.shape[-1] != four or x.shape[-1] != W_x.shape[-2]:
+        raise ValueError(
+            f"fnzero.nn.lstm_cell: W_x must be (D, 4H) for x (N, D) and 4H = {four}; got "
+            f"W_x {W_x.shape}, x {x.shape}"
+        )
+    if fnp.shape(b)[-1:] != (four,):
+        raise ValueError(f"fnzero.nn.lstm_cell: b must be (4H,) = ({four},); got {fnp.shape(b)}")
+    single = x.ndim == h.ndim == c.ndim == 1
+    if x.ndim == 1:  # one example: a batch of one, as the primitives' rules need matrices
+        x = fnp.reshape(x, (1,) + x.shape)
+    if h.ndim == 1:
+        h = fnp.reshape(h, (1,) + h.shape)
+    a = lstm_gates_p(x, h, W_x, W_h, b)
     c = lstm_cell_state_p(a, c)
-    return lstm_hidden_p(a, c), c
+    h = lstm_hidden_p(a, c)
+    if single:
+        return fnp.reshape(h, h.shape[-1:]), fnp.reshape(c, c.shape[-1:])
+    return h, c

@@ -151,7 +151,14 @@ def _reduction(prim: Any) -> Any:
     return rule
 
 
-for _prim in (reductions._sum, reductions._max, reductions._min, reductions._prod, reductions._logsumexp):
+for _prim in (
+    reductions._sum,
+    reductions._mean,
+    reductions._max,
+    reductions._min,
+    reductions._prod,
+    reductions._logsumexp,
+):
     _prim.defbatch(_reduction(_prim))
 
 

@@ -43,6 +43,18 @@ def _matmul_vjp_b(g, ans, a, b):
     return reshape(gb, gb.shape[:-1]) if b.ndim == 1 else gb
 
 
+def _matmul_raw_vjp_a(g, ans, a, b):
+    if a.ndim < 2 or b.ndim < 2:
+        return _matmul_vjp_a(g, ans, a, b)
+    return g @ b.swapaxes(-1, -2)
+
+
+def _matmul_raw_vjp_b(g, ans, a, b):
+    if a.ndim < 2 or b.ndim < 2:
+        return _matmul_vjp_b(g, ans, a, b)
+    return a.swapaxes(-1, -2) @ g
+
+
 def _check_matmul(a, b):
     sa, sb = _shape(a), _shape(b)
     if not sa or not sb:
@@ -65,6 +77,7 @@ def _matmul_impl(a, b):
 
 
 matmul = Primitive("matmul", _matmul_impl).defvjp(_matmul_vjp_a, _matmul_vjp_b)
+matmul.defvjp_raw(_matmul_raw_vjp_a, _matmul_raw_vjp_b)
 matmul.defjvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 
 

@@ -41,10 +41,30 @@ def _reduction(name: str) -> Primitive:
     return Primitive(name, impl)
 
 
+def _spread_raw(g, x, axis, keepdims):
+    """``g`` as a broadcast view over ``x``'s shape, on raw arrays (the raw vjp of sum)."""
+    if not keepdims:
+        g = g.reshape(keepdims_shape(x.shape, axis))
+    return array_module(g).broadcast_to(g, x.shape)
+
+
 _sum = _reduction("sum").defvjp(
     lambda g, ans, x, axis, keepdims: broadcast_to(_expand(g, x, axis, keepdims), x.shape)
 )
+_sum.defvjp_raw(lambda g, ans, x, axis, keepdims: _spread_raw(g, x, axis, keepdims))
 _sum.defjvp(lambda t, ans, x, axis, keepdims: _sum(t, axis, keepdims))
+
+# The mean is one primitive rather than a sum and a division: one node on the tape (every
+# loss ends in one), and its rule spreads g / n back.
+_mean = _reduction("mean").defvjp(
+    lambda g, ans, x, axis, keepdims: broadcast_to(
+        _expand(g, x, axis, keepdims) / reduced_size(x.shape, axis), x.shape
+    )
+)
+_mean.defvjp_raw(
+    lambda g, ans, x, axis, keepdims: _spread_raw(g / reduced_size(x.shape, axis), x, axis, keepdims)
+)
+_mean.defjvp(lambda t, ans, x, axis, keepdims: _mean(t, axis, keepdims))
 
 
 def _extremum_vjp(g, ans, x, axis, keepdims):
@@ -116,8 +136,8 @@ def prod(x, axis: Axis = None, keepdims: bool = False):
 
 
 def mean(x, axis: Axis = None, keepdims: bool = False):
-    axes = normalize_axis(axis, _ndim(x), "mean")
-    return _sum(x, axes, keepdims) / reduced_size(_shape(x), axes)
+    """Arithmetic mean over ``axis`` (all axes when None); integers give float64, as NumPy."""
+    return _mean(x, normalize_axis(axis, _ndim(x), "mean"), keepdims)
 
 
 def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):

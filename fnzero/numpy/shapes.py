@@ -123,10 +123,11 @@ def broadcast_to(x, shape: Sequence[int]):
 
 def sum_to(x, shape: Sequence[int]):
     """Sum ``x`` down to ``shape``, undoing a broadcast from ``shape`` to ``x.shape``."""
-    shape = tuple(int(d) for d in shape)
-    if _shape(x) == shape:
-        return x
+    if type(shape) is not tuple:
+        shape = tuple(int(d) for d in shape)
     xs = _shape(x)
+    if xs == shape:
+        return x
     lead = len(xs) - len(shape)
     if lead < 0 or any(d not in (1, e) for d, e in zip(shape, xs[lead:])):
         raise ValueError(f"fnzero.numpy.sum_to: shape {xs} does not broadcast from {shape}")
