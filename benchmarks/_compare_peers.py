@@ -56,7 +56,8 @@ def fnzero_cases(jit: bool = False) -> dict:
 
     def lstm():
         xs, ys, params = lstm_data()
-        loss = lambda p: lstm_loss(p, xs, ys, fnp, nn.sigmoid, np.zeros(H0, np.float32), nn.lstm_cell)
+        zeros = np.zeros(H0, np.float32)
+        loss = lambda p: lstm_loss(p, xs, ys, fnp, nn.sigmoid, zeros, nn.lstm_cell, nn.mean_squared_error)
         return _functional_step(wrap(fz.value_and_grad(loss)), params, params)
 
     def hessian():
@@ -127,7 +128,8 @@ def torch_cases() -> dict:
     def lstm():
         xs, ys, init = lstm_data()
         xt, yt = torch.from_numpy(xs), torch.from_numpy(ys)
-        return in_place_step(lambda p: lstm_loss(p, xt, yt, torch, torch.sigmoid, torch.zeros(H0)), init)
+        loss = lambda p: lstm_loss(p, xt, yt, torch, torch.sigmoid, torch.zeros(H0), mse=F.mse_loss)
+        return in_place_step(loss, init)
 
     def hessian():
         A, x = hessian_data()

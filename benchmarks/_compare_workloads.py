@@ -114,9 +114,10 @@ def cnn_loss(params, x, t, conv, relu, pool, xent) -> Any:
     return xent(y.reshape(len(y), -1) @ W3 + b3, t)
 
 
-def lstm_loss(params, xs, ys, xnp, sigmoid, h0, cell=None) -> Any:
+def lstm_loss(params, xs, ys, xnp, sigmoid, h0, cell=None, mse=None) -> Any:
     """``h0``: the zero state (SEQ_BATCH, HIDDEN) float32, as the library's array; ``cell``: the
-    library's own LSTM step ``(x, h, c, Wx, Wh, b) -> (h, c)``, else one operation per gate."""
+    library's own LSTM step ``(x, h, c, Wx, Wh, b) -> (h, c)``, else one operation per gate;
+    ``mse``: the library's own mean squared error ``(y, t)``, else the mean of the squares."""
     Wx, Wh, b, Wy, by = params
     H = HIDDEN
     h = c = h0
@@ -129,7 +130,8 @@ def lstm_loss(params, xs, ys, xnp, sigmoid, h0, cell=None) -> Any:
             i, f, o = sigmoid(z[:, :H]), sigmoid(z[:, H : 2 * H]), sigmoid(z[:, 2 * H : 3 * H])
             c = f * c + i * xnp.tanh(z[:, 3 * H :])
             h = o * xnp.tanh(c)
-        loss = loss + xnp.mean((h @ Wy + by - target) ** 2)
+        y = h @ Wy + by
+        loss = loss + (xnp.mean((y - target) ** 2) if mse is None else mse(y, target))
     return loss
 
 

@@ -70,6 +70,7 @@ SUPPORTED = frozenset(
         "concatenate",
         "conv2d",
         "max_pool2d",
+        "squared_error",
         *_LSTM,
     ]
 )
@@ -156,6 +157,10 @@ def _convert(b: _Builder, eq: Equation, names: dict[Var, str]) -> str:
         if name == "sum":
             return b.node("ReduceSum", [x, b.constant(axes, np.int64)], out, keepdims=int(keepdims))
         return b.node(_REDUCTIONS[name], [x], out, axes=axes, keepdims=int(keepdims))
+    if name == "squared_error":
+        d = b.node("Sub", [_as_tensor(b, o, like) for o in ops[:2]])
+        reduce = "ReduceMean" if eq.params["mean"] else "ReduceSum"
+        return b.node(reduce, [b.node("Mul", [d, d])], out, keepdims=0)
     if name == "reshape":
         return b.node("Reshape", [ops[0], b.constant(eq.output.shape, np.int64)], out)
     if name == "broadcast_to":

@@ -116,6 +116,24 @@ def test_mean_squared_error_and_huber_match_their_formulas(seed):
     check_grads(lambda y: nn.huber_loss(y, t, delta=0.7), (y,), order=2)
 
 
+@given(
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([((4, 3), (4, 3)), ((4, 3), (3,)), ((1, 3), (4, 3)), ((), (2,))]),
+    st.sampled_from(["mean", "sum"]),
+)
+def test_mean_squared_error_one_primitive_in_both_arguments_with_broadcasting(seed, shapes, reduction):
+    """The fused loss against NumPy's formula, and its derivatives in the predictions and the
+    targets (to second order, both modes) against finite differences."""
+    rng = np.random.default_rng(seed)
+    y, t = (rng.standard_normal(s) for s in shapes)
+    reduce = np.mean if reduction == "mean" else np.sum
+    assert nn.mean_squared_error(y, t, reduction=reduction) == pytest.approx(reduce((y - t) ** 2))
+    check_grads(lambda y, t: nn.mean_squared_error(y, t, reduction=reduction), (y, t), order=2)
+    per_row = fz.vmap(lambda y, t: nn.mean_squared_error(y, t, reduction=reduction), (0, None))
+    rows = rng.standard_normal((3,) + np.shape(y))
+    np.testing.assert_allclose(per_row(rows, t), [reduce((r - t) ** 2) for r in rows], rtol=1e-12)
+
+
 def test_float32_losses_stay_float32(backend):
     x = backend.xp.asarray(LOGITS_1000, dtype=np.float32)
     loss, g = fz.value_and_grad(nn.softmax_cross_entropy)(x, backend.xp.asarray([0, 1]))

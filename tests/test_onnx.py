@@ -119,3 +119,10 @@ def test_cifar_nets_round_trip_through_onnxruntime(model):
     from fnzero.nn import models
 
     _round_trip(getattr(models, model)(key=fz.random.key(0)), (2, 3, 32, 32), tolerance=1e-4)
+
+
+@needs_onnx
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mean_squared_error_round_trips_through_onnxruntime(reduction):
+    target = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+    _round_trip(lambda x: nn.mean_squared_error(x, target, reduction=reduction), (4, 3), tolerance=1e-4)

@@ -20,7 +20,7 @@ import fnzero.nn as nn
 import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive, SharedVJP
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.nn import lstm
+from fnzero.nn import losses, lstm
 from fnzero.numpy import linalg, reductions
 from fnzero.test_util import check_grads
 
@@ -115,7 +115,18 @@ def test_lstm_state_raw_rules_equal_the_general_ones(data, name, shapes, dtype):
     _assert_rules_agree(prim, g, (a, c), {})
 
 
-COVERED = {"matmul", "sum", "mean", "lstm_gates", "lstm_cell_state", "lstm_hidden"}
+# (predictions, targets): the same shape, targets broadcast, predictions broadcast.
+SQUARED_ERROR_SHAPES = [((3, 2), (3, 2)), ((3, 2), (2,)), ((1, 2), (3, 2)), ((), (4,))]
+
+
+@given(st.data(), st.sampled_from(SQUARED_ERROR_SHAPES), st.booleans(), DTYPES)
+def test_squared_error_raw_rules_equal_the_general_ones(data, shapes, mean, dtype):
+    y, t = (_draw(data, s, dtype) for s in shapes)
+    g = _draw(data, (), dtype)
+    _assert_rules_agree(losses.squared_error_p, g, (y, t), {"mean": mean})
+
+
+COVERED = {"matmul", "sum", "mean", "lstm_gates", "lstm_cell_state", "lstm_hidden", "squared_error"}
 
 
 def test_every_primitive_with_raw_rules_is_held_to_its_general_rules_here():
@@ -152,7 +163,7 @@ def _lstm_loss(params, x):
     total = 0.0
     for step in x:
         h, c = nn.lstm_cell(step, h, c, W_x, W_h, b)
-        total = total + fnp.mean((h @ W_y) ** 2)
+        total = total + fnp.mean((h @ W_y) ** 2) + nn.mean_squared_error(h @ W_y, step[:, :1])
     return total + fnp.sum(W_y * W_y)
 
 

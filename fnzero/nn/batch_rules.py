@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnzero.nn import activations, convolution, lstm, pooling
+import fnzero.numpy as fnp
+from fnzero.nn import activations, convolution, losses, lstm, pooling
 from fnzero.nn.im2col import col2im_p, im2col_p
 from fnzero.numpy import moveaxis, reshape
 from fnzero.numpy.batch_rules import batch_size, elementwise_rule, shape_of, to_front
@@ -65,6 +66,18 @@ def _both_to_front(prim: Any) -> Any:
 
 
 lstm.lstm_cell_state_p.defbatch(_both_to_front(lstm.lstm_cell_state_p))
+
+
+def _squared_error_rule(args, dims, mean: bool):
+    """Each example's loss: the difference with the batch in front, reduced over the rest."""
+    d, bdim = elementwise_rule(fnp.subtract)(args, dims)
+    d = to_front(d, bdim)
+    axes = tuple(range(1, len(shape_of(d))))
+    reduce = fnp.mean if mean else fnp.sum
+    return reduce(fnp.square(d), axis=axes), 0
+
+
+losses.squared_error_p.defbatch(_squared_error_rule)
 lstm.lstm_hidden_p.defbatch(_both_to_front(lstm.lstm_hidden_p))
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero.backends import array_module, backend_of, reads_values_cheaply
+from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.nn.activations import log_softmax
 
@@ -98,8 +99,51 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any, *, reduction: str = "
     return _reduce(losses, reduction, "sigmoid_binary_cross_entropy")
 
 
+def _squared_error_impl(y, t, mean):
+    d = y - t
+    xp = array_module(d)
+    return xp.mean(xp.square(d)) if mean else xp.sum(xp.square(d))
+
+
+def _squared_error_vjp(sign):
+    """The cotangent of the predictions (sign 1) or the targets (-1): g 2 (y - t) / n."""
+
+    def rule(g, ans, y, t, mean):
+        d = y - t
+        return d * (g * (sign * 2 / d.size if mean else sign * 2))
+
+    return rule
+
+
+def _squared_error_raw_vjp(sign):
+    def rule(g, ans, y, t, mean):
+        d = y - t if sign > 0 else t - y
+        d *= g * (2 / d.size if mean else 2)
+        return d
+
+    return rule
+
+
+def _squared_error_jvp(sign):
+    def rule(t_, ans, y, t, mean):
+        moved = (y - t) * t_
+        return (fnp.mean(moved) if mean else fnp.sum(moved)) * (2 * sign)
+
+    return rule
+
+
+# One node for the whole loss (as DeZero's MeanSquaredError): the tape keeps y and t only,
+# and a step's backward is one rule instead of those of a subtraction, a square and a mean.
+squared_error_p = Primitive("squared_error", _squared_error_impl)
+squared_error_p.defvjp(_squared_error_vjp(1), _squared_error_vjp(-1))
+squared_error_p.defvjp_raw(_squared_error_raw_vjp(1), _squared_error_raw_vjp(-1))
+squared_error_p.defjvp(_squared_error_jvp(1), _squared_error_jvp(-1))
+
+
 def mean_squared_error(predictions: Any, targets: Any, *, reduction: str = "mean") -> Any:
     """Squared differences, averaged over every element by default (PyTorch's MSELoss)."""
+    if reduction in ("mean", "sum"):
+        return squared_error_p(predictions, targets, mean=reduction == "mean")
     return _reduce(fnp.square(predictions - targets), reduction, "mean_squared_error")
 
 
