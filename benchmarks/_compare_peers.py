@@ -22,7 +22,7 @@ from benchmarks._compare_workloads import (
     tap_conv,
     xent_with,
 )
-from benchmarks._core_peers import _jax, _unavailable
+from benchmarks._core_peers import _jax, _unavailable, import_dezero
 from benchmarks._harness import Case, numpy_threads
 
 H0 = (SEQ_BATCH, HIDDEN)
@@ -140,6 +140,57 @@ def torch_cases() -> dict:
     return {"cnn": cnn, "lstm": lstm, "hessian": hessian}
 
 
+def dezero_cases() -> dict:
+    """DeZero as the book writes it: Parameters, fused F.conv2d / F.pooling / F.linear /
+    F.mean_squared_error, backward() and an in-place SGD update. It has no Hessian transform."""
+    dezero, F = import_dezero()
+
+    def step(forward, init) -> Case:
+        params = [dezero.Parameter(p.copy()) for p in init]
+
+        def run():
+            loss = forward(params)
+            for p in params:
+                p.cleargrad()
+            loss.backward()
+            for p in params:  # dezero.optimizers.SGD's update
+                p.data -= LR * p.grad.data
+            return loss.data, [p.data for p in params]
+
+        return Case(run, step_digest(init))
+
+    def cnn():
+        x, t, init = cnn_data()
+
+        def forward(params):
+            W1, b1, W2, b2, W3, b3 = params
+            y = F.pooling(F.relu(F.conv2d(x, W1, b1, pad=1)), 2, 2)
+            y = F.pooling(F.relu(F.conv2d(y, W2, b2, pad=1)), 2, 2)
+            return F.softmax_cross_entropy(F.linear(F.reshape(y, (len(y), -1)), W3, b3), t)
+
+        return step(forward, init)
+
+    def lstm():
+        xs, ys, init = lstm_data()
+        H = HIDDEN
+
+        def forward(params):  # DeZero's Variable has no @: F.linear and F.matmul
+            Wx, Wh, b, Wy, by = params
+            h = c = np.zeros(H0, np.float32)
+            loss = 0.0
+            for x, target in zip(xs, ys):
+                z = F.linear(x, Wx, b) + F.matmul(h, Wh)
+                i, f, o = F.sigmoid(z[:, :H]), F.sigmoid(z[:, H : 2 * H]), F.sigmoid(z[:, 2 * H : 3 * H])
+                c = f * c + i * F.tanh(z[:, 3 * H :])
+                h = o * F.tanh(c)
+                loss = loss + F.mean_squared_error(F.linear(h, Wy, by), target)
+            return loss
+
+        return step(forward, init)
+
+    return {"cnn": cnn, "lstm": lstm}
+
+
 def _jax_cases(jit: bool) -> dict:
     jax = _jax()
     import jax.numpy as jnp
@@ -190,6 +241,7 @@ PEERS = {
     "fnzero": fnzero_cases,
     "fnzero-jit": lambda: fnzero_cases(jit=True),
     "autograd": autograd_cases,
+    "dezero": dezero_cases,
     "torch": torch_cases,
     "jax": jax_cases,
     "jax-jit": jax_jit_cases,

@@ -63,13 +63,25 @@ QUICK = Settings(warmup=1, repeats=3, min_repeats=3, budget_s=0.0)
 
 @dataclass(frozen=True)
 class Row:
-    """The measurement of one implementation: median wall time, number of timed calls, checksum."""
+    """The measurement of one implementation: median wall time, number of timed calls, checksum,
+    and minor page faults per timed call (None where the OS does not count them)."""
 
     name: str
     median_ms: float
     runs: int
     checksum: float
     times_ms: list[float] = field(default_factory=list, repr=False)
+    faults: float | None = None
+
+
+def _minor_faults() -> int | None:
+    """Minor page faults of this process so far: each is a page of fresh memory the kernel
+    had to map and zero, which the allocator returned to it after an earlier call."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def measure(name: str, case: Case, settings: Settings) -> Row:
@@ -83,6 +95,7 @@ def measure(name: str, case: Case, settings: Settings) -> Row:
     for _ in range(settings.warmup - 1):
         case.run()
     times: list[float] = []
+    faults_before = _minor_faults()
     started = time.perf_counter()
     while len(times) < settings.repeats:
         t0 = time.perf_counter()
@@ -90,8 +103,10 @@ def measure(name: str, case: Case, settings: Settings) -> Row:
         times.append(time.perf_counter() - t0)
         if len(times) >= settings.min_repeats and time.perf_counter() - started > settings.budget_s:
             break
+    faults_after = _minor_faults()
+    faults = None if faults_before is None else (faults_after - faults_before) / len(times)
     times_ms = [t * 1e3 for t in times]
-    return Row(name, statistics.median(times_ms), len(times), checksum, times_ms)
+    return Row(name, statistics.median(times_ms), len(times), checksum, times_ms, faults)
 
 
 def close(a: float, b: float, rtol: float) -> bool:
@@ -99,10 +114,13 @@ def close(a: float, b: float, rtol: float) -> bool:
 
 
 def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str, rtol: float) -> None:
-    """One table: median and fastest ms, ratio to the floor, ratio subject/row, checksum.
+    """One table: median and fastest ms, ratio to the floor, ratio subject/row, page faults
+    per call, checksum.
 
     A checksum further than ``rtol`` (relative) from the floor's, or the subject's where
-    there is no floor, is flagged ``DIFFERS``.
+    there is no floor, is flagged ``DIFFERS``. Page faults show memory the allocator gave
+    back to the OS between calls and had to fault in again: thousands a call cost
+    milliseconds, and which heap layout a process ends up with decides it.
     """
     by_name = {r.name: r for r in rows}
     base = by_name.get(floor) if floor else None
@@ -110,16 +128,17 @@ def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str,
     ref = base or subj
     header = (
         f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}"
-        f"{f'{subject}/peer':>14}   checksum"
+        f"{f'{subject}/peer':>14}{'faults':>8}   checksum"
     )
     print(f"\n{title}\n{header}\n{'-' * (len(header) + 16)}")
     for r in rows:
         x_floor = f"{r.median_ms / base.median_ms:.2f}" if base else "-"
         vs = f"{subj.median_ms / r.median_ms:.2f}" if subj else "-"
         flag = "" if ref is None or close(r.checksum, ref.checksum, rtol) else "  DIFFERS"
+        faults = "-" if r.faults is None else f"{r.faults:.0f}"
         print(
             f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{vs:>14}"
-            f"   {r.checksum:.12g}{flag}"
+            f"{faults:>8}   {r.checksum:.12g}{flag}"
         )
 
 

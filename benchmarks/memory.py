@@ -1,5 +1,5 @@
-"""Peak memory of one training step, fnzero against the NumPy floor: the MLP and CNN steps of
-compare.py, measured with tracemalloc (NumPy reports its array buffers to it) after a warm-up
+"""Peak memory of one training step, fnzero against the NumPy floor: the MLP, CNN and LSTM
+steps of compare.py, measured with tracemalloc (NumPy reports its array buffers to it) after a warm-up
 call, so the peak counts what one step allocates on top of the inputs.
 
     PYTHONPATH=. python benchmarks/memory.py
@@ -29,6 +29,7 @@ def main() -> int:
     factories = {
         "mlp": (floor().cases["mlp"], fnzero_impl().cases["mlp"]),
         "cnn": (extra.FLOOR["cnn"], fnzero_cases()["cnn"]),
+        "lstm": (extra.FLOOR["lstm"], fnzero_cases()["lstm"]),
     }
     print(f"{'workload':<10}{'floor MiB':>12}{'fnzero MiB':>12}{'fnzero/floor':>14}")
     for name, (floor_case, ours) in factories.items():
