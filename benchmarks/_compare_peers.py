@@ -107,6 +107,11 @@ def torch_cases() -> dict:
     def in_place_step(forward, init) -> Case:
         params = [torch.tensor(p, requires_grad=True) for p in init]
 
+        def reset():
+            with torch.no_grad():
+                for p, p0 in zip(params, init):
+                    p.copy_(torch.from_numpy(p0))
+
         def run():
             loss = forward(params)
             loss.backward()
@@ -116,7 +121,7 @@ def torch_cases() -> dict:
                     p.grad = None
             return loss.item(), [p.detach().numpy() for p in params]
 
-        return Case(run, step_digest(init))
+        return Case(run, step_digest(init), reset)
 
     def cnn():
         x, t, init = cnn_data()
@@ -148,6 +153,10 @@ def dezero_cases() -> dict:
     def step(forward, init) -> Case:
         params = [dezero.Parameter(p.copy()) for p in init]
 
+        def reset():
+            for p, p0 in zip(params, init):
+                p.data[...] = p0
+
         def run():
             loss = forward(params)
             for p in params:
@@ -157,7 +166,7 @@ def dezero_cases() -> dict:
                 p.data -= LR * p.grad.data
             return loss.data, [p.data for p in params]
 
-        return Case(run, step_digest(init))
+        return Case(run, step_digest(init), reset)
 
     def cnn():
         x, t, init = cnn_data()

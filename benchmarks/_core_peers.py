@@ -93,6 +93,10 @@ def dezero_impl() -> Implementation:
         params = [dezero.Parameter(p.copy()) for p in init]
         w1, b1, w2, b2 = params
 
+        def reset():
+            for p, p0 in zip(params, init):
+                p.data[...] = p0
+
         def run():
             logits = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
             loss = F.softmax_cross_entropy(logits, t)
@@ -103,7 +107,7 @@ def dezero_impl() -> Implementation:
                 p.data -= LR * p.grad.data
             return loss.data, [p.data for p in params]
 
-        return Case(run, mlp_digest)
+        return Case(run, mlp_digest, reset)
 
     def newton_run():
         # The book's step 33: one forward pass, backward twice (create_graph for the second).
@@ -145,8 +149,7 @@ def torch_impl() -> Implementation:
         return y, g
 
     def mlp_case():
-        run = torch_mlp_step(*mlp_data())
-        return Case(run, lambda out: mlp_digest((out[0].item(), [p.detach().numpy() for p in out[1]])))
+        return torch_mlp_step(*mlp_data())
 
     def newton_run():
         x = torch.tensor(NEWTON_X0, dtype=torch.float64)
@@ -170,13 +173,19 @@ def torch_impl() -> Implementation:
     )
 
 
-def torch_mlp_step(x: np.ndarray, t: np.ndarray, init: tuple):
-    """PyTorch's MLP step (backward, in-place SGD as torch.optim.SGD) on copies of ``init``."""
+def torch_mlp_step(x: np.ndarray, t: np.ndarray, init: tuple) -> Case:
+    """PyTorch's MLP step (backward, in-place SGD as torch.optim.SGD) on copies of ``init``,
+    put back before every call."""
     import torch
 
     xt, tt = torch.from_numpy(x), torch.from_numpy(t)
     params = [torch.tensor(p, requires_grad=True) for p in init]
     w1, b1, w2, b2 = params
+
+    def reset():
+        with torch.no_grad():
+            for p, p0 in zip(params, init):
+                p.copy_(torch.from_numpy(p0))
 
     def run():
         logits = torch.relu(xt @ w1 + b1) @ w2 + b2
@@ -188,7 +197,7 @@ def torch_mlp_step(x: np.ndarray, t: np.ndarray, init: tuple):
                 p.grad = None
         return loss, params
 
-    return run
+    return Case(run, lambda out: mlp_digest((out[0].item(), [p.detach().numpy() for p in out[1]])), reset)
 
 
 def _jax():

@@ -25,10 +25,14 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Case:
-    """One implementation of one workload."""
+    """One implementation of one workload. ``reset``, where given, runs untimed before every
+    call and puts back what a call changes (parameters a library updates in place), so that
+    every timed call computes the same numbers: repeated SGD steps would otherwise run on
+    diverged parameters (the LSTM reaches inf within ten steps)."""
 
     run: Callable[[], Any]
     digest: Callable[[Any], float]
+    reset: Callable[[], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class Row:
     faults: float | None = None
 
 
-def _minor_faults() -> int | None:
+def minor_faults() -> int | None:
     """Minor page faults of this process so far: each is a page of fresh memory the kernel
     had to map and zero, which the allocator returned to it after an earlier call."""
     try:
@@ -91,20 +95,25 @@ def measure(name: str, case: Case, settings: Settings) -> Row:
     collector stays on (its cost is part of what users pay) but starts each case empty.
     """
     gc.collect()
+    reset = case.reset or (lambda: None)
+    reset()
     checksum = float(case.digest(case.run()))
     for _ in range(settings.warmup - 1):
+        reset()
         case.run()
     times: list[float] = []
-    faults_before = _minor_faults()
+    faults = 0 if minor_faults() is not None else None
     started = time.perf_counter()
     while len(times) < settings.repeats:
-        t0 = time.perf_counter()
+        reset()
+        f0, t0 = minor_faults(), time.perf_counter()
         case.run()
         times.append(time.perf_counter() - t0)
+        if faults is not None:
+            faults += minor_faults() - f0
         if len(times) >= settings.min_repeats and time.perf_counter() - started > settings.budget_s:
             break
-    faults_after = _minor_faults()
-    faults = None if faults_before is None else (faults_after - faults_before) / len(times)
+    faults = None if faults is None else faults / len(times)
     times_ms = [t * 1e3 for t in times]
     return Row(name, statistics.median(times_ms), len(times), checksum, times_ms, faults)
 

@@ -31,9 +31,16 @@ SETTINGS = Settings(warmup=2, repeats=21, min_repeats=5, budget_s=1.5)
 QUICK = Settings(warmup=1, repeats=2, min_repeats=2, budget_s=0.0)
 
 
+def _unchecked(out) -> float:
+    return 0.0
+
+
 def steps() -> dict[str, Callable]:
-    """name -> make(x, t, params) -> run."""
-    makers = {"floor": lambda x, t, p: lambda: floor_mlp_step(x, t, p), "fnzero": fnzero_mlp_step}
+    """name -> make(x, t, params) -> Case."""
+    makers = {
+        "floor": lambda x, t, p: Case(lambda: floor_mlp_step(x, t, p), _unchecked),
+        "fnzero": lambda x, t, p: Case(fnzero_mlp_step(x, t, p), _unchecked),
+    }
     try:
         import torch
 
@@ -50,7 +57,7 @@ def sweep(label: str, sizes, data_of, makers, settings) -> dict[str, list[tuple[
     times: dict[str, list[tuple[float, float]]] = {n: [] for n in makers}
     for size in sizes:
         data = data_of(size)
-        rows = {n: measure(n, Case(make(*data), lambda out: 0.0), settings) for n, make in makers.items()}
+        rows = {n: measure(n, make(*data), settings) for n, make in makers.items()}
         row = {n: r.median_ms for n, r in rows.items()}
         for n, r in rows.items():
             times[n].append((r.median_ms, min(r.times_ms)))

@@ -24,3 +24,11 @@ def test_compare_quick_run_matches_the_numpy_floor(tmp_path):
         ]
     )
     assert_matches_floor(results, RTOL)
+
+
+def test_interleaved_run_prints_each_implementations_ratio_to_the_floor():
+    out = run_script(["benchmarks/interleaved.py", "lstm", "--only", "floor,fnzero", "--rounds", "2"]).stdout
+    rows = {f[0]: f for f in map(str.split, out.splitlines()) if f[:1] in (["floor"], ["fnzero"])}
+    assert set(rows) == {"floor", "fnzero"}
+    assert rows["floor"][3] == "1.000" and float(rows["fnzero"][3]) > 0
+    assert "DIFFERS" not in out
