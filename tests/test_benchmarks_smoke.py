@@ -1,5 +1,5 @@
-"""Smoke tests of benchmarks/core.py and vmap_bench.py: they run to the end, and fnzero computes
-the reference numbers. No timing is asserted (speed is the benchmarks' business)."""
+"""Smoke tests of benchmarks/core.py, vmap_bench.py and scaling.py: they run to the end, and
+fnzero computes the reference numbers. No timing is asserted (speed is the benchmarks' business)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,12 @@ def test_vmap_benchmark_quick_run_agrees_with_the_loops():
     proc = run_script(["benchmarks/vmap_bench.py", "--quick"], OPENBLAS_NUM_THREADS="1")
     assert "per-example grads equal the loop: True; jacrev equals the row loop: True" in proc.stdout
     assert proc.stdout.count("target ") == 3
+
+
+def test_scaling_sweep_quick_run_covers_every_size(tmp_path):
+    proc = run_script(["benchmarks/scaling.py", "--quick", "--png", str(tmp_path / "scaling.png")])
+    rows = [line.split() for line in proc.stdout.splitlines()]
+    sizes = [int(r[0]) for r in rows if r and r[0].isdigit()]
+    assert sizes == [1, 4, 16, 64, 256, 1024, 64, 256, 1024, 4096]
+    medians = [(float(r[1]), float(r[2])) for r in rows if r and r[0].isdigit()]  # floor, fnzero
+    assert all(0 < floor and 0 < ours < 100 * floor for floor, ours in medians)
