@@ -91,14 +91,14 @@ def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
 
 
 def _sum_to_impl(x, shape):
-    if x.shape == shape:
+    xs = x.shape
+    if xs == shape:
         return x
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1
-    )
-    out = array_module(x).sum(x, axis=axes, keepdims=True)
-    return out.reshape(shape)
+    lead = len(xs) - len(shape)
+    if shape and xs[lead:] == shape:  # only leading axes (a bias): one reduction, no reshape
+        return x.sum(axis=tuple(range(lead)))
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and xs[lead + i] != 1)
+    return x.sum(axis=axes, keepdims=True).reshape(shape)
 
 
 def _broadcast_to_impl(x, shape):
@@ -129,7 +129,7 @@ def sum_to(x, shape: Sequence[int]):
     if xs == shape:
         return x
     lead = len(xs) - len(shape)
-    if lead < 0 or any(d not in (1, e) for d, e in zip(shape, xs[lead:])):
+    if lead < 0 or (xs[lead:] != shape and any(d not in (1, e) for d, e in zip(shape, xs[lead:]))):
         raise ValueError(f"fnzero.numpy.sum_to: shape {xs} does not broadcast from {shape}")
     return sum_to_p(x, shape)
 
