@@ -17,6 +17,9 @@ from benchmarks._compare_workloads import (
     hessian_f,
     lstm_data,
     lstm_loss,
+    per_example_data,
+    per_example_digest,
+    per_example_loss,
     reshape_pool,
     step_digest,
     tap_conv,
@@ -24,6 +27,7 @@ from benchmarks._compare_workloads import (
 )
 from benchmarks._core_peers import _jax, _unavailable, import_dezero
 from benchmarks._harness import Case, numpy_threads
+from benchmarks._vmap_peers import torch_per_example
 
 H0 = (SEQ_BATCH, HIDDEN)
 
@@ -65,7 +69,13 @@ def fnzero_cases(jit: bool = False) -> dict:
         hess = wrap(fz.hessian(lambda x: hessian_f(x, A, fnp)))
         return Case(lambda: hess(x), hessian_digest)
 
-    return {"cnn": cnn, "lstm": lstm, "hessian": hessian}
+    def per_example():
+        params, xs, ts = per_example_data()
+        loss = lambda p, x, t: per_example_loss(p, x, t, nn.relu, fnp.logsumexp)
+        grads = wrap(fz.vmap(fz.grad(loss), in_axes=(None, 0, 0)))
+        return Case(lambda: grads(params, xs, ts), per_example_digest)
+
+    return {"cnn": cnn, "lstm": lstm, "hessian": hessian, "per_example": per_example}
 
 
 def autograd_cases() -> dict:
@@ -142,7 +152,11 @@ def torch_cases() -> dict:
         f = lambda x: hessian_f(x, At, torch)
         return Case(lambda: torch.autograd.functional.hessian(f, xt, vectorize=True), hessian_digest)
 
-    return {"cnn": cnn, "lstm": lstm, "hessian": hessian}
+    def per_example():
+        (run,) = torch_per_example(*per_example_data()).values()
+        return Case(run, per_example_digest)
+
+    return {"cnn": cnn, "lstm": lstm, "hessian": hessian, "per_example": per_example}
 
 
 def dezero_cases() -> dict:
@@ -235,7 +249,15 @@ def _jax_cases(jit: bool) -> dict:
         hess = wrap(jax.hessian(lambda x: hessian_f(x, Aj, jnp)))
         return Case(lambda: jax.block_until_ready(hess(xj)), hessian_digest)
 
-    return {"cnn": cnn, "lstm": lstm, "hessian": hessian}
+    def per_example():
+        params, xs, ts = per_example_data()
+        p = {k: jnp.asarray(v) for k, v in params.items()}
+        x, t = jnp.asarray(xs), jnp.asarray(ts)
+        loss = lambda p, x, t: per_example_loss(p, x, t, jax.nn.relu, jax.nn.logsumexp)
+        grads = wrap(jax.vmap(jax.grad(loss), in_axes=(None, 0, 0)))
+        return Case(lambda: jax.block_until_ready(grads(p, x, t)), per_example_digest)
+
+    return {"cnn": cnn, "lstm": lstm, "hessian": hessian, "per_example": per_example}
 
 
 def jax_cases() -> dict:

@@ -1,6 +1,7 @@
-"""The workloads compare.py adds to core.py's: a CNN step, an LSTM truncated-BPTT step and the
-Hessian of a 100-dimensional function. Sizes, data from fixed seeds, checksums, and the NumPy
-floor written by hand (im2col + matmul convolution, backpropagation through time)."""
+"""The workloads compare.py adds to core.py's: a CNN step, an LSTM truncated-BPTT step, the
+Hessian of a 100-dimensional function and per-example gradients. Sizes, data from fixed seeds,
+checksums, and the NumPy floor written by hand (im2col + matmul convolution, backpropagation
+through time, per-example outer products)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ LR = 0.1
 CNN_BATCH, CNN_CLASSES = 32, 10
 SEQ_LEN, SEQ_BATCH, HIDDEN = 30, 30, 100
 HESS_N, HESS_M = 100, 200
+PE_BATCH, PE_IN, PE_HIDDEN, PE_OUT = 128, 784, 256, 10
 
 WORKLOADS = {
     "cnn": (
@@ -31,6 +33,11 @@ WORKLOADS = {
     "hessian": (
         f"hessian: the ({HESS_N}, {HESS_N}) Hessian of sum(softplus(A @ x)), A ({HESS_M}, {HESS_N}), float64",
         1e-9,
+    ),
+    "per_example": (
+        f"per_example: per-example gradients (vmap of grad) of an MLP {PE_IN}-{PE_HIDDEN}-{PE_OUT} "
+        f"cross-entropy, batch {PE_BATCH}, float32 (dW1 alone: {PE_BATCH * PE_IN * PE_HIDDEN * 4e-6:.0f} MB)",
+        1e-4,
     ),
 }
 
@@ -85,6 +92,29 @@ def hessian_data() -> tuple[np.ndarray, np.ndarray]:
     return rng.standard_normal((HESS_M, HESS_N)) * 0.1, rng.standard_normal(HESS_N)
 
 
+@functools.cache
+def per_example_data() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Parameters ``{W1, b1, W2, b2}``, inputs (B, 784) and labels (B,) from seed 4."""
+    rng = np.random.default_rng(4)
+    params = {
+        "W1": (rng.standard_normal((PE_IN, PE_HIDDEN)) / np.sqrt(PE_IN)).astype(np.float32),
+        "b1": np.full(PE_HIDDEN, 0.01, np.float32),
+        "W2": (rng.standard_normal((PE_HIDDEN, PE_OUT)) / np.sqrt(PE_HIDDEN)).astype(np.float32),
+        "b2": np.zeros(PE_OUT, np.float32),
+    }
+    xs = rng.standard_normal((PE_BATCH, PE_IN)).astype(np.float32)
+    return params, xs, rng.integers(0, PE_OUT, PE_BATCH)
+
+
+def per_example_digest(grads: dict) -> float:
+    """The sum and the L1 norm of every example's gradient."""
+    total = 0.0
+    for g in grads.values():
+        g = np.asarray(g, np.float64)
+        total += float(g.sum() + np.abs(g).sum())
+    return total
+
+
 def step_digest(init: tuple[np.ndarray, ...]):
     """The loss plus the L1 norm of the gradient, read back from the SGD update."""
 
@@ -133,6 +163,13 @@ def lstm_loss(params, xs, ys, xnp, sigmoid, h0, cell=None, mse=None) -> Any:
         y = h @ Wy + by
         loss = loss + (xnp.mean((y - target) ** 2) if mse is None else mse(y, target))
     return loss
+
+
+def per_example_loss(params, x, t, relu, logsumexp, pick=lambda z, t: z[t]) -> Any:
+    """One example's MLP cross-entropy; ``pick(logits, t)`` reads the label's logit."""
+    h = relu(x @ params["W1"] + params["b1"])
+    logits = h @ params["W2"] + params["b2"]
+    return logsumexp(logits) - pick(logits, t)
 
 
 def hessian_f(x, A, xnp) -> Any:
@@ -319,4 +356,26 @@ def floor_hessian() -> Case:
     return Case(run, hessian_digest)
 
 
-FLOOR = {"cnn": floor_cnn, "lstm": floor_lstm, "hessian": floor_hessian}
+def floor_per_example() -> Case:
+    params, xs, ts = per_example_data()
+    rows = np.arange(PE_BATCH)
+
+    def run():
+        pre = xs @ params["W1"] + params["b1"]
+        h = np.maximum(pre, 0)
+        logits = h @ params["W2"] + params["b2"]
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        d = e / e.sum(axis=1, keepdims=True)  # each example's d loss / d logits
+        d[rows, ts] -= 1
+        dh = (d @ params["W2"].T) * (pre > 0)
+        return {
+            "W1": xs[:, :, None] * dh[:, None, :],
+            "b1": dh,
+            "W2": h[:, :, None] * d[:, None, :],
+            "b2": d,
+        }
+
+    return Case(run, per_example_digest)
+
+
+FLOOR = {"cnn": floor_cnn, "lstm": floor_lstm, "hessian": floor_hessian, "per_example": floor_per_example}

@@ -8,14 +8,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from benchmarks._compare_workloads import per_example_loss
 from benchmarks._harness import Skipped, numpy_threads
-
-
-def _loss(params, x, t, relu, logsumexp, pick=lambda z, t: z[t]):
-    """The benchmark's MLP cross-entropy for one example, in any NumPy-like library."""
-    h = relu(x @ params["W1"] + params["b1"])
-    logits = h @ params["W2"] + params["b2"]
-    return logsumexp(logits) - pick(logits, t)
 
 
 def jax_per_example(params: dict, xs: np.ndarray, ts: np.ndarray) -> dict[str, Callable[[], object]]:
@@ -27,9 +21,8 @@ def jax_per_example(params: dict, xs: np.ndarray, ts: np.ndarray) -> dict[str, C
         raise Skipped(f"jax is not importable here ({e})") from e
     p = {k: jnp.asarray(v) for k, v in params.items()}
     x, t = jnp.asarray(xs), jnp.asarray(ts)
-    per_example = jax.vmap(
-        jax.grad(lambda p, x, t: _loss(p, x, t, jax.nn.relu, jax.nn.logsumexp)), in_axes=(None, 0, 0)
-    )
+    loss = lambda p, x, t: per_example_loss(p, x, t, jax.nn.relu, jax.nn.logsumexp)  # noqa: E731
+    per_example = jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))
     jitted = jax.jit(per_example)
     return {
         f"jax {jax.__version__} jit(vmap(grad))": lambda: jax.block_until_ready(jitted(p, x, t)),
@@ -49,7 +42,7 @@ def torch_per_example(params: dict, xs: np.ndarray, ts: np.ndarray) -> dict[str,
     x, t = torch.from_numpy(xs), torch.from_numpy(ts)
 
     def loss(p, x, t):
-        return _loss(p, x, t, torch.relu, lambda z: torch.logsumexp(z, 0), _gather)
+        return per_example_loss(p, x, t, torch.relu, lambda z: torch.logsumexp(z, 0), _gather)
 
     per_example = vmap(grad(loss), in_dims=(None, 0, 0))
     return {f"torch {torch.__version__} func.vmap(grad)": lambda: per_example(p, x, t)}

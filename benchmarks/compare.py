@@ -40,7 +40,7 @@ from benchmarks._harness import (  # noqa: E402
 from benchmarks.core import IMPLEMENTATIONS as CORE  # noqa: E402
 
 WORKLOADS = {**CORE_WORKLOADS, **extra.WORKLOADS}
-ORDER = ("chain", "newton", "mlp", "cnn", "lstm", "hessian")
+ORDER = ("chain", "newton", "mlp", "cnn", "lstm", "hessian", "per_example")
 
 
 def cases_of(name: str, notes: list[str]) -> dict[str, Callable]:

@@ -1,12 +1,13 @@
-"""Smoke test of benchmarks/compare.py's own workloads (cnn, lstm, hessian): it runs to the end,
-and fnzero computes the hand-written NumPy floor's numbers. No timing is asserted."""
+"""Smoke test of benchmarks/compare.py's own workloads (cnn, lstm, hessian, per_example): it
+runs to the end, and fnzero computes the hand-written NumPy floor's numbers. No timing is
+asserted."""
 
 from __future__ import annotations
 
 from benchmark_runs import assert_matches_floor, run_script
 
-# float32 training steps, float64 Hessian.
-RTOL = {"cnn": 1e-4, "lstm": 1e-4, "hessian": 1e-9}
+# float32 training steps and per-example gradients, float64 Hessian.
+RTOL = {"cnn": 1e-4, "lstm": 1e-4, "hessian": 1e-9, "per_example": 1e-4}
 
 
 def test_compare_quick_run_matches_the_numpy_floor(tmp_path):
