@@ -107,3 +107,22 @@ def test_lstm_cell_names_a_mismatched_input_weight_or_bias():
         nn.lstm_cell(x[:, :2], h, c, wx, wh, b)
     with pytest.raises(ValueError, match=r"lstm_cell: b must be \(4H,\)"):
         nn.lstm_cell(x, h, c, wx, wh, b[:4])
+
+
+def test_lstm_cell_linearized_equals_its_jvp_and_its_vjp_transposes_it():
+    """linearize records the step on a tape (the new cell and output as one node) and pushes
+    tangents through it; the pullback of the same step is its transpose."""
+    rng = np.random.default_rng(5)
+    args = _args(rng, 3, 2, 2)
+    tangents = [rng.normal(size=a.shape) for a in args]
+    f = lambda *a: nn.lstm_cell(*a)  # noqa: E731
+    out, f_lin = fz.linearize(f, *args)
+    _, want = fz.jvp(f, tuple(args), tuple(tangents))
+    for got, w in zip(f_lin(*tangents), want):
+        np.testing.assert_allclose(got, w, rtol=1e-10, atol=1e-12)
+    _, pullback = fz.vjp(f, *args)
+    cts = [rng.normal(size=o.shape) for o in out]
+    back = pullback(tuple(cts))
+    lhs = sum(float(np.sum(c * t)) for c, t in zip(cts, want))
+    rhs = sum(float(np.sum(b * t)) for b, t in zip(back, tangents))
+    assert lhs == pytest.approx(rhs, rel=1e-10)

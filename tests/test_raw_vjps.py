@@ -126,6 +126,27 @@ def test_squared_error_raw_rules_equal_the_general_ones(data, shapes, mean, dtyp
     _assert_rules_agree(losses.squared_error_p, g, (y, t), {"mean": mean})
 
 
+@given(
+    st.data(),
+    st.sampled_from(STATE_SHAPES),
+    st.sampled_from([(True, True), (True, False), (False, True)]),
+    DTYPES,
+)
+def test_the_lstm_state_nodes_raw_rule_equals_the_general_one(data, shapes, arrived, dtype):
+    """The one node a tape records for the new cell and output (lstm_state): its cotangents
+    of the gates and the old cell, from either output's cotangent or both."""
+    a = _draw(data, shapes[0], dtype, 0.01, 0.99)
+    c = _draw(data, shapes[1], dtype)
+    ans = lstm._new_state(a, c)
+    gs = [_draw(data, ans[0].shape, dtype) if k else None for k in arrived]
+    general = lstm._state_vjp_general(gs, ans, a, c)
+    raw = lstm._state_vjp_raw(gs, ans, a, c)
+    for k, (want, got) in enumerate(zip(general, raw)):
+        want, got = _fitted(want, (a, c)[k]), _fitted(got, (a, c)[k])
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=TOL[got.dtype], atol=TOL[got.dtype])
+
+
 COVERED = {"matmul", "sum", "mean", "lstm_gates", "lstm_cell_state", "lstm_hidden", "squared_error"}
 
 
@@ -154,6 +175,7 @@ def raw_rules_refuse_tracers(monkeypatch):
             monkeypatch.setattr(p, "raw_vjps", SharedVJP(guard(p.name, raw.rule)))
         else:
             monkeypatch.setattr(p, "raw_vjps", tuple(r and guard(p.name, r) for r in raw))
+    monkeypatch.setattr(lstm, "_state_vjp_raw", guard("lstm_state", lstm._state_vjp_raw))
     return calls
 
 
@@ -176,7 +198,13 @@ def _lstm_problem(seed=0):
 def test_first_order_gradients_take_the_raw_rules(raw_rules_refuse_tracers):
     params, x = _lstm_problem()
     fz.grad(_lstm_loss)(params, x)
-    assert set(raw_rules_refuse_tracers) == COVERED
+    # The tape records the new cell and output as one lstm_state node (its own raw branch).
+    assert set(raw_rules_refuse_tracers) == COVERED - {"lstm_cell_state", "lstm_hidden"} | {"lstm_state"}
+    raw_rules_refuse_tracers.clear()
+    # Under vmap the batch trace is on top: the tape below records the two primitives.
+    per_sequence = fz.vmap(lambda p, xi: _lstm_loss(p, xi[:, None]), (None, 1))
+    fz.grad(lambda p: fnp.sum(per_sequence(p, x)))(params)
+    assert {"lstm_cell_state", "lstm_hidden"} <= set(raw_rules_refuse_tracers)
 
 
 def test_nested_transforms_never_hand_raw_rules_a_tracer(raw_rules_refuse_tracers):

@@ -7,11 +7,12 @@ free); if not, the rules run on raw arrays and nothing is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fnzero.core.levels import new_level
 from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
-from fnzero.core.tracer import TRACER_TYPES, Tracer, UnexpectedTracerError
+from fnzero.core.tracer import TRACER_TYPES, Tracer, UnexpectedTracerError, top_trace
 from fnzero.numpy import astype, sum_to
 
 
@@ -93,6 +94,8 @@ class Tape:
         they are.
         """
         self._check_open(prim.name)
+        if any(type(v) in TRACER_TYPES for v in vals):
+            self.nested = True
         nodes = self.nodes
         parents = [a._index if type(a) is ReverseTracer and a._trace is self else -1 for a in args]
         nodes.append((prim, vals, {}, tuple(outs), parents))
@@ -111,6 +114,22 @@ class Tape:
         if type(x) is ReverseTracer and x._trace is self:
             return x._value
         return x
+
+
+def fused(prim: Primitive, compute: Callable[..., tuple], *args: Any) -> tuple:
+    """``compute(*args)``, a tuple of outputs, that a reverse-mode tape on top records as one
+    node: ``prim.vjps`` (a JointVJP) gives every argument's cotangent from all the outputs'
+    at once, and ``prim.jvp`` their tangents for linearize. Under any other trace, or none,
+    ``compute`` runs as written and its primitives are seen one by one.
+
+    For a layer whose outputs share work backwards (an LSTM's new cell and output): one rule
+    call instead of one per primitive and output, and no cotangent summed from parts.
+    """
+    trace = top_trace(args)
+    if type(trace) is not Tape:
+        return compute(*args)
+    vals = [trace.unwrap(a) for a in args]
+    return tuple(trace.record_group(prim, list(args), vals, list(compute(*vals))))
 
 
 def backward(tape: Tape, seeds: dict[int, Any]) -> list:

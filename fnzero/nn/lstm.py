@@ -8,7 +8,9 @@ only (not z and its partial sums), and one shared vjp rule finds z's cotangent o
 five inputs. The rules of all three read the activated gates: the derivative of sigmoid and
 tanh comes from their outputs. Every rule is written with fnzero operations, so higher
 orders, jvp and vmap go through as for any primitive; raw-array twins of the rules serve
-first-order gradients.
+first-order gradients. A reverse-mode tape records the new cell and output together as one
+node (``lstm_state``, see ``core.reverse.fused``), whose one rule finds the new cell's
+cotangent once and writes the gates' into one buffer.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
-from fnzero.core.primitive import Primitive, SharedVJP
+from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
+from fnzero.core.reverse import fused
+from fnzero.core.tracer import TRACER_TYPES
 
 
 def _activate(z):
@@ -182,6 +186,68 @@ lstm_hidden_p.defvjp_raw(_hidden_raw_vjp_gates, _hidden_raw_vjp_cell)
 lstm_hidden_p.defjvp(lambda t, ans, a, c: _split(t)[2] * fnp.tanh(c), _hidden_vjp_cell)
 
 
+def _state_vjp_general(gs, ans, a, c):
+    """The cotangents of the gates and the old cell from those of the new cell and output,
+    with fnzero operations (an outer transform watches)."""
+    g_c, g_h = gs
+    i, f, o, u = _split(a)
+    t = fnp.tanh(ans[0])
+    dc2 = g_c
+    if g_h is not None:
+        through_h = g_h * o * (1 - t * t)
+        dc2 = through_h if dc2 is None else dc2 + through_h
+    do = fnp.zeros_like(dc2) if g_h is None else fnp.broadcast_to(g_h * t, fnp.shape(dc2))
+    return [fnp.concatenate([dc2 * u, dc2 * c, do, dc2 * i], axis=-1), dc2 * f]
+
+
+def _state_vjp_raw(gs, ans, a, c):
+    """The same on raw arrays, the gates' cotangent written into one buffer (as the floor)."""
+    g_c, g_h = gs
+    xp = array_module(ans[0])
+    i, f, o, u = _split(a)
+    t = xp.tanh(ans[0])
+    if g_h is None:
+        dc2 = g_c
+    else:
+        dc2 = g_h * o
+        dc2 -= dc2 * t * t
+        if g_c is not None:
+            dc2 += g_c
+    da = _gates_buffer(dc2, a)
+    di, df, do, du = _split(da)
+    xp.multiply(dc2, u, out=di)
+    xp.multiply(dc2, c, out=df)
+    if g_h is None:
+        do[...] = 0
+    else:
+        xp.multiply(g_h, t, out=do)
+    xp.multiply(dc2, i, out=du)
+    return [da, dc2 * f]
+
+
+def _state_vjp(gs, ans, a, c):
+    if any(type(v) in TRACER_TYPES for v in (*gs, *ans, a, c)):
+        return _state_vjp_general(gs, ans, a, c)
+    return _state_vjp_raw(gs, ans, a, c)
+
+
+def _state_jvp(tangents, ans, a, c):
+    ta, tc = tangents
+    tc2 = lstm_cell_state_p.jvp([ta, tc], ans[0], a, c)
+    return tc2, lstm_hidden_p.jvp([ta, tc2], ans[1], a, ans[0])
+
+
+# The new cell and output as reverse mode records them: one node, one rule for both.
+lstm_state = Primitive("lstm_state", None)
+lstm_state.vjps = JointVJP(_state_vjp)
+lstm_state.jvp = _state_jvp
+
+
+def _new_state(a, c):
+    c2 = lstm_cell_state_p(a, c)
+    return c2, lstm_hidden_p(a, c2)
+
+
 def lstm_cell(x: Any, h: Any, c: Any, W_x: Any, W_h: Any, b: Any) -> tuple[Any, Any]:
     """One LSTM step: ``(h, c) -> (h', c')`` for inputs ``x`` (N, D).
 
@@ -207,8 +273,7 @@ def lstm_cell(x: Any, h: Any, c: Any, W_x: Any, W_h: Any, b: Any) -> tuple[Any, 
     if h.ndim == 1:
         h = fnp.reshape(h, (1,) + h.shape)
     a = lstm_gates_p(x, h, W_x, W_h, b)
-    c = lstm_cell_state_p(a, c)
-    h = lstm_hidden_p(a, c)
+    c, h = fused(lstm_state, _new_state, a, c)
     if single:
         return fnp.reshape(h, h.shape[-1:]), fnp.reshape(c, c.shape[-1:])
     return h, c
