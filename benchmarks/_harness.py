@@ -9,6 +9,7 @@ call into one float, the checksum that shows every implementation computed the s
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import math
@@ -76,6 +77,30 @@ class Row:
     checksum: float
     times_ms: list[float] = field(default_factory=list, repr=False)
     faults: float | None = None
+
+
+def keep_freed_memory() -> str:
+    """Stop glibc's allocator from handing freed memory back to the kernel between calls (its
+    trim and mmap thresholds raised, as ``MALLOC_TRIM_THRESHOLD_`` and friends would at
+    start-up); returns a line saying what was done.
+
+    Otherwise a call may fault back in, and zero, pages that the previous call freed, a few
+    microseconds a page, and whether it does depends on the heap layout the process happened
+    to reach: a lottery that moved one workload between 1.3x and 1.9x the floor. With the
+    memory kept, every implementation's time is its computation's.
+    """
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):
+        return "allocator: not glibc, left as it is (page faults may distort timings)"
+    kept = all(mallopt(option, value) == 1 for option, value in _KEEP_FREED_MEMORY)
+    if not kept:
+        return "allocator: glibc refused the thresholds (page faults may distort timings)"
+    return "allocator: glibc keeps freed memory (trim and mmap thresholds 256 MiB; --default-allocator: off)"
+
+
+# mallopt options (malloc.h): M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD.
+_KEEP_FREED_MEMORY = ((-1, 256 * 2**20), (-2, 64 * 2**20), (-3, 256 * 2**20))
 
 
 def minor_faults() -> int | None:

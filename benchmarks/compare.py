@@ -31,6 +31,7 @@ from benchmarks._harness import (  # noqa: E402
     Row,
     Skipped,
     describe_machine,
+    keep_freed_memory,
     load_average,
     measure,
     parse_choices,
@@ -72,6 +73,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(CORE), help="comma-separated implementations")
     parser.add_argument("--workloads", default=",".join(ORDER), help="comma-separated workloads")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
+    parser.add_argument(
+        "--default-allocator",
+        action="store_true",
+        help="leave glibc returning freed memory to the kernel (timings then include page faults)",
+    )
     return parse_choices(parser, argv, only=CORE, workloads=WORKLOADS)
 
 
@@ -79,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = QUICK if args.quick else FULL
     notes: list[str] = [f"threads: BENCH_THREADS={THREADS} for NumPy's BLAS and PyTorch"]
+    if not args.default_allocator:
+        notes.append(keep_freed_memory())
     implementations = {name: cases_of(name, notes) for name in args.only}
     print(describe_machine(notes))
     print(

@@ -23,7 +23,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from benchmarks._harness import close, load_average, minor_faults, parse_choices  # noqa: E402
+from benchmarks._harness import close, keep_freed_memory, load_average, minor_faults, parse_choices  # noqa: E402
 from benchmarks.compare import CORE, WORKLOADS, cases_of  # noqa: E402
 
 WARMUP = 3
@@ -40,6 +40,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=60, help="timed rounds (each calls every implementation once)"
     )
+    parser.add_argument(
+        "--default-allocator",
+        action="store_true",
+        help="leave glibc returning freed memory to the kernel (timings then include page faults)",
+    )
     args = parse_choices(parser, argv, only=CORE)
     if args.workload not in WORKLOADS:
         parser.error(f"unknown workload {args.workload}; choose from {', '.join(WORKLOADS)}")
@@ -52,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     title, rtol = WORKLOADS[args.workload]
     notes: list[str] = []
+    allocator = "allocator: left as it is" if args.default_allocator else keep_freed_memory()
     cases = {}
     for name in args.only:
         impl = cases_of(name, notes)
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 faults[name] += minor_faults() - f0
     ref = next(iter(cases))
     ref_median, ref_min = statistics.median(times[ref]), min(times[ref])
-    print(f"{title}\n{args.rounds} rounds, each calling every implementation once in turn")
+    print(f"{title}\n{args.rounds} rounds, each calling every implementation once in turn; {allocator}")
     print(
         f"{'implementation':<16}{'median ms':>11}{'min ms':>10}{f'x {ref} (med)':>17}{'(min)':>8}"
         f"{'faults':>8}"
