@@ -25,7 +25,7 @@ from benchmarks._compare_workloads import (
     tap_conv,
     xent_with,
 )
-from benchmarks._core_peers import _jax, _unavailable, import_dezero
+from benchmarks._core_peers import _jax, _unavailable, import_dezero, put_back
 from benchmarks._harness import Case, numpy_threads
 from benchmarks._vmap_peers import torch_per_example
 
@@ -117,11 +117,6 @@ def torch_cases() -> dict:
     def in_place_step(forward, init) -> Case:
         params = [torch.tensor(p, requires_grad=True) for p in init]
 
-        def reset():
-            with torch.no_grad():
-                for p, p0 in zip(params, init):
-                    p.copy_(torch.from_numpy(p0))
-
         def run():
             loss = forward(params)
             loss.backward()
@@ -131,7 +126,7 @@ def torch_cases() -> dict:
                     p.grad = None
             return loss.item(), [p.detach().numpy() for p in params]
 
-        return Case(run, step_digest(init), reset)
+        return Case(run, step_digest(init), put_back(params, init))
 
     def cnn():
         x, t, init = cnn_data()
@@ -167,10 +162,6 @@ def dezero_cases() -> dict:
     def step(forward, init) -> Case:
         params = [dezero.Parameter(p.copy()) for p in init]
 
-        def reset():
-            for p, p0 in zip(params, init):
-                p.data[...] = p0
-
         def run():
             loss = forward(params)
             for p in params:
@@ -180,7 +171,7 @@ def dezero_cases() -> dict:
                 p.data -= LR * p.grad.data
             return loss.data, [p.data for p in params]
 
-        return Case(run, step_digest(init), reset)
+        return Case(run, step_digest(init), put_back(params, init))
 
     def cnn():
         x, t, init = cnn_data()

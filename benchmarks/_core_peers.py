@@ -8,6 +8,7 @@ the shared data, and their checksum is read right after the first call.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 
 import numpy as np
 
@@ -79,6 +80,24 @@ def import_dezero() -> tuple:
     return dezero, F
 
 
+def put_back(params: list, init: tuple) -> Callable[[], None]:
+    """A Case.reset for parameters updated in place: copy ``init`` back into them (DeZero's
+    Parameters through ``.data``, PyTorch's tensors without recording)."""
+
+    def reset() -> None:
+        if hasattr(params[0], "copy_"):  # torch
+            import torch
+
+            with torch.no_grad():
+                for p, p0 in zip(params, init):
+                    p.copy_(torch.from_numpy(p0))
+        else:
+            for p, p0 in zip(params, init):
+                p.data[...] = p0
+
+    return reset
+
+
 def dezero_impl() -> Implementation:
     dezero, F = import_dezero()
 
@@ -93,10 +112,6 @@ def dezero_impl() -> Implementation:
         params = [dezero.Parameter(p.copy()) for p in init]
         w1, b1, w2, b2 = params
 
-        def reset():
-            for p, p0 in zip(params, init):
-                p.data[...] = p0
-
         def run():
             logits = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
             loss = F.softmax_cross_entropy(logits, t)
@@ -107,7 +122,7 @@ def dezero_impl() -> Implementation:
                 p.data -= LR * p.grad.data
             return loss.data, [p.data for p in params]
 
-        return Case(run, mlp_digest, reset)
+        return Case(run, mlp_digest, put_back(params, init))
 
     def newton_run():
         # The book's step 33: one forward pass, backward twice (create_graph for the second).
@@ -182,11 +197,6 @@ def torch_mlp_step(x: np.ndarray, t: np.ndarray, init: tuple) -> Case:
     params = [torch.tensor(p, requires_grad=True) for p in init]
     w1, b1, w2, b2 = params
 
-    def reset():
-        with torch.no_grad():
-            for p, p0 in zip(params, init):
-                p.copy_(torch.from_numpy(p0))
-
     def run():
         logits = torch.relu(xt @ w1 + b1) @ w2 + b2
         loss = torch.nn.functional.cross_entropy(logits, tt)
@@ -197,7 +207,8 @@ def torch_mlp_step(x: np.ndarray, t: np.ndarray, init: tuple) -> Case:
                 p.grad = None
         return loss, params
 
-    return Case(run, lambda out: mlp_digest((out[0].item(), [p.detach().numpy() for p in out[1]])), reset)
+    digest = lambda out: mlp_digest((out[0].item(), [p.detach().numpy() for p in out[1]]))  # noqa: E731
+    return Case(run, digest, put_back(params, init))
 
 
 def _jax():

@@ -99,6 +99,22 @@ def keep_freed_memory() -> str:
     return "allocator: glibc keeps freed memory (trim and mmap thresholds 256 MiB; --default-allocator: off)"
 
 
+def allocator_option(parser: argparse.ArgumentParser) -> None:
+    """``--default-allocator``: time with glibc returning freed memory (see keep_freed_memory)."""
+    parser.add_argument(
+        "--default-allocator",
+        action="store_true",
+        help="leave glibc returning freed memory to the kernel (timings then include page faults)",
+    )
+
+
+def set_allocator(args: argparse.Namespace) -> str:
+    """Keep freed memory unless ``--default-allocator`` was given; a line saying which."""
+    if args.default_allocator:
+        return "allocator: glibc's defaults (freed memory goes back to the kernel)"
+    return keep_freed_memory()
+
+
 # mallopt options (malloc.h): M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD.
 _KEEP_FREED_MEMORY = ((-1, 256 * 2**20), (-2, 64 * 2**20), (-3, 256 * 2**20))
 

@@ -30,12 +30,13 @@ from benchmarks._harness import (  # noqa: E402
     QUICK,
     Row,
     Skipped,
+    allocator_option,
     describe_machine,
-    keep_freed_memory,
     load_average,
     measure,
     parse_choices,
     print_table,
+    set_allocator,
     write_json,
 )
 from benchmarks.core import IMPLEMENTATIONS as CORE  # noqa: E402
@@ -73,11 +74,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default=",".join(CORE), help="comma-separated implementations")
     parser.add_argument("--workloads", default=",".join(ORDER), help="comma-separated workloads")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    parser.add_argument(
-        "--default-allocator",
-        action="store_true",
-        help="leave glibc returning freed memory to the kernel (timings then include page faults)",
-    )
+    allocator_option(parser)
     return parse_choices(parser, argv, only=CORE, workloads=WORKLOADS)
 
 
@@ -85,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = QUICK if args.quick else FULL
     notes: list[str] = [f"threads: BENCH_THREADS={THREADS} for NumPy's BLAS and PyTorch"]
-    if not args.default_allocator:
-        notes.append(keep_freed_memory())
+    notes.append(set_allocator(args))
     implementations = {name: cases_of(name, notes) for name in args.only}
     print(describe_machine(notes))
     print(

@@ -23,7 +23,14 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from benchmarks._harness import close, keep_freed_memory, load_average, minor_faults, parse_choices  # noqa: E402
+from benchmarks._harness import (  # noqa: E402
+    allocator_option,
+    close,
+    load_average,
+    minor_faults,
+    parse_choices,
+    set_allocator,
+)
 from benchmarks.compare import CORE, WORKLOADS, cases_of  # noqa: E402
 
 WARMUP = 3
@@ -40,11 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=60, help="timed rounds (each calls every implementation once)"
     )
-    parser.add_argument(
-        "--default-allocator",
-        action="store_true",
-        help="leave glibc returning freed memory to the kernel (timings then include page faults)",
-    )
+    allocator_option(parser)
     args = parse_choices(parser, argv, only=CORE)
     if args.workload not in WORKLOADS:
         parser.error(f"unknown workload {args.workload}; choose from {', '.join(WORKLOADS)}")
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     title, rtol = WORKLOADS[args.workload]
     notes: list[str] = []
-    allocator = "allocator: left as it is" if args.default_allocator else keep_freed_memory()
+    allocator = set_allocator(args)
     cases = {}
     for name in args.only:
         impl = cases_of(name, notes)
