@@ -21,7 +21,7 @@ import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive, SharedVJP
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.nn import losses, lstm
-from fnzero.numpy import linalg, reductions
+from fnzero.numpy import indexing, linalg, reductions
 from fnzero.test_util import check_grads
 
 DTYPES = st.sampled_from([np.float32, np.float64])
@@ -147,7 +147,34 @@ def test_the_lstm_state_nodes_raw_rule_equals_the_general_one(data, shapes, arri
         np.testing.assert_allclose(got, want, rtol=TOL[got.dtype], atol=TOL[got.dtype])
 
 
-COVERED = {"matmul", "sum", "mean", "lstm_gates", "lstm_cell_state", "lstm_hidden", "squared_error"}
+# (x's shape, index): basic indexing, and integer arrays that pick a row twice (summed).
+GETITEM_CASES = [
+    ((4, 3), (slice(1, 3),)),
+    ((4, 3), (1, slice(None, None, 2))),
+    ((4, 3), (np.array([0, 2, 0]),)),
+    ((4, 3), (np.array([1, 1]), np.array([0, 2]))),
+    ((4, 3), (np.array([True, False, True, True]),)),
+]
+
+
+@given(st.data(), st.sampled_from(GETITEM_CASES), DTYPES)
+def test_getitem_raw_rule_equals_the_general_one(data, case, dtype):
+    shape, index = case
+    x = _draw(data, shape, dtype)
+    g = _draw(data, x[index].shape, dtype)
+    _assert_rules_agree(indexing.getitem, g, (x,), {"index": index})
+
+
+COVERED = {
+    "matmul",
+    "sum",
+    "mean",
+    "getitem",
+    "lstm_gates",
+    "lstm_cell_state",
+    "lstm_hidden",
+    "squared_error",
+}
 
 
 def test_every_primitive_with_raw_rules_is_held_to_its_general_rules_here():
@@ -185,7 +212,7 @@ def _lstm_loss(params, x):
     total = 0.0
     for step in x:
         h, c = nn.lstm_cell(step, h, c, W_x, W_h, b)
-        total = total + fnp.mean((h @ W_y) ** 2) + nn.mean_squared_error(h @ W_y, step[:, :1])
+        total = total + fnp.mean((h @ W_y) ** 2) + nn.mean_squared_error(h[:, :1], step[:, :1])
     return total + fnp.sum(W_y * W_y)
 
 

@@ -52,10 +52,8 @@ def _scatter_set_impl(x, v, index):
     return out
 
 
-def _getitem_vjp(g, ans, x, index):
-    if type(g) in TRACER_TYPES:
-        return scatter_add(_zeros_like(x), g, index=index)
-    # Nothing watches a raw cotangent: write it into fresh zeros (scatter_add would copy them).
+def _getitem_raw_vjp(g, ans, x, index):
+    """The cotangent written into fresh zeros (scatter_add would copy them first)."""
     out = array_module(g).zeros(x.shape, x.dtype)
     if _is_basic(index):
         out[index] = g
@@ -64,7 +62,10 @@ def _getitem_vjp(g, ans, x, index):
     return out
 
 
-getitem = Primitive("getitem", _getitem_impl).defvjp(_getitem_vjp)
+getitem = Primitive("getitem", _getitem_impl).defvjp(
+    lambda g, ans, x, index: scatter_add(_zeros_like(x), g, index=index)
+)
+getitem.defvjp_raw(_getitem_raw_vjp)
 getitem.defjvp(lambda t, ans, x, index: getitem(t, index=index))
 scatter_add = Primitive("scatter_add", _scatter_add_impl).defvjp(
     lambda g, ans, x, v, index: g,
