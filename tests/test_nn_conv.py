@@ -269,3 +269,49 @@ def test_get_conv_outsize_is_dezeros_formula():
 def test_bad_input_is_a_value_error_naming_the_shapes(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+@given(conv_cases(), st.lists(st.booleans(), min_size=3, max_size=3))
+def test_conv2d_tape_node_reuses_the_forward_columns_exactly(case, needed):
+    """A tape records conv2d (and its bias) as one node that keeps the im2col columns: its
+    rule's weight gradient from them equals the conv2d_weight_grad primitive's, for every
+    geometry, and it computes only the cotangents asked for."""
+    from fnzero.nn import convolution
+
+    x, w, b, geo = case
+    args = (x, w) if b is None else (x, w, b)
+    needed = needed[: len(args)]
+    out, cols = convolution._conv_forward(*args, **geo)
+    assert cols is not None
+    np.testing.assert_allclose(out, reference_conv2d(x, w, b, **geo), atol=1e-12)
+    g = np.random.default_rng(0).standard_normal(out.shape)
+    with_cols = convolution._conv_vjp([g, None], (out, cols), *args, needed=needed, **geo)
+    without = convolution._conv_vjp([g, None], (out, None), *args, needed=needed, **geo)
+    for k, (got, want) in enumerate(zip(with_cols, without)):
+        assert (got is None) == (not needed[k])
+        if got is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_conv2d_gradient_for_the_weights_only_never_builds_the_inputs(monkeypatch):
+    from fnzero.nn import convolution
+
+    calls = []
+    transpose = convolution.conv_transpose2d_p
+    spy = lambda *a, **k: calls.append(1) or transpose(*a, **k)  # noqa: E731
+    monkeypatch.setattr(convolution, "conv_transpose2d_p", spy)
+    x, w = np.ones((2, 1, 5, 5)), np.ones((3, 1, 3, 3))
+    g = fz.grad(lambda w: fnp.sum(nn.conv2d(x, w, padding=1) ** 2))(w)
+    assert g.shape == w.shape and not calls
+    fz.grad(lambda x: fnp.sum(nn.conv2d(x, w, padding=1) ** 2))(x)
+    assert calls
+
+
+def test_conv2d_linearized_equals_its_jvp():
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+    tangents = [rng.standard_normal(a.shape) for a in (x, w, b)]
+    f = lambda x, w, b: nn.conv2d(x, w, b, padding=1, stride=2)  # noqa: E731
+    _, f_lin = fz.linearize(f, x, w, b)
+    _, want = fz.jvp(f, (x, w, b), tuple(tangents))
+    np.testing.assert_allclose(f_lin(*tangents), want, rtol=1e-12, atol=1e-12)

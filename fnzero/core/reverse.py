@@ -85,8 +85,11 @@ class Tape:
         nodes.append((prim, vals, params, ans, parents))
         return ReverseTracer(ans, self, len(nodes) - 1)
 
-    def record_group(self, prim: Primitive, args: list, vals: list, outs: list) -> list:
-        """Record a call with several outputs as one node, ``prim`` holding a JointVJP.
+    def record_group(
+        self, prim: Primitive, args: list, vals: list, outs: list, params: dict | None = None
+    ) -> list:
+        """Record a call with several outputs as one node, ``prim`` holding a JointVJP (or a
+        SharedVJP), called with ``params``.
 
         ``args`` are the call's inputs as this level sees them, ``vals`` as the level below
         does, ``outs`` the outputs computed from ``vals``. Each float output gets a node of
@@ -98,7 +101,7 @@ class Tape:
             self.nested = True
         nodes = self.nodes
         parents = [a._index if type(a) is ReverseTracer and a._trace is self else -1 for a in args]
-        nodes.append((prim, vals, {}, tuple(outs), parents))
+        nodes.append((prim, vals, params or {}, tuple(outs), parents))
         group = len(nodes) - 1
         result = []
         for slot, out in enumerate(outs):
@@ -116,20 +119,22 @@ class Tape:
         return x
 
 
-def fused(prim: Primitive, compute: Callable[..., tuple], *args: Any) -> tuple:
-    """``compute(*args)``, a tuple of outputs, that a reverse-mode tape on top records as one
-    node: ``prim.vjps`` (a JointVJP) gives every argument's cotangent from all the outputs'
-    at once, and ``prim.jvp`` their tangents for linearize. Under any other trace, or none,
-    ``compute`` runs as written and its primitives are seen one by one.
+def fused(prim: Primitive, compute: Callable[..., tuple], *args: Any, **params: Any) -> tuple:
+    """``compute(*args, **params)``, a tuple of outputs, that a reverse-mode tape on top
+    records as one node: ``prim.vjps`` (a JointVJP, or a SharedVJP told which arguments need
+    a cotangent) gives every argument's cotangent from all the outputs' at once, and
+    ``prim.jvp`` their tangents for linearize. Under any other trace, or none, ``compute``
+    runs as written and its primitives are seen one by one.
 
-    For a layer whose outputs share work backwards (an LSTM's new cell and output): one rule
-    call instead of one per primitive and output, and no cotangent summed from parts.
+    For a layer whose outputs share work backwards (an LSTM's new cell and output), or whose
+    forward builds what its backward needs (a convolution's im2col columns, returned as an
+    extra output that the tape keeps): one rule call, and nothing computed twice.
     """
     trace = top_trace(args)
     if type(trace) is not Tape:
-        return compute(*args)
+        return compute(*args, **params)
     vals = [trace.unwrap(a) for a in args]
-    return tuple(trace.record_group(prim, list(args), vals, list(compute(*vals))))
+    return tuple(trace.record_group(prim, list(args), vals, list(compute(*vals, **params)), params))
 
 
 def backward(tape: Tape, seeds: dict[int, Any]) -> list:

@@ -8,7 +8,9 @@ and Conv2DGradW), so derivatives of any order come from the same three kernels:
 - ``conv2d_weight_grad(x, gy)``: the adjoint of ``W -> conv2d(x, W)``, the weight gradient.
 
 Kernels: the backend's own where it has one (cuDNN on CuPy, see fnzero.backends.cupy_kernels),
-else im2col, then one batched matrix product per group.
+else im2col, then one batched matrix product per group. A reverse-mode tape records
+``conv2d`` and its bias as one node (``core.reverse.fused``) that keeps the forward's im2col
+columns, so the weight gradient does not build them again (the book's Conv2d keeps them too).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import fnzero.numpy as fnp
 from fnzero.backends import array_module, own_kernel
-from fnzero.core.primitive import Primitive
+from fnzero.core.primitive import Primitive, SharedVJP
+from fnzero.core.reverse import fused
+from fnzero.core.tracer import TRACER_TYPES
 from fnzero.nn._windows import Pair, col2im_kernel, im2col_kernel, out_hw, pair
 from fnzero.numpy import reshape
 
@@ -160,6 +165,65 @@ def _add_bias(out, b, where: str):
     return out + reshape(b, (1, -1, 1, 1))
 
 
+def _conv_forward(x, w, *bias, stride, padding, dilation, groups):
+    """conv2d plus the bias, and the im2col columns the weight gradient can reuse (None when
+    a value is traced, so the primitives run, or when the backend's own kernel ran)."""
+    geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    b = bias[0] if bias else None
+    if any(type(v) in TRACER_TYPES for v in (x, w, b)):
+        return _add_bias(conv2d_p(x, w, **geo), b, "conv2d"), None
+    out, cols = own_kernel("conv2d", x, w, **geo), None
+    if out is None:
+        cols, (oh, ow) = _grouped_cols(x, tuple(w.shape[2:]), stride, padding, dilation, groups)
+        o = w.shape[0]
+        out = (w.reshape(groups, o // groups, -1) @ cols).reshape(x.shape[0], o, oh, ow)
+    if b is None:
+        return out, cols
+    b = b.reshape(1, -1, 1, 1)
+    if cols is not None and b.dtype == out.dtype:
+        out += b  # a fresh array of the matmul's
+        return out, cols
+    return out + b, cols
+
+
+def _conv_vjp(gs, ans, x, w, *bias, needed, **geo):
+    g, cols = gs[0], ans[1]  # nothing reads the columns, so only the output's cotangent arrives
+    dx = conv_transpose2d_p(g, w, hw=_hw(x), **geo) if needed[0] else None
+    dw = None
+    if needed[1]:
+        raw = cols is not None and type(g) not in TRACER_TYPES
+        dw = own_kernel("conv2d_weight_grad", x, g, kernel=_hw(w), **geo) if raw else None
+        if dw is None and raw:  # the forward's columns, as the book's Conv2d keeps them
+            n, o, oh, ow = g.shape
+            G = geo["groups"]
+            gyg = g.reshape(n, G, o // G, oh * ow)
+            dw = (gyg @ cols.swapaxes(2, 3)).sum(axis=0).reshape(w.shape)
+        elif dw is None:
+            dw = conv2d_weight_grad_p(x, g, kernel=_hw(w), **geo)
+    db = fnp.sum(g, axis=(0, 2, 3)) if bias and needed[2] else None
+    return (dx, dw, db)[: len(needed)]
+
+
+def _conv_jvp(tangents, ans, x, w, *bias, **geo):
+    tx, tw, *tb = tangents
+    out = None
+    for t in (
+        conv2d_p(tx, w, **geo) if tx is not None else None,
+        conv2d_p(x, tw, **geo) if tw is not None else None,
+        reshape(tb[0], (1, -1, 1, 1)) if tb and tb[0] is not None else None,
+    ):
+        if t is not None:
+            out = t if out is None else out + t
+    return out, None
+
+
+# conv2d (and its bias) as a reverse-mode tape records it: one node that keeps the im2col
+# columns for the weight gradient instead of building them again from x.
+_conv_node = Primitive("conv2d_with_columns", None)
+_conv_node.vjps = SharedVJP(_conv_vjp)
+_conv_node.jvp = _conv_jvp
+
+
 def conv2d(
     x: Any,
     W: Any,
@@ -183,7 +247,10 @@ def conv2d(
             f"fnzero.nn.conv2d: the kernel of weight {tuple(W.shape)} (dilation {geo['dilation']}) is "
             f"larger than the input {tuple(x.shape)} padded by {geo['padding']}"
         )
-    return _add_bias(conv2d_p(x, W, **geo), b, "conv2d")
+    if b is not None and tuple(b.shape) != (W.shape[0],):
+        raise ValueError(f"fnzero.nn.conv2d: bias of shape {tuple(b.shape)}, expected ({W.shape[0]},)")
+    args = (x, W) if b is None else (x, W, b)
+    return fused(_conv_node, _conv_forward, *args, **geo)[0]
 
 
 def conv_transpose2d(
