@@ -164,8 +164,8 @@ def close(a: float, b: float, rtol: float) -> bool:
 
 
 def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str, rtol: float) -> None:
-    """One table: median and fastest ms, ratio to the floor, ratio subject/row, page faults
-    per call, checksum.
+    """One table: median and fastest ms, ratio to the floor (of medians, and of fastest calls),
+    ratio subject/row, page faults per call, checksum.
 
     A checksum further than ``rtol`` (relative) from the floor's, or the subject's where
     there is no floor, is flagged ``DIFFERS``. Page faults show memory the allocator gave
@@ -177,17 +177,18 @@ def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str,
     subj = by_name.get(subject)
     ref = base or subj
     header = (
-        f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}"
+        f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}{'(min)':>7}"
         f"{f'{subject}/peer':>14}{'faults':>8}   checksum"
     )
     print(f"\n{title}\n{header}\n{'-' * (len(header) + 16)}")
     for r in rows:
         x_floor = f"{r.median_ms / base.median_ms:.2f}" if base else "-"
+        x_floor_min = f"{min(r.times_ms) / min(base.times_ms):.2f}" if base else "-"
         vs = f"{subj.median_ms / r.median_ms:.2f}" if subj else "-"
         flag = "" if ref is None or close(r.checksum, ref.checksum, rtol) else "  DIFFERS"
         faults = "-" if r.faults is None else f"{r.faults:.0f}"
         print(
-            f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{vs:>14}"
+            f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{x_floor_min:>7}{vs:>14}"
             f"{faults:>8}   {r.checksum:.12g}{flag}"
         )
 
