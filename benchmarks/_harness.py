@@ -177,7 +177,7 @@ def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str,
     subj = by_name.get(subject)
     ref = base or subj
     header = (
-        f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}{'(min)':>7}"
+        f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}{'(min)':>9}"
         f"{f'{subject}/peer':>14}{'faults':>8}   checksum"
     )
     print(f"\n{title}\n{header}\n{'-' * (len(header) + 16)}")
@@ -188,7 +188,7 @@ def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str,
         flag = "" if ref is None or close(r.checksum, ref.checksum, rtol) else "  DIFFERS"
         faults = "-" if r.faults is None else f"{r.faults:.0f}"
         print(
-            f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{x_floor_min:>7}{vs:>14}"
+            f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{x_floor_min:>9}{vs:>14}"
             f"{faults:>8}   {r.checksum:.12g}{flag}"
         )
 
