@@ -25,7 +25,7 @@ from benchmarks._compare_workloads import (
     tap_conv,
     xent_with,
 )
-from benchmarks._core_peers import _jax, _unavailable, import_dezero, put_back
+from benchmarks._core_peers import _jax, _unavailable, dezero_step, import_dezero, put_back
 from benchmarks._harness import Case, numpy_threads
 from benchmarks._vmap_peers import torch_per_example
 
@@ -160,18 +160,7 @@ def dezero_cases() -> dict:
     dezero, F = import_dezero()
 
     def step(forward, init) -> Case:
-        params = [dezero.Parameter(p.copy()) for p in init]
-
-        def run():
-            loss = forward(params)
-            for p in params:
-                p.cleargrad()
-            loss.backward()
-            for p in params:  # dezero.optimizers.SGD's update
-                p.data -= LR * p.grad.data
-            return loss.data, [p.data for p in params]
-
-        return Case(run, step_digest(init), put_back(params, init))
+        return dezero_step(dezero, forward, init, step_digest(init))
 
     def cnn():
         x, t, init = cnn_data()

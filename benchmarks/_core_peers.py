@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -98,6 +99,24 @@ def put_back(params: list, init: tuple) -> Callable[[], None]:
     return reset
 
 
+def dezero_step(dezero: Any, forward: Callable, init: tuple, digest: Callable) -> Case:
+    """One DeZero SGD step as the book writes it: ``forward(params)`` gives the loss, then
+    cleargrad, backward() and dezero.optimizers.SGD's in-place update, on copies of ``init``
+    put back before every call."""
+    params = [dezero.Parameter(p.copy()) for p in init]
+
+    def run():
+        loss = forward(params)
+        for p in params:
+            p.cleargrad()
+        loss.backward()
+        for p in params:  # dezero.optimizers.SGD's update
+            p.data -= LR * p.grad.data
+        return loss.data, [p.data for p in params]
+
+    return Case(run, digest, put_back(params, init))
+
+
 def dezero_impl() -> Implementation:
     dezero, F = import_dezero()
 
@@ -109,20 +128,12 @@ def dezero_impl() -> Implementation:
 
     def mlp_case():
         x, t, init = mlp_data()
-        params = [dezero.Parameter(p.copy()) for p in init]
-        w1, b1, w2, b2 = params
 
-        def run():
-            logits = F.linear(F.relu(F.linear(x, w1, b1)), w2, b2)
-            loss = F.softmax_cross_entropy(logits, t)
-            for p in params:
-                p.cleargrad()
-            loss.backward()
-            for p in params:  # dezero.optimizers.SGD's update
-                p.data -= LR * p.grad.data
-            return loss.data, [p.data for p in params]
+        def forward(params):
+            w1, b1, w2, b2 = params
+            return F.softmax_cross_entropy(F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), t)
 
-        return Case(run, mlp_digest, put_back(params, init))
+        return dezero_step(dezero, forward, init, mlp_digest)
 
     def newton_run():
         # The book's step 33: one forward pass, backward twice (create_graph for the second).
