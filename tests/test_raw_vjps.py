@@ -21,7 +21,7 @@ import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive, SharedVJP
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.nn import losses, lstm
-from fnzero.numpy import indexing, linalg, reductions
+from fnzero.numpy import arithmetic, indexing, linalg, reductions
 from fnzero.test_util import check_grads
 
 DTYPES = st.sampled_from([np.float32, np.float64])
@@ -102,6 +102,30 @@ def test_lstm_gates_raw_rule_equals_the_general_one(data, shapes, needed, dtype)
     _assert_rules_agree(lstm.lstm_gates_p, g, args, {}, needed)
 
 
+@given(st.data(), st.sampled_from([(3,), (2, 3), (2, 1, 3)]), DTYPES)
+def test_logsumexp_raw_rule_equals_the_general_one(data, shape, dtype):
+    x = _draw(data, shape, dtype)
+    axes = data.draw(st.sets(st.integers(0, len(shape) - 1)))
+    axis = None if not axes or data.draw(st.booleans()) else tuple(sorted(axes))
+    keepdims = data.draw(st.booleans())
+    g = _draw(data, reductions._logsumexp.impl(x, axis, keepdims).shape, dtype)
+    _assert_rules_agree(reductions._logsumexp, g, (x,), {"axis": axis, "keepdims": keepdims})
+
+
+# (x, y): the same shape, y broadcast (a Python scalar among them, as in relu's maximum(x, 0)).
+EXTREMUM_SHAPES = [((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), (2, 3)), ((2, 3), None)]
+
+
+@given(st.data(), st.sampled_from(["maximum", "minimum"]), st.sampled_from(EXTREMUM_SHAPES), DTYPES)
+def test_extremum_raw_rules_equal_the_general_ones_ties_included(data, name, shapes, dtype):
+    prim = {"maximum": arithmetic.maximum, "minimum": arithmetic.minimum}[name]
+    # Values on a coarse grid, so that ties (where the cotangent is shared) come up often.
+    x = _draw(data, shapes[0], dtype).round()
+    y = 0.0 if shapes[1] is None else _draw(data, shapes[1], dtype).round()
+    g = _draw(data, prim.impl(x, y).shape, dtype)
+    _assert_rules_agree(prim, g, (x, y), {}, [True, shapes[1] is not None])
+
+
 # (gates a, cell c): the same batch, gates shared by a batch of cells, one cell for a batch.
 STATE_SHAPES = [((3, 8), (3, 2)), ((8,), (3, 2)), ((3, 8), (2,)), ((4, 3, 8), (3, 2))]
 
@@ -170,6 +194,9 @@ COVERED = {
     "sum",
     "mean",
     "getitem",
+    "logsumexp",
+    "maximum",
+    "minimum",
     "lstm_gates",
     "lstm_cell_state",
     "lstm_hidden",
@@ -212,7 +239,9 @@ def _lstm_loss(params, x):
     total = 0.0
     for step in x:
         h, c = nn.lstm_cell(step, h, c, W_x, W_h, b)
-        total = total + fnp.mean((h @ W_y) ** 2) + nn.mean_squared_error(h[:, :1], step[:, :1])
+        y = h @ W_y
+        clipped = fnp.logsumexp(fnp.minimum(fnp.maximum(y, -0.5), 0.5), axis=1)
+        total = total + fnp.mean(y**2) + nn.mean_squared_error(h[:, :1], step[:, :1]) + fnp.mean(clipped)
     return total + fnp.sum(W_y * W_y)
 
 

@@ -14,6 +14,7 @@ from fnzero.core.levels import new_level
 from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
 from fnzero.core.tracer import TRACER_TYPES, Tracer, UnexpectedTracerError, top_trace
 from fnzero.numpy import astype, sum_to
+from fnzero.numpy.shapes import sum_to_raw
 
 
 class ReverseTracer(Tracer):
@@ -165,7 +166,8 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
             cts[group][params] = g
             continue
         rules = prim.vjps
-        if raw_ok and prim.raw_vjps is not None and type(g) not in TRACER_TYPES:
+        raw = raw_ok and type(g) not in TRACER_TYPES
+        if raw and prim.raw_vjps is not None:
             rules = prim.raw_vjps
         elif rules is None:
             raise NotImplementedError(
@@ -190,9 +192,9 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
                 continue
             v = vals[k]
             if gk.shape != v.shape:
-                gk = sum_to(gk, v.shape)
+                gk = sum_to_raw(gk, v.shape) if raw else sum_to(gk, v.shape)
             if gk.dtype != v.dtype:
-                gk = astype(gk, v.dtype)
+                gk = gk.astype(v.dtype) if raw else astype(gk, v.dtype)
             prev = cts[p]
             cts[p] = gk if prev is None else prev + gk
     return cts

@@ -169,6 +169,16 @@ def _softmax(ans, x, axis, keepdims):
 _logsumexp = Primitive("logsumexp", _logsumexp_impl).defvjp(
     lambda g, ans, x, axis, keepdims: _expand(g, x, axis, keepdims) * _softmax(ans, x, axis, keepdims)
 )
+
+
+def _logsumexp_raw_vjp(g, ans, x, axis, keepdims):
+    if not keepdims:
+        shape = keepdims_shape(_shape(x), axis)
+        g, ans = g.reshape(shape), ans.reshape(shape)
+    return g * array_module(x).exp(x - ans)
+
+
+_logsumexp.defvjp_raw(_logsumexp_raw_vjp)
 _logsumexp.defjvp(
     lambda t, ans, x, axis, keepdims: _sum(t * _softmax(ans, x, axis, keepdims), axis, keepdims)
 )

@@ -57,20 +57,34 @@ def label_of(where: str, path: str) -> str:
     return f"{where}{'/' + path if path else ''}"
 
 
-def watch(tape: Tape, arg: Any, allow_int: bool, where: str) -> tuple[Any, list]:
-    """``arg`` with every float leaf replaced by a tracer on ``tape``; also the watched leaves
-    (None for an integer leaf let through by ``allow_int``)."""
+class Watched(list):
+    """The tracers of one argument's leaves (None for an integer leaf let through by
+    ``allow_int``), with the argument's structure and leaves: what its cotangent is built on."""
+
+    __slots__ = ("treedef", "leaves")
+
+
+def watch(tape: Tape, arg: Any, allow_int: bool, where: str) -> tuple[Any, Watched]:
+    """``arg`` with every float leaf replaced by a tracer on ``tape``, and the watched leaves."""
     leaves, treedef = tree.flatten(arg)
-    out, watched = [], []
+    out = []
+    watched = Watched()
     for i, leaf in enumerate(leaves):
-        try:
-            leaf, differentiated = as_differentiable(leaf, allow_int, where)
-        except TypeError:  # say which leaf: its path is worth computing only now
-            as_differentiable(leaf, allow_int, label_of(where, tree.flatten_with_path(arg)[i][0]))
-            raise
-        t = tape.watch(leaf) if differentiated else None
-        out.append(leaf if t is None else t)
+        if type(leaf) is not np.ndarray or leaf.dtype.kind != "f":  # else: a float array, the usual leaf
+            try:
+                leaf, differentiated = as_differentiable(leaf, allow_int, where)
+            except TypeError:  # say which leaf: its path is worth computing only now
+                as_differentiable(leaf, allow_int, label_of(where, tree.flatten_with_path(arg)[i][0]))
+                raise
+            leaves[i] = leaf
+            if not differentiated:
+                out.append(leaf)
+                watched.append(None)
+                continue
+        t = tape.watch(leaf)
+        out.append(t)
         watched.append(t)
+    watched.treedef, watched.leaves = treedef, leaves
     return tree.unflatten(treedef, out), watched
 
 
@@ -155,6 +169,6 @@ def unwrap_tree(tape: Tape, x: Any) -> Any:
     return tree.map(tape.unwrap, x)
 
 
-def cotangents(tape: Tape, arg: Any, watched: list, cts: list) -> Any:
-    leaves, treedef = tree.flatten(arg)
-    return tree.unflatten(treedef, [cotangent_of(x, w, cts) for x, w in zip(leaves, watched)])
+def cotangents(watched: Watched, cts: list) -> Any:
+    """The cotangent of one watched argument, in its structure."""
+    return tree.unflatten(watched.treedef, [cotangent_of(x, w, cts) for x, w in zip(watched.leaves, watched)])

@@ -50,7 +50,7 @@ def value_and_grad(
         cts: list = []
         if type(out) is ReverseTracer and out._trace is tape:
             cts = backward(tape, {out._index: ones_like(value)})
-        grads = tuple(cotangents(tape, args[n], watched[n], cts) for n in nums)
+        grads = tuple(cotangents(watched[n], cts) for n in nums)
         grad_out = grads[0] if isinstance(argnums, int) else grads
         if has_aux:
             return (value, unwrap_tree(tape, aux)), grad_out

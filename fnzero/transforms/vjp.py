@@ -40,7 +40,7 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
                 prev = seeds.get(i)
                 seeds[i] = g if prev is None else prev + g
         cts = backward(tape, seeds) if seeds else []
-        return tuple(cotangents(tape, a, w, cts) for a, w in zip(rec.args, rec.watched))
+        return tuple(cotangents(w, cts) for w in rec.watched)
 
     value = unwrap_tree(tape, rec.out)
     if has_aux:
