@@ -103,10 +103,10 @@ def _share(g, first, second):
 
 def _share_raw(g, first, second):
     """``_share`` on raw arrays: the same masks from the array library's own comparisons."""
-    xp = xp_of(first, second)
+    xp = np if type(first) is np.ndarray and type(second) in (float, np.ndarray) else xp_of(first, second)
     wins = xp.greater(first, second)
     ties = xp.equal(first, second)
-    if xp is np and not ties.any():
+    if xp is np and not np.logical_or.reduce(ties, axis=None):
         return g * wins
     return g * (wins.astype(g.dtype) + ties.astype(g.dtype) * 0.5)
 

@@ -41,11 +41,22 @@ def _reduction(name: str) -> Primitive:
     return Primitive(name, impl)
 
 
+# Below this many elements a filled array is cheaper to make than NumPy's broadcast view
+# (broadcast_to is Python-level, ~3 us); above it the view saves a pass over memory.
+_FILL_BELOW = 4096
+
+
 def _spread_raw(g, x, axis, keepdims):
-    """``g`` as a broadcast view over ``x``'s shape, on raw arrays (the raw vjp of sum)."""
+    """``g`` spread over ``x``'s shape, on raw arrays (the raw vjp of sum): a broadcast view,
+    or for a small full reduction (a loss) a filled array."""
+    xp = array_module(g)
+    if axis is None and xp is np and x.size < _FILL_BELOW:
+        out = np.empty(x.shape, g.dtype)
+        out[...] = g
+        return out
     if not keepdims:
         g = g.reshape(keepdims_shape(x.shape, axis))
-    return array_module(g).broadcast_to(g, x.shape)
+    return xp.broadcast_to(g, x.shape)
 
 
 _sum = _reduction("sum").defvjp(
@@ -54,9 +65,18 @@ _sum = _reduction("sum").defvjp(
 _sum.defvjp_raw(lambda g, ans, x, axis, keepdims: _spread_raw(g, x, axis, keepdims))
 _sum.defjvp(lambda t, ans, x, axis, keepdims: _sum(t, axis, keepdims))
 
+
+def _mean_impl(x, axis, keepdims):
+    # NumPy's mean goes through three Python frames; for float32/64 and complex it is the
+    # sum over n (float16 and integers keep NumPy's own: it accumulates them in float32/64).
+    if type(x) is np.ndarray and x.dtype.kind in "fc" and x.dtype.itemsize >= 4:
+        return np.add.reduce(x, axis=axis, keepdims=keepdims) / reduced_size(x.shape, axis)
+    return array_module(x).mean(x, axis=axis, keepdims=keepdims)
+
+
 # The mean is one primitive rather than a sum and a division: one node on the tape (every
 # loss ends in one), and its rule spreads g / n back.
-_mean = _reduction("mean").defvjp(
+_mean = Primitive("mean", _mean_impl).defvjp(
     lambda g, ans, x, axis, keepdims: broadcast_to(
         _expand(g, x, axis, keepdims) / reduced_size(x.shape, axis), x.shape
     )
@@ -153,11 +173,17 @@ def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
 
 def _logsumexp_impl(x, axis, keepdims):
     xp = array_module(x)
-    m = xp.max(x, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or an inf): shifting by it would give nan
-    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True))
+    if xp is np:  # ufunc reductions: NumPy's max and sum would add Python frames per call
+        m = np.maximum.reduce(x, axis=axis, keepdims=True)
+        if not np.isfinite(np.add.reduce(m, axis=None)):  # an inf, a nan (or an overflow)
+            m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): shifting by it would give nan
+        out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True))
+    else:
+        m = xp.max(x, axis=axis, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True))
     out += m
-    return out if keepdims else out.reshape(ans_shape(x.shape, axis))
+    return out if keepdims else out.reshape(ans_shape(_shape(x), axis))
 
 
 def _softmax(ans, x, axis, keepdims):

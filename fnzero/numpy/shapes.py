@@ -97,7 +97,8 @@ def sum_to_raw(x, shape: tuple[int, ...]):
         return x
     lead = len(xs) - len(shape)
     if shape and xs[lead:] == shape:  # only leading axes (a bias): one reduction, no reshape
-        return x.sum(axis=tuple(range(lead)))
+        axes = tuple(range(lead))
+        return np.add.reduce(x, axis=axes) if type(x) is np.ndarray else x.sum(axis=axes)
     axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and xs[lead + i] != 1)
     return x.sum(axis=axes, keepdims=True).reshape(shape)
 

@@ -59,32 +59,52 @@ def label_of(where: str, path: str) -> str:
 
 class Watched(list):
     """The tracers of one argument's leaves (None for an integer leaf let through by
-    ``allow_int``), with the argument's structure and leaves: what its cotangent is built on."""
+    ``allow_int``), with the argument's structure and leaves: what its cotangent is built on.
 
-    __slots__ = ("treedef", "leaves")
+    ``treedef`` is None for the usual argument, one array or a plain tuple or list of them
+    (``container`` says which): their cotangents are rebuilt without walking a tree.
+    """
+
+    __slots__ = ("treedef", "leaves", "container")
+
+
+def _plain_leaves(arg: Any) -> tuple[list, type | None] | None:
+    """``([arg], None)`` for a float ndarray, ``(list(arg), tuple or list)`` for a plain
+    tuple or list of them; None for anything else (it takes the general path)."""
+    if type(arg) is np.ndarray:
+        return ([arg], None) if arg.dtype.kind == "f" else None
+    kind = type(arg)
+    if kind is not tuple and kind is not list:
+        return None
+    for leaf in arg:
+        if type(leaf) is not np.ndarray or leaf.dtype.kind != "f":
+            return None
+    return list(arg), kind
 
 
 def watch(tape: Tape, arg: Any, allow_int: bool, where: str) -> tuple[Any, Watched]:
     """``arg`` with every float leaf replaced by a tracer on ``tape``, and the watched leaves."""
+    watched = Watched()
+    plain = _plain_leaves(arg)
+    if plain is not None:
+        leaves, container = plain
+        for leaf in leaves:
+            watched.append(tape.watch(leaf))
+        watched.treedef, watched.leaves, watched.container = None, leaves, container
+        return (watched[0] if container is None else container(watched)), watched
     leaves, treedef = tree.flatten(arg)
     out = []
-    watched = Watched()
     for i, leaf in enumerate(leaves):
-        if type(leaf) is not np.ndarray or leaf.dtype.kind != "f":  # else: a float array, the usual leaf
-            try:
-                leaf, differentiated = as_differentiable(leaf, allow_int, where)
-            except TypeError:  # say which leaf: its path is worth computing only now
-                as_differentiable(leaf, allow_int, label_of(where, tree.flatten_with_path(arg)[i][0]))
-                raise
-            leaves[i] = leaf
-            if not differentiated:
-                out.append(leaf)
-                watched.append(None)
-                continue
-        t = tape.watch(leaf)
-        out.append(t)
+        try:
+            leaf, differentiated = as_differentiable(leaf, allow_int, where)
+        except TypeError:  # say which leaf: its path is worth computing only now
+            as_differentiable(leaf, allow_int, label_of(where, tree.flatten_with_path(arg)[i][0]))
+            raise
+        leaves[i] = leaf
+        t = tape.watch(leaf) if differentiated else None
+        out.append(leaf if t is None else t)
         watched.append(t)
-    watched.treedef, watched.leaves = treedef, leaves
+    watched.treedef, watched.leaves, watched.container = treedef, leaves, None
     return tree.unflatten(treedef, out), watched
 
 
@@ -132,7 +152,7 @@ def split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
 
 
 def check_scalar(out: Any, name: str) -> None:
-    shape = getattr(out, "shape", None)
+    shape = out._value.shape if type(out) is ReverseTracer else getattr(out, "shape", None)
     if shape is None and not isinstance(out, (float, int)):
         raise TypeError(
             f"{name} needs a function returning a scalar array, got {type(out).__name__}"
@@ -156,6 +176,8 @@ def cotangent_of(leaf: Any, watched: ReverseTracer | None, cts: list) -> Any:
     g = cts[i] if i < len(cts) else None
     if g is None:
         return zeros_like(watched._value)
+    if type(g) is np.ndarray and g.flags.writeable and g.dtype == watched._value.dtype:
+        return g  # the usual case: an array of its own, in the leaf's dtype
     if g.dtype != watched.dtype:
         g = astype(g, watched.dtype)
     if isinstance(g, np.generic):
@@ -171,4 +193,7 @@ def unwrap_tree(tape: Tape, x: Any) -> Any:
 
 def cotangents(watched: Watched, cts: list) -> Any:
     """The cotangent of one watched argument, in its structure."""
-    return tree.unflatten(watched.treedef, [cotangent_of(x, w, cts) for x, w in zip(watched.leaves, watched)])
+    grads = [cotangent_of(x, w, cts) for x, w in zip(watched.leaves, watched)]
+    if watched.treedef is None:
+        return grads[0] if watched.container is None else watched.container(grads)
+    return tree.unflatten(watched.treedef, grads)

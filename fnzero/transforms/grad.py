@@ -6,6 +6,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from fnzero.core.reverse import ReverseTracer, Tape, backward
 from fnzero.numpy import ones_like
 from fnzero.transforms._inputs import (
@@ -49,7 +51,9 @@ def value_and_grad(
         value = tape.unwrap(out)
         cts: list = []
         if type(out) is ReverseTracer and out._trace is tape:
-            cts = backward(tape, {out._index: ones_like(value)})
+            plain = type(value) is np.ndarray or isinstance(value, np.generic)
+            seed = np.array(1, value.dtype) if plain else ones_like(value)
+            cts = backward(tape, {out._index: seed})
         grads = tuple(cotangents(watched[n], cts) for n in nums)
         grad_out = grads[0] if isinstance(argnums, int) else grads
         if has_aux:
