@@ -40,6 +40,7 @@ _by_type: dict[type, Backend] = {}
 # Array types that are not a backend's arrays: Python scalars are weakly typed and join
 # whichever backend the other operands have.
 _SCALAR_TYPES = (bool, int, float, complex)
+_PYTHON_SCALARS = frozenset(_SCALAR_TYPES)  # exactly these types: no backend to look for
 
 
 def register(name: str, backend: Backend | Callable[[], Backend]) -> None:
@@ -93,6 +94,8 @@ def backend_of(x: Any) -> Backend | None:
     found = _by_type.get(type(x))
     if found is not None:
         return found
+    if type(x) in _PYTHON_SCALARS:
+        return None
     return _backend_of_new_type(x)
 
 

@@ -12,6 +12,8 @@ def normalize_axis(axis: int | Sequence[int] | None, ndim: int, name: str) -> tu
     """``axis`` as a sorted tuple of non-negative ints (None stays None: every axis)."""
     if axis is None:
         return None
+    if type(axis) is int and 0 <= axis < ndim:  # the usual case, already normal
+        return (axis,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:

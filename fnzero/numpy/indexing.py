@@ -186,9 +186,10 @@ def normalize_index(x: Any, index: Any) -> tuple:
 def index(x: Any, idx: Any) -> Any:
     """``x[idx]``: slices, integers, integer arrays and boolean masks."""
     index = normalize_index(x, idx)
-    template, arrays = _traced(index)
-    if arrays:
-        return gather(x, *arrays, template=template)
+    for i in index:
+        if type(i) in TRACER_TYPES:
+            template, arrays = _traced(index)
+            return gather(x, *arrays, template=template)
     return getitem(x, index=index)
 
 

@@ -177,11 +177,12 @@ def _logsumexp_impl(x, axis, keepdims):
         m = np.maximum.reduce(x, axis=axis, keepdims=True)
         if not np.isfinite(np.add.reduce(m, axis=None)):  # an inf, a nan (or an overflow)
             m = np.where(np.isfinite(m), m, 0)  # all -inf (or an inf): shifting by it would give nan
-        out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True))
-    else:
-        m = xp.max(x, axis=axis, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0)
-        out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True))
+        out = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=keepdims))
+        out += m if keepdims else m.squeeze(axis)
+        return out
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True))
     out += m
     return out if keepdims else out.reshape(ans_shape(_shape(x), axis))
 

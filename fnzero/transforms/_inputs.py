@@ -15,6 +15,8 @@ from fnzero.numpy import astype, zeros_like
 
 
 def check_argnums(argnums: int | Sequence[int], nargs: int, name: str) -> tuple[int, ...]:
+    if type(argnums) is int and 0 <= argnums < nargs:  # the usual case
+        return (argnums,)
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for n in nums:
         if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:

@@ -46,16 +46,19 @@ def value_and_grad(
             result = fun(*args, **kwargs)
         finally:
             tape.closed = True
-        out, aux = split_aux(result, has_aux, "grad")
+        out, aux = split_aux(result, has_aux, "grad") if has_aux else (result, None)
         check_scalar(out, "grad")
-        value = tape.unwrap(out)
-        cts: list = []
         if type(out) is ReverseTracer and out._trace is tape:
+            value = out._value
             plain = type(value) is np.ndarray or isinstance(value, np.generic)
             seed = np.array(1, value.dtype) if plain else ones_like(value)
             cts = backward(tape, {out._index: seed})
-        grads = tuple(cotangents(watched[n], cts) for n in nums)
-        grad_out = grads[0] if isinstance(argnums, int) else grads
+        else:
+            value, cts = out, []
+        if isinstance(argnums, int):
+            grad_out = cotangents(watched[nums[0]], cts)
+        else:
+            grad_out = tuple([cotangents(watched[n], cts) for n in nums])
         if has_aux:
             return (value, unwrap_tree(tape, aux)), grad_out
         return value, grad_out
