@@ -150,6 +150,9 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
     nodes = tape.nodes
     raw_ok = not tape.nested
     cts: list = [None] * (max(seeds) + 1)
+    # Whether a cotangent is a sum this sweep made on raw arrays (rules may hand one array to
+    # several operands, so only these can take the next term in place).
+    owned = bytearray(len(cts))
     for i, g in seeds.items():
         cts[i] = g
     for i in range(len(cts) - 1, -1, -1):
@@ -196,5 +199,12 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
             if gk.dtype != v.dtype:
                 gk = gk.astype(v.dtype) if raw else astype(gk, v.dtype)
             prev = cts[p]
-            cts[p] = gk if prev is None else prev + gk
+            if prev is None:
+                cts[p] = gk
+            elif owned[p]:  # a sum made here: nobody else sees it, so add in place
+                prev += gk
+                cts[p] = prev
+            else:
+                cts[p] = prev + gk
+                owned[p] = raw
     return cts

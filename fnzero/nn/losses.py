@@ -101,8 +101,10 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any, *, reduction: str = "
 
 def _squared_error_impl(y, t, mean):
     d = y - t
-    xp = array_module(d)
-    return xp.mean(xp.square(d)) if mean else xp.sum(xp.square(d))
+    sq = array_module(d).square(d)
+    if mean and sq.dtype.itemsize < 4:  # float16: NumPy's mean accumulates it in float32
+        return sq.mean()
+    return sq.sum() / sq.size if mean else sq.sum()
 
 
 def _squared_error_vjp(sign):
