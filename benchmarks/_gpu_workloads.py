@@ -14,10 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._core_workloads import CHAIN_STEPS, CHAIN_X0, N_HIDDEN, N_IN, N_OUT
+from benchmarks._core_workloads import CHAIN_STEPS, CHAIN_X0, LR, N_HIDDEN, N_IN, N_OUT, mlp_step_by_hand
 from benchmarks._harness import Case
-
-LR = 0.1
 
 
 @dataclass(frozen=True)
@@ -148,27 +146,6 @@ def chain_digest(out: tuple[Any, Any]) -> float:
 # ---- the floor: forward and backward by hand ----------------------------------------------
 
 
-def floor_mlp_step(xp, x, t, rows, params) -> tuple[Any, list]:
-    """One SGD step of the MLP by hand (no gradient for the input batch)."""
-    w1, b1, w2, b2 = params
-    h = x @ w1 + b1
-    a = xp.maximum(h, 0)
-    logits = a @ w2 + b2
-    m = logits.max(axis=1, keepdims=True)
-    e = xp.exp(logits - m)
-    s = e.sum(axis=1, keepdims=True)
-    loss = xp.mean(m[:, 0] + xp.log(s[:, 0]) - logits[rows, t])
-    d = e / s
-    d[rows, t] -= 1
-    d /= len(t)
-    dw2 = a.T @ d
-    db2 = d.sum(axis=0)
-    dh = (d @ w2.T) * (h > 0)
-    dw1 = x.T @ dh
-    db1 = dh.sum(axis=0)
-    return loss, [w1 - LR * dw1, b1 - LR * db1, w2 - LR * dw2, b2 - LR * db2]
-
-
 def floor_mlp_epoch(dev: Device) -> Case:
     xs, ts, init = mlp_epoch_data(dev.mlp_steps)
     xp = dev.xp
@@ -179,7 +156,7 @@ def floor_mlp_epoch(dev: Device) -> Case:
     def run():
         params, losses = start, []
         for x, t in data:
-            loss, params = floor_mlp_step(xp, x, t, rows, params)
+            loss, params = mlp_step_by_hand(xp, x, t, rows, params)
             losses.append(loss)
         dev.sync()
         return losses, params
