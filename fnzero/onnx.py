@@ -65,6 +65,7 @@ SUPPORTED = frozenset(
         "transpose",
         "broadcast_to",
         "astype",
+        "astype_discrete",
         "isfinite",
         "getitem",
         "concatenate",
@@ -168,7 +169,7 @@ def _convert(b: _Builder, eq: Equation, names: dict[Var, str]) -> str:
     if name == "transpose":
         axes = ops[1] if ops[1] is not None else tuple(reversed(range(len(like.shape))))
         return b.node("Transpose", [ops[0]], out, perm=list(axes))
-    if name == "astype":
+    if name in ("astype", "astype_discrete"):
         to = b.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(eq.output.dtype))
         return b.node("Cast", [ops[0]], out, to=to)
     if name == "conv2d":

@@ -9,7 +9,7 @@ the call: it unwraps its own tracers, calls the primitive again on what is under
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -39,7 +39,15 @@ class Primitive:
 
     __slots__ = ("name", "impl", "vjps", "raw_vjps", "jvp", "batch")
 
-    def __init__(self, name: str, impl: Callable[..., Any]):
+    # Every primitive with a kernel, by name: what tests and tools enumerate. The nodes that
+    # transforms make per call (custom rules, checkpoint) have no kernel and are not kept here.
+    registry: ClassVar[dict[str, Primitive]] = {}
+
+    def __init__(self, name: str, impl: Callable[..., Any] | None):
+        if impl is not None:
+            if name in Primitive.registry:
+                raise ValueError(f"fnzero: a primitive named {name!r} is already registered")
+            Primitive.registry[name] = self
         self.name = name
         self.impl = impl
         self.vjps: tuple[VJPRule | None, ...] | VariadicVJP | SharedVJP | None = None

@@ -95,7 +95,7 @@ def _astype_impl(x, dtype):
 
 _astype = Primitive("astype", _astype_impl).defvjp(lambda g, ans, x, dtype: _astype(g, x.dtype))
 # To integers or booleans: piecewise constant, so not differentiable (no vjp rule).
-_astype_discrete = Primitive("astype", _astype_impl)
+_astype_discrete = Primitive("astype_discrete", _astype_impl)
 _astype.defjvp(lambda t, ans, x, dtype: _astype(t, dtype))
 
 
