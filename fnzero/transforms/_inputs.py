@@ -189,13 +189,54 @@ def cotangent_of(leaf: Any, watched: ReverseTracer | None, cts: list) -> Any:
     return g
 
 
+def memory_owner(x: Any) -> Any:
+    """The object whose memory the array ``x`` uses (a view's base, followed to the end), or
+    None for what cannot be written to: traced values, NumPy scalars, Python numbers."""
+    if type(x) is not np.ndarray and (
+        type(x) in TRACER_TYPES or isinstance(x, np.generic) or not hasattr(x, "base")
+    ):
+        return None
+    base = x.base
+    while base is not None:
+        x = base
+        base = getattr(x, "base", None)
+    return x
+
+
+class Distinct:
+    """Hands out arrays that share memory with nothing handed out before, nor with the
+    values it was told to avoid (the caller's inputs and cotangents): a rule may pass one
+    cotangent on to several operands, so the sweep's results can alias. Only an array that
+    collides is copied, so the usual call costs one look at each leaf's base."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self, avoid: Any = ()) -> None:
+        self.seen: set[int] = set()
+        for x in avoid:
+            owner = memory_owner(x)
+            if owner is not None:
+                self.seen.add(id(owner))
+
+    def __call__(self, x: Any) -> Any:
+        owner = memory_owner(x)
+        if owner is None:
+            return x
+        if id(owner) in self.seen:
+            x = x.copy()
+            owner = x
+        self.seen.add(id(owner))
+        return x
+
+
 def unwrap_tree(tape: Tape, x: Any) -> Any:
     return tree.map(tape.unwrap, x)
 
 
-def cotangents(watched: Watched, cts: list) -> Any:
-    """The cotangent of one watched argument, in its structure."""
-    grads = [cotangent_of(x, w, cts) for x, w in zip(watched.leaves, watched)]
+def cotangents(watched: Watched, cts: list, distinct: Distinct) -> Any:
+    """The cotangent of one watched argument, in its structure, each leaf passed through
+    ``distinct`` (shared by all the arguments of one call)."""
+    grads = [distinct(cotangent_of(x, w, cts)) for x, w in zip(watched.leaves, watched)]
     if watched.treedef is None:
         return grads[0] if watched.container is None else watched.container(grads)
     return tree.unflatten(watched.treedef, grads)

@@ -11,6 +11,7 @@ import numpy as np
 from fnzero.core.reverse import ReverseTracer, Tape, backward
 from fnzero.numpy import ones_like
 from fnzero.transforms._inputs import (
+    Distinct,
     check_argnums,
     check_scalar,
     cotangents,
@@ -55,10 +56,12 @@ def value_and_grad(
             cts = backward(tape, {out._index: seed})
         else:
             value, cts = out, []
+        # No gradient shares memory with another, with an input or with the value.
+        distinct = Distinct([value, *(leaf for n in nums for leaf in watched[n].leaves)])
         if isinstance(argnums, int):
-            grad_out = cotangents(watched[nums[0]], cts)
+            grad_out = cotangents(watched[nums[0]], cts, distinct)
         else:
-            grad_out = tuple([cotangents(watched[n], cts) for n in nums])
+            grad_out = tuple([cotangents(watched[n], cts, distinct) for n in nums])
         if has_aux:
             return (value, unwrap_tree(tape, aux)), grad_out
         return value, grad_out

@@ -18,7 +18,7 @@ from fnzero.backends import array_module
 from fnzero.core.reverse import backward
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy import asarray, reshape, zeros
-from fnzero.transforms._inputs import check_argnums, cotangent_of, node_of, record, unwrap_tree
+from fnzero.transforms._inputs import Distinct, check_argnums, cotangent_of, node_of, record, unwrap_tree
 from fnzero.transforms.linearize import tangents_out
 from fnzero.transforms.vmap import vmap
 
@@ -87,12 +87,19 @@ def jacrev(
 
             rows = vmap(row)(_basis(value))
             blocks.append([reshape(r, value.shape + w.shape) for r, w in zip(rows, in_leaves)])
-        jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in blocks])
+        jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in _distinct(rec, blocks)])
         if has_aux:
             return jac, unwrap_tree(tape, rec.aux)
         return jac
 
     return jacrev_fun
+
+
+def _distinct(rec: Any, blocks: list) -> list:
+    """The blocks (per output leaf, per input leaf) with no two sharing memory, nor one with
+    an input."""
+    distinct = Distinct([leaf for watched in rec.watched for leaf in watched.leaves])
+    return [[distinct(b) for b in row] for row in blocks]
 
 
 def _per_argument(rec: Any, blocks: list, argnums: int | Sequence[int]) -> Any:
@@ -132,7 +139,7 @@ def jacfwd(
             cols = vmap(column, out_axes=-1)(_basis(w._value))
             columns.append([reshape(c, v.shape + w.shape) for c, v in zip(cols, values)])
         per_out = [[blocks[k] for blocks in columns] for k in range(len(out_leaves))]
-        jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in per_out])
+        jac = tree.unflatten(out_def, [_per_argument(rec, row, argnums) for row in _distinct(rec, per_out)])
         if has_aux:
             return jac, unwrap_tree(tape, rec.aux)
         return jac

@@ -10,7 +10,7 @@ import numpy as np
 from fnzero import tree
 from fnzero.core.forward import JVPTrace, JVPTracer
 from fnzero.numpy import asarray, zeros_like
-from fnzero.transforms._inputs import as_differentiable, label_of, split_aux
+from fnzero.transforms._inputs import Distinct, as_differentiable, label_of, split_aux
 
 
 def check_tangent(primal: Any, tangent: Any, label: str) -> Any:
@@ -81,11 +81,11 @@ def jvp(
         trace.closed = True
     out, aux = split_aux(result, has_aux, "jvp")
     out_leaves, out_def = tree.flatten(out)
-    values, out_tangents = [], []
-    for y in out_leaves:
-        v, t = trace.unwrap(y)
-        values.append(v)
-        out_tangents.append(zeros_like(asarray(v)) if t is None else t)
+    pairs = [trace.unwrap(y) for y in out_leaves]
+    values = [v for v, _ in pairs]
+    # No output tangent shares memory with another, with the caller's or with a value.
+    distinct = Distinct([*tree.leaves(tangents), *values])
+    out_tangents = [zeros_like(asarray(v)) if t is None else distinct(t) for v, t in pairs]
     primal_out = tree.unflatten(out_def, values)
     tangent_out = tree.unflatten(out_def, out_tangents)
     if has_aux:

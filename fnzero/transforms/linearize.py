@@ -8,7 +8,7 @@ from typing import Any
 from fnzero import tree
 from fnzero.core.forward import push_forward
 from fnzero.numpy import asarray, zeros_like
-from fnzero.transforms._inputs import Recording, label_of, node_of, record, unwrap_tree
+from fnzero.transforms._inputs import Distinct, Recording, label_of, node_of, record, unwrap_tree
 from fnzero.transforms.jvp import check_tangent
 
 
@@ -16,10 +16,12 @@ def tangents_out(rec: Recording, seeds: dict[int, Any]) -> Any:
     """The output's tangent (structure of the output) given ``{input node: tangent}``."""
     ts = push_forward(rec.tape, seeds) if seeds else []
     out = []
+    # No output tangent shares memory with another, with the caller's or with a value.
+    distinct = Distinct([*seeds.values(), *(rec.tape.unwrap(y) for y in tree.leaves(rec.out))])
     for y in tree.leaves(rec.out):
         i = node_of(rec.tape, y)
         t = ts[i] if i >= 0 else None
-        out.append(zeros_like(asarray(rec.tape.unwrap(y))) if t is None else t)
+        out.append(zeros_like(asarray(rec.tape.unwrap(y))) if t is None else distinct(t))
     return tree.unflatten(tree.structure(rec.out), out)
 
 

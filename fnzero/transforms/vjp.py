@@ -8,7 +8,7 @@ from typing import Any
 from fnzero import tree
 from fnzero.core.reverse import backward
 from fnzero.numpy import asarray
-from fnzero.transforms._inputs import cotangents, node_of, record, unwrap_tree
+from fnzero.transforms._inputs import Distinct, cotangents, node_of, record, unwrap_tree
 
 
 def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
@@ -40,7 +40,9 @@ def vjp(fun: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple:
                 prev = seeds.get(i)
                 seeds[i] = g if prev is None else prev + g
         cts = backward(tape, seeds) if seeds else []
-        return tuple(cotangents(w, cts) for w in rec.watched)
+        # No cotangent shares memory with another, with the caller's or with a primal.
+        distinct = Distinct([*ct_leaves, *(leaf for w in rec.watched for leaf in w.leaves)])
+        return tuple(cotangents(w, cts, distinct) for w in rec.watched)
 
     value = unwrap_tree(tape, rec.out)
     if has_aux:

@@ -16,6 +16,7 @@ from fnzero import tree
 from fnzero.backends import backend_of
 from fnzero.core.batching import BatchTrace, BatchTracer
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.transforms._inputs import Distinct
 
 Axes = Any  # an int, None, or a pytree prefix of the arguments with ints and Nones
 
@@ -121,6 +122,7 @@ def vmap(
         out_leaves, out_def = tree.flatten(out)
         out_ax = _broadcast_prefix(out_axes, out, "out_axes")
         result = []
+        distinct = Distinct()  # no two outputs share memory (a view of one batch, say)
         for leaf, axis in zip(out_leaves, out_ax):
             if axis is not None:
                 ndim = len(getattr(leaf, "shape", ())) + 1
@@ -129,7 +131,7 @@ def vmap(
                         f"fnzero.vmap: out_axes {axis} is out of range for an output of rank {ndim}"
                     )
                 axis = int(axis) % ndim
-            result.append(trace.unwrap(_as_array(leaf) if axis is not None else leaf, axis))
+            result.append(distinct(trace.unwrap(_as_array(leaf) if axis is not None else leaf, axis)))
         return tree.unflatten(out_def, result)
 
     return batched
