@@ -12,11 +12,10 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
 from fnzero.numpy.elementwise import exp, sqrt, square
 from fnzero.numpy.logic import equal
-from fnzero.numpy.shapes import broadcast_to, flip, reshape
+from fnzero.numpy.shapes import broadcast_to, flip, pad, reshape, transpose
 
 Axis = int | Sequence[int] | None
 
@@ -106,29 +105,44 @@ _max.defjvp(_extremum_jvp)
 _min.defjvp(_extremum_jvp)
 
 
+def _shifted(a, by: int):
+    """``a`` moved ``by`` places along its last axis, ones filling the start."""
+    n = a.shape[-1]
+    return pad(a, [(0, 0)] * (a.ndim - 1) + [(by, 0)], constant_values=1)[..., :n]
+
+
+def _exclusive_cumprod(a):
+    """Along the last axis, each entry the product of the entries before it (Hillis-Steele:
+    log2(n) rounds of shifted multiplications)."""
+    a = _shifted(a, 1)
+    by = 1
+    while by < a.shape[-1]:
+        a = a * _shifted(a, by)
+        by *= 2
+    return a
+
+
 def _others_product(x, axis):
-    """Product of all other entries along ``axis`` for each entry, exact at zeros."""
-    xp = array_module(x)
-    safe = xp.where(x == 0, 1, x)
-    zeros = xp.sum(x == 0, axis=axis, keepdims=True)
-    nonzero_product = xp.prod(safe, axis=axis, keepdims=True)
-    return xp.where(
-        zeros == 0, nonzero_product / safe, xp.where((zeros == 1) & (x == 0), nonzero_product, 0)
-    ).astype(x.dtype)
+    """For each entry, the product of the other entries along ``axis``: the running products
+    from both ends, multiplied. Only multiplications, never a division, so every derivative
+    of it is exact at zeros too, under any transform."""
+    shape = x.shape
+    axes = tuple(range(len(shape))) if axis is None else axis
+    kept = [i for i in range(len(shape)) if i not in axes]
+    perm = kept + list(axes)
+    moved = transpose(x, perm)
+    rows = reshape(moved, tuple(shape[i] for i in kept) + (-1,))
+    before = _exclusive_cumprod(rows)
+    after = flip(_exclusive_cumprod(flip(rows, (-1,))), (-1,))
+    return transpose(reshape(before * after, moved.shape), [perm.index(i) for i in range(len(shape))])
 
 
 def _prod_vjp(g, ans, x, axis, keepdims):
-    gx = _expand(g, x, axis, keepdims)
-    if type(x) not in TRACER_TYPES:
-        return gx * _others_product(x, axis)
-    # Under an outer transform: ans / x stays differentiable (entries must be non-zero).
-    return gx * _expand(ans, x, axis, keepdims) / x
+    return _expand(g, x, axis, keepdims) * _others_product(x, axis)
 
 
 def _prod_jvp(t, ans, x, axis, keepdims):
-    if type(x) not in TRACER_TYPES:
-        return _sum(t * _others_product(x, axis), axis, keepdims)
-    return _sum(t * _expand(ans, x, axis, keepdims) / x, axis, keepdims)
+    return _sum(t * _others_product(x, axis), axis, keepdims)
 
 
 _prod = _reduction("prod").defvjp(_prod_vjp)
@@ -151,7 +165,7 @@ def min(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
 
 
 def prod(x, axis: Axis = None, keepdims: bool = False):
-    """Product over ``axis``. First derivatives are exact at zeros; higher ones need x != 0."""
+    """Product over ``axis``; its derivatives of every order are exact at zeros too."""
     return _prod(x, normalize_axis(axis, _ndim(x), "prod"), keepdims)
 
 
