@@ -12,6 +12,7 @@ from typing import Any
 
 from fnzero.core.levels import new_level
 from fnzero.core.primitive import Primitive
+from fnzero.core.trace import Trace
 from fnzero.core.tracer import Tracer, UnexpectedTracerError
 from fnzero.numpy import moveaxis
 from fnzero.numpy.batch_rules import broadcast_axis
@@ -55,7 +56,7 @@ def no_batch_rule(prim: Primitive) -> NotImplementedError:
     return NotImplementedError(f"fnzero.vmap: {prim.name} has no batching rule, so vmap cannot go through it")
 
 
-class BatchTrace:
+class BatchTrace(Trace):
     """One vmap: primitives on its tracers run once on the whole batch, by their batching rules."""
 
     __slots__ = ("level", "size", "closed")
@@ -98,3 +99,12 @@ class BatchTrace:
         if axis is None:
             return x
         return broadcast_axis(x, self.size, axis)
+
+    def process_custom_vjp(self, call: Any, args: tuple) -> Any:
+        return call.batched(self, args)  # the call one level down, its functions vmapped
+
+    def process_custom_jvp(self, call: Any, args: tuple) -> Any:
+        return call.batched(self, args)
+
+    def process_checkpoint(self, call: Any, args: tuple) -> Any:
+        return call.batched(self, args)

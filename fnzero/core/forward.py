@@ -12,6 +12,7 @@ from typing import Any
 from fnzero.core.levels import new_level
 from fnzero.core.primitive import Primitive
 from fnzero.core.reverse import OUTPUT, Tape
+from fnzero.core.trace import Trace
 from fnzero.core.tracer import Tracer, UnexpectedTracerError
 from fnzero.numpy import astype, broadcast_to
 
@@ -47,7 +48,7 @@ def fit(t: Any, ans: Any) -> Any:
     return t
 
 
-class JVPTrace:
+class JVPTrace(Trace):
     """One forward-mode transform: primitives on its tracers compute value and tangent at once.
 
     Arguments that are not its tracers do not move (their tangent is a symbolic zero), so a
@@ -94,6 +95,15 @@ class JVPTrace:
         if type(x) is JVPTracer and x._trace is self:
             return x._value, x._tangent
         return x, None
+
+    def process_custom_vjp(self, call: Any, args: tuple) -> Any:
+        return call.forward(self, args)  # refused: a vjp rule cannot push tangents
+
+    def process_custom_jvp(self, call: Any, args: tuple) -> Any:
+        return call.forward(self, args)  # the rule itself
+
+    def process_checkpoint(self, call: Any, args: tuple) -> Any:
+        return call.forward(self, args)
 
 
 def push_forward(tape: Tape, seeds: dict[int, Any]) -> list:

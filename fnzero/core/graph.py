@@ -14,6 +14,7 @@ import attrs
 
 from fnzero.core.levels import new_level
 from fnzero.core.primitive import Primitive
+from fnzero.core.trace import Trace
 from fnzero.core.tracer import Tracer
 
 
@@ -59,7 +60,7 @@ def _describe(x: Any) -> tuple[tuple[int, ...], str]:
     return shape, str(dtype) if dtype is not None else type(x).__name__
 
 
-class GraphTrace:
+class GraphTrace(Trace):
     """Records equations at one level; ``new_var`` makes the inputs."""
 
     def __init__(self) -> None:
@@ -94,3 +95,13 @@ class GraphTrace:
         out = self._fresh(ans)
         self.equations.append(Equation(prim.name, tuple(inputs), dict(params), out, prim, tuple(constants)))
         return GraphTracer(ans, self, out)
+
+    # A graph records the primitives inside a call with its own rule: the function as written.
+    def process_custom_vjp(self, call: Any, args: tuple) -> Any:
+        return call.fun(*args)
+
+    def process_custom_jvp(self, call: Any, args: tuple) -> Any:
+        return call.fun(*args)
+
+    def process_checkpoint(self, call: Any, args: tuple) -> Any:
+        return call.fun(*args)

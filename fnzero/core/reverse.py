@@ -12,6 +12,7 @@ from typing import Any
 
 from fnzero.core.levels import new_level
 from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
+from fnzero.core.trace import Trace
 from fnzero.core.tracer import TRACER_TYPES, Tracer, UnexpectedTracerError, top_trace
 from fnzero.numpy import astype, sum_to
 from fnzero.numpy.shapes import sum_to_raw
@@ -32,7 +33,7 @@ class ReverseTracer(Tracer):
 OUTPUT = Primitive("output", None)
 
 
-class Tape:
+class Tape(Trace):
     """The record of one reverse-mode transform: one node per primitive applied to its tracers.
 
     A node is ``(primitive, args, params, ans, parents)`` with args and ans as the level below
@@ -118,6 +119,15 @@ class Tape:
         if type(x) is ReverseTracer and x._trace is self:
             return x._value
         return x
+
+    def process_custom_vjp(self, call: Any, args: tuple) -> Any:
+        return call.reverse(self, args)  # fwd runs now, bwd in the sweep
+
+    def process_custom_jvp(self, call: Any, args: tuple) -> Any:
+        return call.reverse(self, args)  # the rule, transposed
+
+    def process_checkpoint(self, call: Any, args: tuple) -> Any:
+        return call.reverse(self, args)  # recomputed in the sweep
 
 
 def fused(prim: Primitive, compute: Callable[..., tuple], *args: Any, **params: Any) -> tuple:

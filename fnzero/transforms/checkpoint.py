@@ -10,7 +10,6 @@ from typing import Any
 from fnzero import tree
 from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
-from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
@@ -30,38 +29,59 @@ def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
     that of the inputs and outputs only. Values to differentiate must be arguments of
     ``fun``, not values it closes over.
     """
-    name = f"checkpoint({getattr(fun, '__name__', 'function')})"
+    return Checkpointed(fun)
 
-    @functools.wraps(fun)
-    def remat_fun(*args: Any) -> Any:
+
+class Checkpointed:
+    """A checkpointed function: what each kind of trace does with a call to it."""
+
+    def __init__(self, fun: Callable[..., Any]):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.name = f"checkpoint({getattr(fun, '__name__', 'function')})"
+
+    def __call__(self, *args: Any) -> Any:
+        top = top_trace(tree.leaves(list(args)))
+        if top is None:
+            return self.fun(*args)
+        return top.process_checkpoint(self, args)
+
+    def _flat(self, args: tuple) -> tuple[list, Callable[[list], list], list]:
+        """The argument leaves, ``fun`` on flat leaves, and where its output's structure lands."""
         leaves, in_def = tree.flatten(list(args))
-        top = top_trace(leaves)
-        if top is None or isinstance(top, GraphTrace):  # a graph records the primitives inside
-            return fun(*args)
-
-        structure = []
+        structure: list = []
 
         def flat_fun(values: list) -> list:
-            out_leaves, out_def = tree.flatten(fun(*tree.unflatten(in_def, values)))
+            out_leaves, out_def = tree.flatten(self.fun(*tree.unflatten(in_def, values)))
             structure.append(out_def)
             return out_leaves
 
-        if isinstance(top, BatchTrace):  # checkpoint of the vmapped function, one level down
-            vals, axes = unbatch_args(top, args)
-            return rebatch(top, checkpoint(vmap(fun, in_axes=axes))(*vals))
+        return leaves, flat_fun, structure
+
+    def batched(self, top: BatchTrace, args: tuple) -> Any:
+        """The checkpoint of the vmapped function, one level down."""
+        vals, axes = unbatch_args(top, args)
+        return rebatch(top, checkpoint(vmap(self.fun, in_axes=axes))(*vals))
+
+    def forward(self, top: JVPTrace, args: tuple) -> Any:
+        """Under forward mode: the jvp of ``fun``, itself checkpointed for a level below."""
+        leaves, flat_fun, structure = self._flat(args)
         movers = moving(top, leaves)
-        if isinstance(top, JVPTrace):
-            pairs = [top.unwrap(x) for x in leaves]
-            primals = [v for v, _ in pairs]
-            out, t_out = checkpoint(_jvp_at(flat_fun, movers))(primals, [pairs[k][1] for k in movers])
-            check_no_escape(out, top, name)
-            return tree.unflatten(structure[0], [top.wrap(o, t) for o, t in zip(out, t_out)])
-        if not isinstance(top, Tape):
-            raise NotImplementedError(f"{name} under {type(top).__name__}")
+        pairs = [top.unwrap(x) for x in leaves]
+        primals = [v for v, _ in pairs]
+        out, t_out = checkpoint(_jvp_at(flat_fun, movers))(primals, [pairs[k][1] for k in movers])
+        check_no_escape(out, top, self.name)
+        return tree.unflatten(structure[0], [top.wrap(o, t) for o, t in zip(out, t_out)])
+
+    def reverse(self, top: Tape, args: tuple) -> Any:
+        """Under reverse mode: one node keeping inputs and outputs; its vjp runs ``fun`` again."""
+        leaves, flat_fun, _ = self._flat(args)
+        movers = moving(top, leaves)
         vals = [top.unwrap(x) for x in leaves]
-        out = remat_fun(*tree.unflatten(in_def, vals))
+        in_def = tree.structure(list(args))
+        out = self(*tree.unflatten(in_def, vals))
         out_leaves, out_def = tree.flatten(out)
-        check_no_escape(out_leaves, top, name)
+        check_no_escape(out_leaves, top, self.name)
 
         def vjp_rule(gs: list, ans: tuple, *vals: Any) -> list:
             _, pullback = vjp(
@@ -73,12 +93,10 @@ def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
         def jvp_rule(tangents: list, ans: tuple, *vals: Any) -> list:
             return _jvp_at(flat_fun, movers)(list(vals), [tangents[k] for k in movers])[1]
 
-        prim = Primitive(name, None)
+        prim = Primitive(self.name, None)
         prim.vjps = JointVJP(vjp_rule)
         prim.jvp = jvp_rule
         return tree.unflatten(out_def, top.record_group(prim, leaves, vals, out_leaves))
-
-    return remat_fun
 
 
 def _jvp_at(flat_fun: Callable[[list], list], movers: list[int]) -> Callable[[list, list], tuple]:

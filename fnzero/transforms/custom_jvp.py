@@ -13,7 +13,6 @@ from typing import Any
 from fnzero import tree
 from fnzero.core.batching import BatchTrace
 from fnzero.core.forward import JVPTrace
-from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
 from fnzero.core.tracer import top_trace
@@ -44,17 +43,24 @@ class custom_jvp:
         self.jvp = jvp
         return jvp
 
+    @property
+    def name(self) -> str:
+        return f"custom_jvp({getattr(self.fun, '__name__', 'function')})"
+
     def __call__(self, *args: Any) -> Any:
-        name = f"custom_jvp({getattr(self.fun, '__name__', 'function')})"
         if self.jvp is None:
-            raise AttributeError(f"{name}: no jvp defined; call defjvp(rule) first")
+            raise AttributeError(f"{self.name}: no jvp defined; call defjvp(rule) first")
+        _, diff = split_nondiff(args, self.nondiff_argnums, self.name)
+        top = top_trace(tree.leaves(diff))
+        if top is None:
+            return self.fun(*args)
+        return top.process_custom_jvp(self, args)
+
+    def _rule(self, args: tuple) -> tuple:
+        """The differentiable leaves, and the rule on flat primals and tangents."""
+        name = self.name
         nums, diff = split_nondiff(args, self.nondiff_argnums, name)
         leaves, in_def = tree.flatten(diff)
-        top = top_trace(leaves)
-        if top is None or isinstance(top, GraphTrace):  # a graph records the primitives inside
-            return self.fun(*args)
-        if isinstance(top, BatchTrace):
-            return self._batched(top, args, nums)
         nondiff = [args[n] for n in nums]
 
         def rule(primals: list, tangents: list) -> tuple[list, list, Any]:
@@ -76,15 +82,22 @@ class custom_jvp:
                     )
             return out_leaves, t_leaves, out_def
 
-        if isinstance(top, JVPTrace):
-            pairs = [top.unwrap(x) for x in leaves]
-            primals = [v for v, _ in pairs]
-            tangents = [zeros_like(v) if t is None else t for v, t in pairs]
-            out_leaves, t_leaves, out_def = rule(primals, tangents)
-            check_no_escape(out_leaves, top, name)
-            return tree.unflatten(out_def, [top.wrap(o, t) for o, t in zip(out_leaves, t_leaves)])
-        if not isinstance(top, Tape):
-            raise NotImplementedError(f"{name} under {type(top).__name__}")
+        return leaves, rule
+
+    def forward(self, top: JVPTrace, args: tuple) -> Any:
+        """Under forward mode: the rule itself, not moving arguments given zero tangents."""
+        leaves, rule = self._rule(args)
+        pairs = [top.unwrap(x) for x in leaves]
+        primals = [v for v, _ in pairs]
+        tangents = [zeros_like(v) if t is None else t for v, t in pairs]
+        out_leaves, t_leaves, out_def = rule(primals, tangents)
+        check_no_escape(out_leaves, top, self.name)
+        return tree.unflatten(out_def, [top.wrap(o, t) for o, t in zip(out_leaves, t_leaves)])
+
+    def reverse(self, top: Tape, args: tuple) -> Any:
+        """Under reverse mode: one node whose vjp is the rule's, transposed."""
+        name = self.name
+        leaves, rule = self._rule(args)
         vals = [top.unwrap(x) for x in leaves]
         movers = moving(top, leaves)
         zeros = [zeros_like(v) for v in vals]
@@ -110,9 +123,10 @@ class custom_jvp:
         prim.jvp = jvp_rule
         return tree.unflatten(structure[0], top.record_group(prim, leaves, vals, out_leaves))
 
-    def _batched(self, trace: BatchTrace, args: tuple, nums: tuple[int, ...]) -> Any:
+    def batched(self, trace: BatchTrace, args: tuple) -> Any:
         """The call one level down, with ``fun`` and the jvp rule vmapped (a tangent is
         batched as its primal is)."""
+        nums, _ = split_nondiff(args, self.nondiff_argnums, self.name)
         vals, axes = unbatch_args(trace, args)
         diff_axes = tuple(a for i, a in enumerate(axes) if i not in nums)
         f = custom_jvp(vmap(self.fun, in_axes=axes), nondiff_argnums=nums)

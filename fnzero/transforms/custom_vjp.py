@@ -9,10 +9,9 @@ from typing import Any
 import fnzero.numpy as fnp
 from fnzero import tree
 from fnzero.core.batching import BatchTrace
-from fnzero.core.forward import JVPTrace
-from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import Tape
+from fnzero.core.trace import Trace
 from fnzero.core.tracer import top_trace
 from fnzero.numpy import asarray, zeros_like
 from fnzero.transforms._batched_calls import rebatch, unbatch_args
@@ -42,21 +41,28 @@ class custom_vjp:
         """Set the forward pass (output and residuals) and the backward pass."""
         self.fwd, self.bwd = fwd, bwd
 
+    @property
+    def name(self) -> str:
+        return f"custom_vjp({getattr(self.fun, '__name__', 'function')})"
+
     def __call__(self, *args: Any) -> Any:
-        name = f"custom_vjp({getattr(self.fun, '__name__', 'function')})"
         if self.fwd is None:
-            raise AttributeError(f"{name}: no vjp defined; call defvjp(fwd, bwd) first")
+            raise AttributeError(f"{self.name}: no vjp defined; call defvjp(fwd, bwd) first")
+        _, diff = split_nondiff(args, self.nondiff_argnums, self.name)
+        top = top_trace(tree.leaves(diff))
+        if top is None:
+            return self.fun(*args)
+        return top.process_custom_vjp(self, args)
+
+    def forward(self, trace: Trace, args: tuple) -> Any:
+        """Under forward mode: refused (a vjp rule cannot push tangents)."""
+        _no_jvp(self.name)
+
+    def reverse(self, top: Tape, args: tuple) -> Any:
+        """Under reverse mode: ``fwd`` runs now, the call is one node whose vjp is ``bwd``."""
+        name = self.name
         nums, diff = split_nondiff(args, self.nondiff_argnums, name)
         leaves, in_def = tree.flatten(diff)
-        top = top_trace(leaves)
-        if top is None or isinstance(top, GraphTrace):  # a graph records the primitives inside
-            return self.fun(*args)
-        if isinstance(top, BatchTrace):
-            return self._batched(top, args, nums)
-        if isinstance(top, JVPTrace):
-            _no_jvp(name)
-        if not isinstance(top, Tape):
-            raise NotImplementedError(f"{name} under {type(top).__name__}")
         vals = [top.unwrap(x) for x in leaves]
         result = self.fwd(*merge_args(args, nums, tree.unflatten(in_def, vals)))
         if not isinstance(result, (tuple, list)) or len(result) != 2:
@@ -95,9 +101,10 @@ class custom_vjp:
         prim.jvp = functools.partial(_no_jvp, name)
         return tree.unflatten(out_def, top.record_group(prim, leaves, vals, out_leaves))
 
-    def _batched(self, trace: BatchTrace, args: tuple, nums: tuple[int, ...]) -> Any:
+    def batched(self, trace: BatchTrace, args: tuple) -> Any:
         """The call one level down, with ``fun``, ``fwd`` and ``bwd`` vmapped; an argument that
         is the same for every example gets the sum of the examples' cotangents."""
+        nums, _ = split_nondiff(args, self.nondiff_argnums, self.name)
         vals, axes = unbatch_args(trace, args)
         diff_axes = [a for i, a in enumerate(axes) if i not in nums]
         bwd = self.bwd
