@@ -71,6 +71,7 @@ class custom_vjp:
         out_leaves, out_def = tree.flatten(out)
         check_no_escape(out_leaves, top, name)
         nondiff = [args[n] for n in nums]
+        positions = [i for i in range(len(args)) if i not in nums]
         bwd = self.bwd
 
         def vjp_rule(gs: list, ans: tuple, *vals: Any) -> list:
@@ -83,17 +84,27 @@ class custom_vjp:
                     + (f" of length {len(cts)}" if isinstance(cts, (tuple, list)) else "")
                 )
             flat = []
-            for n, (arg, c) in enumerate(zip(diff, cts)):
+            for n, (pos, arg, c) in enumerate(zip(positions, diff, cts)):
                 if c is None:
                     flat.extend([None] * len(tree.leaves(arg)))
                     continue
                 c_leaves, c_def = tree.flatten(c)
                 if c_def != tree.structure(arg):
                     raise ValueError(
-                        f"{name}: bwd's cotangent {n} has structure {c_def}, "
+                        f"{name}: bwd's cotangent {n} (for argument {pos}) has structure {c_def}, "
                         f"its argument {tree.structure(arg)}"
                     )
-                flat.extend(asarray(x) for x in c_leaves)
+                for (path, leaf), x in zip(tree.flatten_with_path(arg), c_leaves):
+                    x = asarray(x)
+                    expected = tuple(getattr(leaf, "shape", ()))
+                    if tuple(x.shape) != expected:
+                        where = f"argument {pos}" + (f" at {path}" if path else "")
+                        raise ValueError(
+                            f"{name}: bwd's cotangent for {where} has shape {tuple(x.shape)}, "
+                            f"the argument has shape {expected}; return one cotangent of the "
+                            f"argument's shape (nothing is broadcast or summed for you)"
+                        )
+                    flat.append(x)
             return flat
 
         prim = Primitive(name, None)
