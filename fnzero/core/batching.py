@@ -14,7 +14,7 @@ from fnzero.core.levels import new_level
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import Tracer, UnexpectedTracerError
 from fnzero.numpy import moveaxis
-from fnzero.numpy.batch_rules import broadcast_axis
+from fnzero.numpy._batching import broadcast_axis
 
 
 class BatchTracer(Tracer):
