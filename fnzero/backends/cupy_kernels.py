@@ -6,7 +6,7 @@
 - The max-pooling gradient for non-overlapping windows as one kernel (first maximum of each
   window, as the portable code) instead of five array operations per window tap.
 - Any elementwise CUDA expression a primitive declares (``Primitive.fusion``: the
-  derivatives of relu, tanh and sigmoid) compiled into one kernel, once per expression.
+  derivatives of the activations) compiled into one kernel, once per expression.
 - Threefry-2x32 (fnzero.random's cipher) over a range of counters: the 20 rounds in one
   kernel instead of about a hundred array operations.
 
