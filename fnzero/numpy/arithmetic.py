@@ -116,16 +116,6 @@ def _share(g, first, second):
     return g * (wins.astype(g.dtype) + ties.astype(g.dtype) * 0.5)
 
 
-def _share_raw(g, first, second):
-    """``_share`` on raw arrays: the same masks from the array library's own comparisons."""
-    xp = np if type(first) is np.ndarray and type(second) in (float, np.ndarray) else xp_of(first, second)
-    wins = xp.greater(first, second)
-    ties = xp.equal(first, second)
-    if xp is np and not np.logical_or.reduce(ties, axis=None):
-        return g * wins
-    return g * (wins.astype(g.dtype) + ties.astype(g.dtype) * 0.5)
-
-
 def _max_vjp_first(g, ans, x, y):
     return _share(g, x, y)
 
@@ -134,20 +124,10 @@ def _max_vjp_second(g, ans, x, y):
     return _share(g, y, x)
 
 
-def _max_raw_vjp_first(g, ans, x, y):
-    return _share_raw(g, x, y)
-
-
-def _max_raw_vjp_second(g, ans, x, y):
-    return _share_raw(g, y, x)
-
-
 maximum = _binary("maximum", lambda x, y: xp_of(x, y).maximum(x, y), ufunc="maximum", onnx="Max")
 minimum = _binary("minimum", lambda x, y: xp_of(x, y).minimum(x, y), ufunc="minimum", onnx="Min")
 maximum.defvjp(_max_vjp_first, _max_vjp_second)
 minimum.defvjp(_max_vjp_second, _max_vjp_first)
-maximum.defvjp_raw(_max_raw_vjp_first, _max_raw_vjp_second)
-minimum.defvjp_raw(_max_raw_vjp_second, _max_raw_vjp_first)
 # Elementwise, so the vjp rules are also the jvp rules.
 maximum.defjvp(_max_vjp_first, _max_vjp_second)
 minimum.defjvp(_max_vjp_second, _max_vjp_first)
