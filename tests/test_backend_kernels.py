@@ -1,4 +1,4 @@
-"""A backend's own kernels (cuDNN convolution, fused derivative rules on CuPy): when they are
+"""A backend's own kernels (cuDNN convolution, fused derivatives on CuPy): when they are
 used, that their results are taken, and that the portable path runs where they are absent,
 decline, or a transform is watching. On a GPU the ``backend`` cases compare CuPy's kernels with
 the NumPy path."""
@@ -59,7 +59,7 @@ def images(seed=0):
 def test_numpy_has_no_kernels_of_its_own():
     assert backends.get("numpy").kernels == {}
     x = np.ones((2, 2))
-    assert backends.own_kernel("relu_vjp", x, x) is None
+    assert backends.own_kernel("elementwise", x, x, expression="{0}", label="n") is None
 
 
 def test_own_kernel_needs_every_array_on_its_backend(monkeypatch):
@@ -129,42 +129,46 @@ def test_max_pool_gradient_takes_the_kernels_result(monkeypatch):
     assert [a.shape for a in args] == [(2, 3, 3, 3), x.shape, (2, 3, 3, 3)]
 
 
-# -- fused derivative rules ---------------------------------------------------------------------
+# -- fused derivatives ------------------------------------------------------------------------
+
+DERIVATIVE_PRIMITIVES = [
+    ("relu_derivative", nn.relu),
+    ("tanh_derivative", fnp.tanh),
+    ("sigmoid_derivative", nn.sigmoid),
+]
 
 
-@pytest.mark.parametrize(
-    "name, f", [("relu_vjp", nn.relu), ("tanh_vjp", fnp.tanh), ("sigmoid_vjp", nn.sigmoid)]
-)
-def test_fused_rules_run_when_no_transform_watches(monkeypatch, name, f):
+@pytest.mark.parametrize("name, f", DERIVATIVE_PRIMITIVES)
+def test_a_derivative_runs_as_one_kernel_of_its_expression(monkeypatch, name, f):
     x = np.linspace(-2, 2, 6).astype(np.float32)
     spy = Spy(marker(x.shape))
-    register_with(monkeypatch, **{name: spy})
+    register_with(monkeypatch, elementwise=spy)
     g = fz.grad(lambda x: fnp.sum(f(x)))(on_fake(x))
     np.testing.assert_array_equal(np.asarray(g), 7.0)
-    assert len(spy.calls) == 1
+    ((args, params),) = spy.calls
+    assert params["label"] == f"fnzero_{name}" and "{0}" in params["expression"]
+    assert len(args) == 2
 
 
-FUSED = {
-    "relu_vjp": lambda g, x: g * (x > 0),
-    "tanh_vjp": lambda g, y: g * (1 - y * y),
-    "sigmoid_vjp": lambda g, y: g * (y * (1 - y)),
+PORTABLE = {
+    "relu_derivative": lambda g, x: g * (x > 0),
+    "tanh_derivative": lambda g, y: g * (1 - y * y),
+    "sigmoid_derivative": lambda g, y: g * (y * (1 - y)),
 }
 
 
-@pytest.mark.parametrize(
-    "name, f", [("relu_vjp", nn.relu), ("tanh_vjp", fnp.tanh), ("sigmoid_vjp", nn.sigmoid)]
-)
-def test_fused_rules_see_only_plain_arrays_and_keep_higher_derivatives(monkeypatch, name, f):
-    """Under an outer grad the inner rule's arguments are tracers, and the portable rule runs (and
-    is differentiated); the kernel serves only sweeps no transform watches."""
+@pytest.mark.parametrize("name, f", DERIVATIVE_PRIMITIVES)
+def test_a_derivative_kernel_sees_plain_arrays_and_higher_derivatives_hold(monkeypatch, name, f):
+    """Under an outer grad the derivative primitive is recorded and differentiated by its own
+    rules; its kernel only ever sees plain arrays."""
     x = np.linspace(-2, 2, 6)
     seen = []
 
-    def kernel(*arrays):
+    def kernel(*arrays, expression, label):
         seen.append(tuple(type(a) for a in arrays))
-        return FUSED[name](*arrays)
+        return PORTABLE[label.removeprefix("fnzero_")](*arrays)
 
-    register_with(monkeypatch, **{name: kernel})
+    register_with(monkeypatch, elementwise=kernel)
     d2 = fz.grad(lambda x: fnp.sum(fz.grad(lambda y: fnp.sum(f(y) * y))(x)))
     want = d2(x)
     got = d2(on_fake(x))
@@ -269,10 +273,8 @@ def test_without_cudnn_only_the_fused_kernels_are_made(monkeypatch):
     cupy = _stub_cudnn(monkeypatch)
     monkeypatch.setitem(sys.modules, "cupyx.cudnn", None)  # as in CuPy 14, which removed cuDNN
     assert sorted(make_kernels(cupy)) == [
+        "elementwise",
         "max_pool2d_scatter",
-        "relu_vjp",
-        "sigmoid_vjp",
-        "tanh_vjp",
         "threefry_range_",
     ]
 

@@ -240,10 +240,10 @@ def test_mlp_step_jitted_equals_the_eager_step_and_is_one_program():
 
 
 def test_cse_merges_repeated_work_but_not_different_constants():
-    jd2 = fz.jit(fz.grad(fz.grad(fnp.tanh)))
+    jd2 = fz.jit(fz.grad(fz.grad(fnp.tan)))
     ops = [eq.primitive for eq in jd2.lower(np.array(0.4)).equations]
-    traced = [eq.primitive for eq in fz.make_graph(fz.grad(fz.grad(fnp.tanh)))(np.array(0.4)).equations]
-    assert traced.count("square") == 2 and ops.count("square") == 1  # 1 - tanh(x)**2, once
+    traced = [eq.primitive for eq in fz.make_graph(fz.grad(fz.grad(fnp.tan)))(np.array(0.4)).equations]
+    assert traced.count("square") == 2 and ops.count("square") == 1  # 1 + tan(x)**2, once
     jf = fz.jit(lambda x: (x * 0.0, x * -0.0, fnp.sin(x) + fnp.sin(x)))
     jf(np.array(1.0))
     zero, negzero, two_sin = jf(np.array(-1.0))

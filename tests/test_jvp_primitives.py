@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fnzero as fz
+import fnzero.nn as nn
 import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive
 from fnzero.test_util import check_grads
@@ -217,6 +218,10 @@ CASES = {
     "cos": unary(fnp.cos),
     "tan": unary(fnp.tan, -1.2, 1.2),
     "tanh": unary(fnp.tanh),
+    # The derivatives of tanh, sigmoid and relu are primitives of their own (one kernel each).
+    "activation_derivatives": unary(
+        fz.grad(lambda y: fnp.sum((fnp.tanh(y) + nn.sigmoid(y) + nn.relu(y)) * y)), sample=away_from_zero
+    ),
     "sinh": unary(fnp.sinh),
     "cosh": unary(fnp.cosh),
     "arctan": unary(fnp.arctan),

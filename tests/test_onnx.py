@@ -93,6 +93,16 @@ def test_supported_primitives_agree_with_fnzero(shape, seed):
 
 
 @needs_onnx
+def test_a_gradient_of_activations_round_trips_through_onnxruntime():
+    """The derivatives of tanh, sigmoid and relu are primitives with converters of their own."""
+    x = np.linspace(-2, 2, 7).astype(np.float32) + 0.01
+    model = fonnx.export(fz.grad(lambda x: fnp.sum(fnp.tanh(x) + nn.sigmoid(x) + nn.relu(x))), (x,))
+    (got,) = _session(model).run(None, {"x": x})
+    t, s = np.tanh(x), 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(got, (1 - t * t) + s * (1 - s) + (x > 0), rtol=1e-5, atol=1e-6)
+
+
+@needs_onnx
 def test_unsupported_primitives_are_named():
     with pytest.raises(NotImplementedError, match="cumsum, pad"):
         fonnx.export(

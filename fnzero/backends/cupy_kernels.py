@@ -5,7 +5,8 @@
   weight gradient, with deterministic algorithms and no tensor-core (reduced-precision) math.
 - The max-pooling gradient for non-overlapping windows as one kernel (first maximum of each
   window, as the portable code) instead of five array operations per window tap.
-- The derivative rules of relu, tanh and sigmoid as one fused kernel each.
+- Any elementwise CUDA expression a primitive declares (``Primitive.fusion``: the
+  derivatives of the activations) compiled into one kernel, once per expression.
 - Threefry-2x32 (fnzero.random's cipher) over a range of counters: the 20 rounds in one
   kernel instead of about a hundred array operations.
 
@@ -37,12 +38,19 @@ def make_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
 
 
 def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
-    # g * (x > 0) as the portable rule computes it: a NaN or infinite g stays NaN where x <= 0.
-    relu_vjp = cupy.ElementwiseKernel("T g, T x", "T gx", "gx = x > (T)0 ? g : g * (T)0", "fnzero_relu_vjp")
-    tanh_vjp = cupy.ElementwiseKernel("T g, T y", "T gx", "gx = g * ((T)1 - y * y)", "fnzero_tanh_vjp")
-    sigmoid_vjp = cupy.ElementwiseKernel(
-        "T g, T y", "T gx", "gx = g * (y * ((T)1 - y))", "fnzero_sigmoid_vjp"
-    )
+    compiled: dict[str, Any] = {}
+
+    def elementwise(*arrays, expression, label):
+        """``expression`` over operands ``{0}, {1}...`` of one float dtype, as one kernel."""
+        if not _floats(*arrays):
+            return None
+        kernel = compiled.get(expression)
+        if kernel is None:
+            params = ", ".join(f"T x{k}" for k in range(len(arrays)))
+            body = f"out = {expression.format(*(f'x{k}' for k in range(len(arrays))))};"
+            kernel = compiled[expression] = cupy.ElementwiseKernel(params, "T out", body, label)
+        return kernel(*arrays)
+
     # One thread per input entry: it receives its window's cotangent if it holds the window's
     # first maximum (row-major order over the window), else 0. Entries past the last whole
     # window get 0.
@@ -71,15 +79,6 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
         """,
         "fnzero_max_pool2d_scatter",
     )
-
-    def relu(g, x):
-        return relu_vjp(g, x) if _floats(g, x) else None
-
-    def tanh(g, y):
-        return tanh_vjp(g, y) if _floats(g, y) else None
-
-    def sigmoid(g, y):
-        return sigmoid_vjp(g, y) if _floats(g, y) else None
 
     def scatter(g, x, m, kernel, stride, padding):
         if tuple(stride) != tuple(kernel) or any(padding) or x.ndim != 4 or not _floats(g, x, m):
@@ -125,9 +124,7 @@ def _fused_kernels(cupy: Any) -> dict[str, Callable[..., Any]]:
         return x0
 
     return {
-        "relu_vjp": relu,
-        "tanh_vjp": tanh,
-        "sigmoid_vjp": sigmoid,
+        "elementwise": elementwise,
         "max_pool2d_scatter": scatter,
         "threefry_range_": threefry_range,
     }

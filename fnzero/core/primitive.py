@@ -1,9 +1,29 @@
-"""Primitive: one differentiable operation, its kernel and its derivative rules.
+"""Primitive: one operation, declared once: its kernel, its rules for each transform and
+the facts that jit and ONNX export need.
 
 Calling a primitive finds the tracers among its arguments. With none it runs the kernel on
 the raw arrays at once (the fast path). Otherwise the trace of the highest level handles
 the call: it unwraps its own tracers, calls the primitive again on what is underneath
 (where lower-level tracers are handled the same way), and records what it needs.
+
+One declaration per primitive, where its family is defined (as JAX's ``unop``):
+
+- ``impl``: the kernel on raw arrays. A backend's own kernel (cuDNN, a fused CUDA
+  expression) is chosen inside ``impl``; rules never call backend kernels.
+- ``defvjp``, ``defjvp``: the derivative rules, written with fnzero primitives.
+- ``defbatch``: the rule vmap applies. Family factories set it (``_unary`` in
+  numpy/elementwise.py: the batch axis stays where it is; ``_binary`` in numpy/arithmetic.py:
+  batch axes lined up; ``_reduction``: reduced axes shifted past the batch), from the
+  helpers in numpy/_batching.py.
+- ``ufunc``: the name of the array module's ufunc that computes the kernel, so that jit may
+  write the result into a dead input's buffer (``out=``); None where the kernel is not one.
+- ``fusion``: a CUDA C expression over the operands ``{0}, {1}`` (of type ``T``), so that
+  jit on CuPy may fuse a tree of elementwise equations into one kernel; None: not fusible.
+- ``onnx``: how fnzero.onnx writes the primitive: an ONNX operator's name when the
+  operands map one to one onto its inputs, or a converter
+  ``convert(builder, eq, operands, out) -> name`` (see fnzero/onnx.py); None: not exportable.
+
+jit_passes, jit_fusion and onnx read these fields; they keep no tables of primitives.
 """
 
 from __future__ import annotations
@@ -33,17 +53,26 @@ class Primitive:
     A primitive without vjp rules (``vjps is None``) is not differentiable: transforms pass
     its arguments' values through and record nothing (comparisons, argmax, stop_gradient).
     ``jvp(tangents, ans, *args, **params)`` gives the output's tangent from the arguments'
-    tangents (None where an argument is not moving). ``raw_vjps``, where set, are the same
+    tangents (None where an argument is not moving). ``ufunc``, ``fusion`` and ``onnx`` are
+    the facts jit and ONNX export read (see the module docstring). ``raw_vjps``, where set, are the same
     rules written on the backend's arrays for the first-order backward sweep (see defvjp_raw).
     """
 
-    __slots__ = ("name", "impl", "vjps", "raw_vjps", "jvp", "batch")
+    __slots__ = ("name", "impl", "vjps", "raw_vjps", "jvp", "batch", "ufunc", "fusion", "onnx")
 
     # Every primitive with a kernel, by name: what tests and tools enumerate. The nodes that
     # transforms make per call (custom rules, checkpoint) have no kernel and are not kept here.
     registry: ClassVar[dict[str, Primitive]] = {}
 
-    def __init__(self, name: str, impl: Callable[..., Any] | None):
+    def __init__(
+        self,
+        name: str,
+        impl: Callable[..., Any] | None,
+        *,
+        ufunc: str | None = None,
+        fusion: str | None = None,
+        onnx: str | Callable[..., str] | None = None,
+    ):
         if impl is not None:
             if name in Primitive.registry:
                 raise ValueError(f"fnzero: a primitive named {name!r} is already registered")
@@ -54,6 +83,9 @@ class Primitive:
         self.raw_vjps: tuple[VJPRule | None, ...] | SharedVJP | None = None
         self.jvp: Callable[..., Any] | None = None
         self.batch: BatchRule | None = None
+        self.ufunc = ufunc
+        self.fusion = fusion
+        self.onnx = onnx
 
     def defvjp(self, *rules: VJPRule | None) -> Primitive:
         """Set the vjp rules, one per positional argument (None: not differentiable there),

@@ -10,7 +10,6 @@ takes its running statistics in and returns the new ones.
     loss = nn.softmax_cross_entropy(nn.linear(nn.flatten(y), W2, b2), labels)
 """
 
-from fnzero.nn import batch_rules as _batch_rules  # noqa: F401  (registers the vmap rules)
 from fnzero.nn import initializers
 from fnzero.nn.activations import (
     elu,

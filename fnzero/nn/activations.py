@@ -7,25 +7,44 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 import fnzero.numpy as fnp
-from fnzero.backends import array_module, own_kernel
+from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
+from fnzero.numpy._batching import same_axis_rule
+from fnzero.numpy.elementwise import expression_primitive
 
 
 def _relu_impl(x):
     return array_module(x).maximum(x, 0)
 
 
-def _relu_derivative(g, ans, x):
-    """``g * (x > 0)``: one fused kernel where the backend has it and no transform watches."""
-    fused = own_kernel("relu_vjp", g, x)
-    return g * fnp.greater(x, 0) if fused is None else fused
+# relu's derivative ``g * (x > 0)`` as one primitive (a NaN or infinite g stays NaN where
+# x <= 0); linear in g, and piecewise constant in x.
+def _onnx_relu_derivative(b, eq, ops, out):
+    g, x = (b.tensor(o, eq.output) for o in ops)
+    positive = b.node("Greater", [x, b.constant(0, eq.output.dtype)])
+    to = b.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(eq.output.dtype))
+    return b.node("Mul", [g, b.node("Cast", [positive], to=to)], out)
+
+
+_relu_derivative = expression_primitive(
+    "relu_derivative", lambda g, x: g * (x > 0), "{1} > (T)0 ? {0} : {0} * (T)0", onnx=_onnx_relu_derivative
+)
+_relu_derivative.defvjp(lambda ct, ans, g, x: _relu_derivative(ct, x), None)
+_relu_derivative.defjvp(lambda t, ans, g, x: _relu_derivative(t, x), None)
+
+
+def _relu_vjp(g, ans, x):
+    return _relu_derivative(g, x)
 
 
 # A primitive (not where(x > 0, x, 0)) because xp.where branches on every entry and is ten
 # times slower than max and a multiply on the random signs a network produces.
-_relu = Primitive("relu", _relu_impl).defvjp(_relu_derivative)
-_relu.defjvp(_relu_derivative)
+_relu = Primitive("relu", _relu_impl, onnx="Relu").defvjp(_relu_vjp)
+_relu.defjvp(_relu_vjp)
+_relu.defbatch(same_axis_rule(_relu))
 
 
 def relu(x: Any) -> Any:
@@ -62,15 +81,37 @@ def _sigmoid_impl(x):
     return y
 
 
-def _sigmoid_derivative(g, ans, x):
-    """``g * ans * (1 - ans)``: one fused kernel where the backend has it and no transform watches."""
-    fused = own_kernel("sigmoid_vjp", g, ans)
-    return g * (ans * (1 - ans)) if fused is None else fused
+# sigmoid's derivative from its output, ``g * (y * (1 - y))``, as one primitive.
+def _onnx_sigmoid_derivative(b, eq, ops, out):
+    g, y = (b.tensor(o, eq.output) for o in ops)
+    one = b.constant(1, eq.output.dtype)
+    return b.node("Mul", [g, b.node("Mul", [y, b.node("Sub", [one, y])])], out)
+
+
+_sigmoid_derivative = expression_primitive(
+    "sigmoid_derivative",
+    lambda g, y: g * (y * (1 - y)),
+    "{0} * ({1} * ((T)1 - {1}))",
+    onnx=_onnx_sigmoid_derivative,
+)
+_sigmoid_derivative.defvjp(
+    lambda ct, ans, g, y: _sigmoid_derivative(ct, y),
+    lambda ct, ans, g, y: ct * g * (1 - y * 2),
+)
+_sigmoid_derivative.defjvp(
+    lambda t, ans, g, y: _sigmoid_derivative(t, y),
+    lambda t, ans, g, y: t * g * (1 - y * 2),
+)
+
+
+def _sigmoid_vjp(g, ans, x):
+    return _sigmoid_derivative(g, ans)
 
 
 # A primitive (JAX's logistic): one node instead of four, and a derivative from the output.
-_sigmoid = Primitive("sigmoid", _sigmoid_impl).defvjp(_sigmoid_derivative)
-_sigmoid.defjvp(_sigmoid_derivative)
+_sigmoid = Primitive("sigmoid", _sigmoid_impl, onnx="Sigmoid").defvjp(_sigmoid_vjp)
+_sigmoid.defjvp(_sigmoid_vjp)
+_sigmoid.defbatch(same_axis_rule(_sigmoid))
 
 
 def sigmoid(x: Any) -> Any:

@@ -23,8 +23,10 @@ from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive, SharedVJP
 from fnzero.core.reverse import fused
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.nn._batching import fold, unfold
 from fnzero.nn._windows import Pair, col2im_kernel, im2col_kernel, out_hw, pair
 from fnzero.numpy import reshape
+from fnzero.numpy._batching import batch_size, shape_of, to_front
 
 IntOrPair = int | Sequence[int]
 
@@ -92,9 +94,65 @@ def _conv2d_weight_grad_impl(x, gy, kernel, stride, padding, dilation, groups):
     return gw.reshape(o, -1, kernel[0], kernel[1])
 
 
-conv2d_p = Primitive("conv2d", _conv2d_impl)
+def _onnx_conv(b, eq, ops, out):
+    (ph, pw), p = eq.params["padding"], eq.params
+    attributes = {"strides": list(p["stride"]), "dilations": list(p["dilation"]), "group": p["groups"]}
+    x, w = (b.tensor(o, eq.output) for o in ops)
+    return b.node("Conv", [x, w], out, pads=[ph, pw, ph, pw], **attributes)
+
+
+conv2d_p = Primitive("conv2d", _conv2d_impl, onnx=_onnx_conv)
 conv_transpose2d_p = Primitive("conv_transpose2d", _conv_transpose2d_impl)
 conv2d_weight_grad_p = Primitive("conv2d_weight_grad", _conv2d_weight_grad_impl)
+
+
+# Batching: a batched image folds into N; a batched weight folds into the channels instead,
+# as B groups of the original convolution side by side.
+
+
+def _into_channels(x: Any, d: int | None, size: int, axis: int) -> Any:
+    """``x`` with the batch folded into axis ``axis``: batch-major, so that example b's
+    channels form the b-th block."""
+    x = to_front(x, d, size)
+    if axis:
+        x = fnp.moveaxis(x, 0, axis)
+    s = shape_of(x)
+    return reshape(x, s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2 :])
+
+
+def _out_of_channels(x: Any, size: int, axis: int) -> Any:
+    s = shape_of(x)
+    return reshape(x, s[:axis] + (size, s[axis] // size) + s[axis + 1 :])
+
+
+def _conv_batched(prim: Any) -> Any:
+    """Rule of conv2d / conv_transpose2d (image, weight): a batched weight becomes B groups."""
+
+    def rule(args, dims, groups, **params):
+        (x, w), (dx, dw) = args, dims
+        size = batch_size(args, dims)
+        if dw is None:
+            return unfold(prim(fold(x, dx, size), w, groups=groups, **params), size), 0
+        x = _into_channels(x, dx, size, 1)
+        w = _into_channels(w, dw, size, 0)
+        out = prim(x, w, groups=groups * size, **params)
+        return _out_of_channels(out, size, 1), 1
+
+    return rule
+
+
+def _weight_grad_batched(args, dims, groups, **params):
+    (x, gy), (dx, dgy) = args, dims
+    size = batch_size(args, dims)
+    x = _into_channels(x, dx, size, 1)
+    gy = _into_channels(gy, dgy, size, 1)
+    out = conv2d_weight_grad_p(x, gy, groups=groups * size, **params)
+    return _out_of_channels(out, size, 0), 0
+
+
+conv2d_p.defbatch(_conv_batched(conv2d_p))
+conv_transpose2d_p.defbatch(_conv_batched(conv_transpose2d_p))
+conv2d_weight_grad_p.defbatch(_weight_grad_batched)
 
 
 def _hw(x) -> Pair:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fnzero.core.primitive import Primitive
+from fnzero.nn._batching import folding_rule
 from fnzero.nn._windows import Pair, col2im_kernel, get_conv_outsize, im2col_kernel, out_hw, pair
 from fnzero.numpy import reshape, transpose
 
@@ -27,6 +28,8 @@ def _col2im_impl(cols, hw, kernel, stride, padding, dilation):
 
 im2col_p = Primitive("im2col", _im2col_impl)
 col2im_p = Primitive("col2im", _col2im_impl)
+im2col_p.defbatch(folding_rule(im2col_p))
+col2im_p.defbatch(folding_rule(col2im_p))
 im2col_p.defvjp(lambda g, ans, x, **geometry: col2im_p(g, hw=tuple(x.shape[2:]), **geometry))
 col2im_p.defvjp(lambda g, ans, cols, hw, **geometry: im2col_p(g, **geometry))
 im2col_p.defjvp(lambda t, ans, x, **geometry: im2col_p(t, **geometry))  # linear

@@ -12,6 +12,7 @@ from fnzero.backends import array_module, backend_of, reads_values_cheaply
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.nn.activations import log_softmax
+from fnzero.numpy._batching import shape_of, to_front
 
 
 def _reduce(losses: Any, reduction: str, where: str) -> Any:
@@ -136,10 +137,29 @@ def _squared_error_jvp(sign):
 
 # One node for the whole loss (as DeZero's MeanSquaredError): the tape keeps y and t only,
 # and a step's backward is one rule instead of those of a subtraction, a square and a mean.
-squared_error_p = Primitive("squared_error", _squared_error_impl)
+def _squared_error_batched(args, dims, mean: bool):
+    """Each example's loss: the difference with the batch in front, reduced over the rest."""
+    d, bdim = fnp.subtract.batch(args, dims)
+    d = to_front(d, bdim)
+    axes = tuple(range(1, len(shape_of(d))))
+    reduce = fnp.mean if mean else fnp.sum
+    return reduce(fnp.square(d), axis=axes), 0
+
+
+def _onnx_squared_error(b, eq, ops, out):
+    like = b.first_var(eq)
+    d = b.node("Sub", [b.tensor(o, like) for o in ops[:2]])
+    reduce = "ReduceMean" if eq.params["mean"] else "ReduceSum"
+    return b.node(reduce, [b.node("Mul", [d, d])], out, keepdims=0)
+
+
+# One node for the whole loss (as DeZero's MeanSquaredError): the tape keeps y and t only,
+# and a step's backward is one rule instead of those of a subtraction, a square and a mean.
+squared_error_p = Primitive("squared_error", _squared_error_impl, onnx=_onnx_squared_error)
 squared_error_p.defvjp(_squared_error_vjp(1), _squared_error_vjp(-1))
 squared_error_p.defvjp_raw(_squared_error_raw_vjp(1), _squared_error_raw_vjp(-1))
 squared_error_p.defjvp(_squared_error_jvp(1), _squared_error_jvp(-1))
+squared_error_p.defbatch(_squared_error_batched)
 
 
 def mean_squared_error(predictions: Any, targets: Any, *, reduction: str = "mean") -> Any:

@@ -17,11 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
 from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
 from fnzero.core.reverse import fused
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.nn._batching import front_rule
+from fnzero.numpy._batching import broadcasting_rule
 
 
 def _activate(z):
@@ -97,9 +101,26 @@ def _gates_jvp(tangents, ans, x, h, W_x, W_h, b):
     return tz * _gates_slope(ans)
 
 
-lstm_gates_p = Primitive("lstm_gates", _gates_impl).defvjp(SharedVJP(_gates_vjp))
+def _onnx_slice(b, x: str, output: Any, H: int, k: int, n: int = 1) -> str:
+    """Quarters ``k`` to ``k + n`` of the last axis of ``x`` (quarters of width ``H``)."""
+    const = lambda v: b.constant([v], np.int64)  # noqa: E731
+    return b.node("Slice", [x, const(k * H), const((k + n) * H), const(len(output.shape) - 1)])
+
+
+def _onnx_gates(b, eq, ops, out):
+    x, h, w_x, w_h, bias = (b.tensor(o, eq.output) for o in ops)
+    H = eq.output.shape[-1] // 4
+    z = b.node("Add", [b.node("Add", [b.node("MatMul", [x, w_x]), b.node("MatMul", [h, w_h])]), bias])
+    sig = b.node("Sigmoid", [_onnx_slice(b, z, eq.output, H, 0, 3)])
+    activated = [sig, b.node("Tanh", [_onnx_slice(b, z, eq.output, H, 3)])]
+    return b.node("Concat", activated, out, axis=len(eq.output.shape) - 1)
+
+
+lstm_gates_p = Primitive("lstm_gates", _gates_impl, onnx=_onnx_gates).defvjp(SharedVJP(_gates_vjp))
 lstm_gates_p.defvjp_raw(SharedVJP(_gates_raw_vjp))
 lstm_gates_p.defjvp_joint(_gates_jvp)
+# Matrix products and a bias add broadcast over leading axes: batch axes lined up in front.
+lstm_gates_p.defbatch(broadcasting_rule(lstm_gates_p))
 
 
 def _split(a):
@@ -142,11 +163,20 @@ def _cell_raw_vjp_gates(g, ans, a, c):
     return out
 
 
-lstm_cell_state_p = Primitive("lstm_cell_state", _cell_impl).defvjp(
+def _onnx_cell(b, eq, ops, out):
+    a, c = (b.tensor(o, eq.output) for o in ops)
+    H = eq.output.shape[-1]
+    gate = lambda k: _onnx_slice(b, a, eq.output, H, k)  # noqa: E731
+    kept = b.node("Mul", [gate(1), c])
+    return b.node("Add", [kept, b.node("Mul", [gate(0), gate(3)])], out)
+
+
+lstm_cell_state_p = Primitive("lstm_cell_state", _cell_impl, onnx=_onnx_cell).defvjp(
     _cell_vjp_gates, lambda g, ans, a, c: g * _split(a)[1]
 )
 lstm_cell_state_p.defvjp_raw(_cell_raw_vjp_gates, lambda g, ans, a, c: g * _split(a)[1])
 lstm_cell_state_p.defjvp(_cell_jvp_gates, lambda t, ans, a, c: t * _split(a)[1])
+lstm_cell_state_p.defbatch(front_rule(lstm_cell_state_p))
 
 
 def _hidden_impl(a, c):
@@ -181,9 +211,17 @@ def _hidden_raw_vjp_cell(g, ans, a, c):
     return out
 
 
-lstm_hidden_p = Primitive("lstm_hidden", _hidden_impl).defvjp(_hidden_vjp_gates, _hidden_vjp_cell)
+def _onnx_hidden(b, eq, ops, out):
+    a, c = (b.tensor(o, eq.output) for o in ops)
+    output_gate = _onnx_slice(b, a, eq.output, eq.output.shape[-1], 2)
+    return b.node("Mul", [output_gate, b.node("Tanh", [c])], out)
+
+
+lstm_hidden_p = Primitive("lstm_hidden", _hidden_impl, onnx=_onnx_hidden)
+lstm_hidden_p.defvjp(_hidden_vjp_gates, _hidden_vjp_cell)
 lstm_hidden_p.defvjp_raw(_hidden_raw_vjp_gates, _hidden_raw_vjp_cell)
 lstm_hidden_p.defjvp(lambda t, ans, a, c: _split(t)[2] * fnp.tanh(c), _hidden_vjp_cell)
+lstm_hidden_p.defbatch(front_rule(lstm_hidden_p))
 
 
 def _state_vjp_general(gs, ans, a, c):

@@ -14,6 +14,7 @@ from typing import Any
 
 from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive
+from fnzero.nn._batching import folding_rule
 from fnzero.nn._windows import Pair, out_hw, pad_hw, pair, tap
 from fnzero.numpy import mean
 
@@ -73,7 +74,15 @@ def _max_pool_gather_impl(v, x, m, kernel, stride, padding):
     return result
 
 
-max_pool_p = Primitive("max_pool2d", _max_pool_impl)
+def _onnx_max_pool(b, eq, ops, out):
+    (ph, pw), p = eq.params["padding"], eq.params
+    pads = [ph, pw, ph, pw]
+    return b.node(
+        "MaxPool", [ops[0]], out, kernel_shape=list(p["kernel"]), strides=list(p["stride"]), pads=pads
+    )
+
+
+max_pool_p = Primitive("max_pool2d", _max_pool_impl, onnx=_onnx_max_pool)
 max_pool_scatter_p = Primitive("max_pool2d_scatter", _max_pool_scatter_impl)
 max_pool_gather_p = Primitive("max_pool2d_gather", _max_pool_gather_impl)
 max_pool_p.defvjp(lambda g, ans, x, **geo: max_pool_scatter_p(g, x, ans, **geo))
@@ -83,6 +92,8 @@ max_pool_gather_p.defvjp(lambda g, ans, v, x, m, **geo: max_pool_scatter_p(g, x,
 max_pool_p.defjvp(lambda t, ans, x, **geo: max_pool_gather_p(t, x, ans, **geo))
 max_pool_scatter_p.defjvp(lambda t, ans, h, x, m, **geo: max_pool_scatter_p(t, x, m, **geo), None, None)
 max_pool_gather_p.defjvp(lambda t, ans, v, x, m, **geo: max_pool_gather_p(t, x, m, **geo), None, None)
+for _prim in (max_pool_p, max_pool_scatter_p, max_pool_gather_p):
+    _prim.defbatch(folding_rule(_prim))
 
 
 def _window_sum_impl(x, kernel, stride, padding):
@@ -111,6 +122,8 @@ window_sum_p.defvjp(lambda g, ans, x, **geo: window_sum_transpose_p(g, hw=tuple(
 window_sum_transpose_p.defvjp(lambda g, ans, h, hw, **geo: window_sum_p(g, **geo))
 window_sum_p.defjvp(lambda t, ans, x, **geo: window_sum_p(t, **geo))  # linear
 window_sum_transpose_p.defjvp(lambda t, ans, h, hw, **geo: window_sum_transpose_p(t, hw=hw, **geo))
+window_sum_p.defbatch(folding_rule(window_sum_p))
+window_sum_transpose_p.defbatch(folding_rule(window_sum_transpose_p))
 
 
 def _geometry(x, kernel_size, stride, padding, where: str) -> dict[str, Pair]:

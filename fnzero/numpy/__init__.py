@@ -1,5 +1,5 @@
-"""fnzero.numpy: NumPy's API, differentiable. Every primitive keeps its forward kernel and
-its derivative rules side by side in the module of its family."""
+"""fnzero.numpy: NumPy's API, differentiable. Every primitive is declared once, in the module
+of its family: kernel, derivative and batching rules, and its facts for jit and ONNX."""
 
 import sys as _sys
 
@@ -105,7 +105,6 @@ from fnzero.numpy.shapes import (
     transpose,
 )
 from fnzero.numpy.stop_gradient import stop_gradient
-from fnzero.numpy import batch_rules as _batch_rules  # noqa: F401  (registers the vmap rules)
 
 flatten = ravel
 

@@ -15,6 +15,7 @@ import numpy as np
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.numpy._batching import broadcasting_rule
 from fnzero.numpy.elementwise import log
 from fnzero.numpy.logic import equal, greater, logical_and
 
@@ -33,11 +34,18 @@ def _negated(g, ans, x, y):
     return -g
 
 
-add = Primitive("add", operator.add).defvjp(_passed_on, _passed_on)
-add.defjvp(_passed_on, _passed_on)
-subtract = Primitive("subtract", operator.sub).defvjp(_passed_on, _negated)
-subtract.defjvp(_passed_on, _negated)
-multiply = Primitive("multiply", operator.mul).defvjp(
+def _binary(name: str, impl, *, ufunc: str | None = None, fusion: str | None = None, onnx=None) -> Primitive:
+    """A broadcasting elementwise primitive: vmap lines its batch axes up at the front."""
+    prim = Primitive(name, impl, ufunc=ufunc, fusion=fusion, onnx=onnx)
+    return prim.defbatch(broadcasting_rule(prim))
+
+
+add = _binary("add", operator.add, ufunc="add", fusion="{0} + {1}", onnx="Add")
+add.defvjp(_passed_on, _passed_on).defjvp(_passed_on, _passed_on)
+subtract = _binary("subtract", operator.sub, ufunc="subtract", fusion="{0} - {1}", onnx="Sub")
+subtract.defvjp(_passed_on, _negated).defjvp(_passed_on, _negated)
+multiply = _binary("multiply", operator.mul, ufunc="multiply", fusion="{0} * {1}", onnx="Mul")
+multiply.defvjp(
     lambda g, ans, x, y: g * y,
     lambda g, ans, x, y: g * x,
 )
@@ -45,7 +53,8 @@ multiply.defjvp(
     lambda t, ans, x, y: t * y,
     lambda t, ans, x, y: x * t,
 )
-divide = Primitive("divide", operator.truediv).defvjp(
+divide = _binary("divide", operator.truediv, ufunc="divide", fusion="{0} / {1}", onnx="Div")
+divide.defvjp(
     lambda g, ans, x, y: g / y,
     lambda g, ans, x, y: -(g * ans) / y,
 )
@@ -63,7 +72,7 @@ def _power_vjp_base(g, ans, x, y):
     return g * y * x**exponent
 
 
-power = Primitive("power", operator.pow).defvjp(
+power = _binary("power", operator.pow, onnx="Pow").defvjp(
     _power_vjp_base,
     # d/dy x**y = log(x) x**y; at x == 0 the limit is 0 (JAX's convention).
     lambda g, ans, x, y: g * ans * log(where(equal(x, 0), 1, x)),
@@ -72,7 +81,15 @@ power.defjvp(
     _power_vjp_base,  # elementwise: the same product with the tangent in place of g
     lambda t, ans, x, y: t * ans * log(where(equal(x, 0), 1, x)),
 )
-where = Primitive("where", _where_impl).defvjp(
+
+
+def _onnx_where(b, eq, ops, out):
+    cond = b.tensor(ops[0], b.first_var(eq))
+    values_like = b.first_var(eq, start=1)
+    return b.node("Where", [cond, *(b.tensor(o, values_like) for o in ops[1:])], out)
+
+
+where = _binary("where", _where_impl, onnx=_onnx_where).defvjp(
     None,
     lambda g, ans, c, x, y: where(c, g, 0),
     lambda g, ans, c, x, y: where(c, 0, g),
@@ -99,16 +116,6 @@ def _share(g, first, second):
     return g * (wins.astype(g.dtype) + ties.astype(g.dtype) * 0.5)
 
 
-def _share_raw(g, first, second):
-    """``_share`` on raw arrays: the same masks from the array library's own comparisons."""
-    xp = np if type(first) is np.ndarray and type(second) in (float, np.ndarray) else xp_of(first, second)
-    wins = xp.greater(first, second)
-    ties = xp.equal(first, second)
-    if xp is np and not np.logical_or.reduce(ties, axis=None):
-        return g * wins
-    return g * (wins.astype(g.dtype) + ties.astype(g.dtype) * 0.5)
-
-
 def _max_vjp_first(g, ans, x, y):
     return _share(g, x, y)
 
@@ -117,18 +124,10 @@ def _max_vjp_second(g, ans, x, y):
     return _share(g, y, x)
 
 
-def _max_raw_vjp_first(g, ans, x, y):
-    return _share_raw(g, x, y)
-
-
-def _max_raw_vjp_second(g, ans, x, y):
-    return _share_raw(g, y, x)
-
-
-maximum = Primitive("maximum", lambda x, y: xp_of(x, y).maximum(x, y)).defvjp(_max_vjp_first, _max_vjp_second)
-minimum = Primitive("minimum", lambda x, y: xp_of(x, y).minimum(x, y)).defvjp(_max_vjp_second, _max_vjp_first)
-maximum.defvjp_raw(_max_raw_vjp_first, _max_raw_vjp_second)
-minimum.defvjp_raw(_max_raw_vjp_second, _max_raw_vjp_first)
+maximum = _binary("maximum", lambda x, y: xp_of(x, y).maximum(x, y), ufunc="maximum", onnx="Max")
+minimum = _binary("minimum", lambda x, y: xp_of(x, y).minimum(x, y), ufunc="minimum", onnx="Min")
+maximum.defvjp(_max_vjp_first, _max_vjp_second)
+minimum.defvjp(_max_vjp_second, _max_vjp_first)
 # Elementwise, so the vjp rules are also the jvp rules.
 maximum.defjvp(_max_vjp_first, _max_vjp_second)
 minimum.defjvp(_max_vjp_second, _max_vjp_first)

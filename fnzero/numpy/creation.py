@@ -10,6 +10,7 @@ import numpy as np
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.numpy._batching import same_axis_rule
 
 
 def _xp(backend: str | Backend | None):
@@ -93,10 +94,17 @@ def _astype_impl(x, dtype):
     return array_module(x).asarray(x).astype(dtype)
 
 
-_astype = Primitive("astype", _astype_impl).defvjp(lambda g, ans, x, dtype: _astype(g, x.dtype))
-# To integers or booleans: piecewise constant, so not differentiable (no vjp rule).
-_astype_discrete = Primitive("astype_discrete", _astype_impl)
+def _onnx_cast(b, eq, ops, out):
+    return b.node("Cast", [ops[0]], out, to=b.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(eq.output.dtype)))
+
+
+_astype = Primitive("astype", _astype_impl, onnx=_onnx_cast)
+_astype.defvjp(lambda g, ans, x, dtype: _astype(g, x.dtype))
 _astype.defjvp(lambda t, ans, x, dtype: _astype(t, dtype))
+_astype.defbatch(same_axis_rule(_astype))
+# To integers or booleans: piecewise constant, so not differentiable (no vjp rule).
+_astype_discrete = Primitive("astype_discrete", _astype_impl, onnx=_onnx_cast)
+_astype_discrete.defbatch(same_axis_rule(_astype_discrete))
 
 
 def astype(x: Any, dtype: Any) -> Any:

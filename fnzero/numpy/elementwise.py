@@ -1,4 +1,5 @@
-"""Elementwise functions of one array: kernel and derivative rule side by side.
+"""Elementwise functions of one array, each declared once: kernel, derivative rule,
+batching rule (the family's) and the facts jit and ONNX export read.
 
 Each rule is ``rule(g, ans, x)``: ``g`` the output's cotangent, ``ans`` the output.
 They use fnzero operations only, so they can be differentiated again. The Jacobian of an
@@ -7,53 +8,105 @@ elementwise function is diagonal, so ``g * f'(x)`` is also its jvp rule (``g`` a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive
+from fnzero.numpy._batching import broadcasting_rule, same_axis_rule
 
 
-def _unary(name: str, vjp=None) -> Primitive:
+def _unary(name: str, vjp=None, *, fusion: str | None = None, onnx: Any = None) -> Primitive:
+    """The array module's ufunc ``name`` as a primitive. A differentiable one is a ufunc jit
+    may give an output buffer, and fusible as ``fusion`` (default: CUDA's ``name({0})``)."""
+
     def impl(x):
         return getattr(array_module(x), name)(x)
 
-    prim = Primitive(name, impl)
+    differentiable = vjp is not None
+    prim = Primitive(
+        name,
+        impl,
+        ufunc=name if differentiable else None,
+        fusion=(fusion or f"{name}({{0}})") if differentiable else None,
+        onnx=onnx,
+    )
     if vjp is not None:
         prim.defvjp(vjp)
         prim.defjvp(vjp)
+    prim.defbatch(same_axis_rule(prim))
     return prim
 
 
-negative = Primitive("negative", lambda x: -x).defvjp(lambda g, ans, x: -g)
-negative.defjvp(lambda t, ans, x: -t)
-exp = _unary("exp", lambda g, ans, x: g * ans)
-log = _unary("log", lambda g, ans, x: g / x)
+def expression_primitive(
+    name: str, portable: Callable[..., Any], fusion: str, *, onnx: Any = None
+) -> Primitive:
+    """A primitive computing the CUDA expression ``fusion`` elementwise over its operands:
+    ``portable`` on any array module, or one kernel built from ``fusion`` where the backend
+    compiles expressions (CuPy). Derivatives of activations are such primitives: one pass
+    over memory instead of three. The caller gives the derivative rules."""
+
+    def impl(*arrays):
+        own = own_kernel("elementwise", *arrays, expression=fusion, label=f"fnzero_{name}")
+        return portable(*arrays) if own is None else own
+
+    prim = Primitive(name, impl, fusion=fusion, onnx=onnx)
+    prim.defbatch(broadcasting_rule(prim))
+    return prim
+
+
+def _onnx_square(b, eq, ops, out):
+    return b.node("Mul", [ops[0], ops[0]], out)
+
+
+negative = Primitive("negative", lambda x: -x, ufunc="negative", fusion="-{0}", onnx="Neg")
+negative.defvjp(lambda g, ans, x: -g).defjvp(lambda t, ans, x: -t)
+negative.defbatch(same_axis_rule(negative))
+exp = _unary("exp", lambda g, ans, x: g * ans, onnx="Exp")
+log = _unary("log", lambda g, ans, x: g / x, onnx="Log")
 log1p = _unary("log1p", lambda g, ans, x: g / (x + 1))
 expm1 = _unary("expm1", lambda g, ans, x: g * (ans + 1))
-sqrt = _unary("sqrt", lambda g, ans, x: g / (ans * 2))
-square = _unary("square", lambda g, ans, x: g * (x * 2))
-abs = _unary("abs", lambda g, ans, x: g * sign(x))  # noqa: A001
-sin = _unary("sin", lambda g, ans, x: g * cos(x))
-cos = _unary("cos", lambda g, ans, x: -(g * sin(x)))
+sqrt = _unary("sqrt", lambda g, ans, x: g / (ans * 2), onnx="Sqrt")
+square = _unary("square", lambda g, ans, x: g * (x * 2), fusion="{0} * {0}", onnx=_onnx_square)
+abs = _unary("abs", lambda g, ans, x: g * sign(x), fusion="fabs({0})", onnx="Abs")  # noqa: A001
+sin = _unary("sin", lambda g, ans, x: g * cos(x), onnx="Sin")
+cos = _unary("cos", lambda g, ans, x: -(g * sin(x)), onnx="Cos")
 tan = _unary("tan", lambda g, ans, x: g * (square(ans) + 1))
 
 
-def _tanh_derivative(g, ans, x):
-    """``g * (1 - ans**2)``: one fused kernel where the backend has it and no transform watches."""
-    fused = own_kernel("tanh_vjp", g, ans)
-    return g * (1 - square(ans)) if fused is None else fused
+def _tanh_derivative_vjp_g(ct, ans, g, y):
+    return tanh_derivative(ct, y)
 
 
-tanh = _unary("tanh", _tanh_derivative)
+def _tanh_derivative_vjp_y(ct, ans, g, y):
+    return -(ct * g * y * 2)
+
+
+def _onnx_tanh_derivative(b, eq, ops, out):
+    g, y = (b.tensor(o, eq.output) for o in ops)
+    one = b.constant(1, eq.output.dtype)
+    return b.node("Mul", [g, b.node("Sub", [one, b.node("Mul", [y, y])])], out)
+
+
+# tanh's derivative from its output, g * (1 - y**2), as one primitive.
+tanh_derivative = expression_primitive(
+    "tanh_derivative", lambda g, y: g * (1 - y * y), "{0} * ((T)1 - {1} * {1})", onnx=_onnx_tanh_derivative
+)
+tanh_derivative.defvjp(_tanh_derivative_vjp_g, _tanh_derivative_vjp_y)
+tanh_derivative.defjvp(_tanh_derivative_vjp_g, _tanh_derivative_vjp_y)
+tanh = _unary("tanh", lambda g, ans, x: tanh_derivative(g, ans), onnx="Tanh")
 sinh = _unary("sinh", lambda g, ans, x: g * cosh(x))
 cosh = _unary("cosh", lambda g, ans, x: g * sinh(x))
-arctan = _unary("arctan", lambda g, ans, x: g / (square(x) + 1))
-arcsin = _unary("arcsin", lambda g, ans, x: g / sqrt(1 - square(x)))
-arccos = _unary("arccos", lambda g, ans, x: -g / sqrt(1 - square(x)))
-arcsinh = _unary("arcsinh", lambda g, ans, x: g / sqrt(square(x) + 1))
+arctan = _unary("arctan", lambda g, ans, x: g / (square(x) + 1), fusion="atan({0})")
+arcsin = _unary("arcsin", lambda g, ans, x: g / sqrt(1 - square(x)), fusion="asin({0})")
+arccos = _unary("arccos", lambda g, ans, x: -g / sqrt(1 - square(x)), fusion="acos({0})")
+arcsinh = _unary("arcsinh", lambda g, ans, x: g / sqrt(square(x) + 1), fusion="asinh({0})")
 # Piecewise-constant functions: zero derivative almost everywhere, so not recorded.
 sign = _unary("sign")
 floor = _unary("floor")
 ceil = _unary("ceil")
 _round = Primitive("round", lambda x, decimals: array_module(x).round(x, decimals))
+_round.defbatch(same_axis_rule(_round))
 
 
 def round(x, decimals: int = 0):  # noqa: A001

@@ -14,6 +14,8 @@ from fnzero.backends import array_module, backend_of, get
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy._batching import batch_size, example_ndim, rank_up, shape_of, to_front
+from fnzero.numpy.shapes import _transpose, moveaxis
 
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))
 
@@ -62,7 +64,36 @@ def _getitem_raw_vjp(g, ans, x, index):
     return out
 
 
-getitem = Primitive("getitem", _getitem_impl).defvjp(
+def _onnx_getitem(b, eq, ops, out):
+    """Basic indexing (integers, slices, an Ellipsis) as Slice, then Squeeze for the integers."""
+    x, index, shape = ops[0], eq.params["index"], b.first_var(eq).shape
+    if Ellipsis in index:
+        k = index.index(Ellipsis)
+        index = index[:k] + (slice(None),) * (len(shape) - len(index) + 1) + index[k + 1 :]
+    starts, ends, steps, squeeze = [], [], [], []
+    for axis, i in enumerate(index):
+        if isinstance(i, (int, np.integer)):
+            i = int(i) % shape[axis]
+            starts.append(i), ends.append(i + 1), steps.append(1), squeeze.append(axis)
+        elif isinstance(i, slice):
+            start, stop, step = i.indices(shape[axis])
+            starts.append(start), steps.append(step)
+            ends.append(stop if stop >= 0 else -(2**63))  # a negative step running past 0
+        else:
+            raise NotImplementedError(
+                f"fnzero.onnx.export: getitem with index {i!r}: only integers, slices and ... are supported"
+            )
+    axes = list(range(len(index)))
+    const = lambda v: b.constant(v, np.int64)  # noqa: E731
+    sliced = b.node(
+        "Slice", [x, const(starts), const(ends), const(axes), const(steps)], None if squeeze else out
+    )
+    if squeeze:
+        return b.node("Squeeze", [sliced, const(squeeze)], out)
+    return sliced
+
+
+getitem = Primitive("getitem", _getitem_impl, onnx=_onnx_getitem).defvjp(
     lambda g, ans, x, index: scatter_add(_zeros_like(x), g, index=index)
 )
 getitem.defvjp_raw(_getitem_raw_vjp)
@@ -155,6 +186,138 @@ scatter_add_dynamic.defvjp(VariadicVJP(lambda k, *a, **p: _scatter_dynamic_vjp(k
 scatter_set_dynamic.defvjp(VariadicVJP(lambda k, *a, **p: _scatter_dynamic_vjp(k, *a, **p, keep_x=False)))
 scatter_add_dynamic.defjvp_joint(_scatter_dynamic_jvp(scatter_add_dynamic, True))
 scatter_set_dynamic.defjvp_joint(_scatter_dynamic_jvp(scatter_set_dynamic, False))
+
+
+# Batching: a slice for the batch axis goes in front of the index.
+
+
+def _is_array(i: Any) -> bool:
+    return hasattr(i, "shape") and not isinstance(i, np.generic)
+
+
+def _consumed(index: tuple) -> int:
+    """How many axes of the indexed array ``index`` uses up (a mask one per axis it covers)."""
+    kept = [i for i in index if i is not None and i is not Ellipsis]
+    return sum(i.ndim if _is_array(i) and i.dtype == bool else 1 for i in kept)
+
+
+def _index_layout(index: tuple, ndim: int) -> tuple[int, int]:
+    """For ``x[index]`` with ``x`` of rank ``ndim``: the result's rank, and where the batch axis
+    lands in ``x[(slice(None),) + index]`` (NumPy puts the advanced-index axes first when
+    advanced indices are separated by a slice)."""
+    arrays = [i for i in index if _is_array(i)]
+    advanced_ndim = max((1 if i.dtype == bool else i.ndim for i in arrays), default=0)
+    consumed = _consumed(index)
+    kept = sum(1 for i in index if i is None or isinstance(i, slice)) + (ndim - consumed)
+    if not arrays:
+        return kept, 0
+    positions = [k for k, i in enumerate(index) if _is_array(i) or isinstance(i, (int, np.integer))]
+    separated = positions[-1] - positions[0] + 1 != len(positions)
+    return kept + advanced_ndim, advanced_ndim if separated else 0
+
+
+def _getitem_batched(args, dims, index):
+    x = to_front(args[0], dims[0])
+    _, where = _index_layout(index, len(shape_of(x)) - 1)
+    return getitem(x, index=(slice(None),) + tuple(index)), where
+
+
+def _scatter_batched(prim: Any) -> Any:
+    def rule(args, dims, index):
+        (x, v), (dx, dv) = args, dims
+        size = batch_size(args, dims)
+        x = to_front(x, dx, size)
+        rank, where = _index_layout(index, len(shape_of(x)) - 1)
+        if dv is not None or where != 0:
+            v = to_front(v, dv, size)
+            v = rank_up(v, rank)
+            if where:
+                v = moveaxis(v, 0, where)
+        return prim(x, v, index=(slice(None),) + tuple(index)), 0
+
+    return rule
+
+
+def _expand(template: tuple, ndim: int) -> list:
+    """``template`` indexing every axis: Ellipsis expanded, trailing slices added, and boolean
+    masks as the integer arrays of their nonzero positions (None stays: a new axis)."""
+    missing = [slice(None)] * (ndim - _consumed(template))
+    out: list = []
+    for i in template:
+        if i is Ellipsis:
+            out.extend(missing)
+            missing = []
+        elif _is_array(i) and i.dtype == bool:
+            out.extend(i.nonzero())
+        else:
+            out.append(i)
+    return out + missing
+
+
+def _dynamic_index(x, arrays, dims, size):
+    """For an index with traced arrays: the batched array (batch on axis 0), the index template
+    and traced arrays for it, and the permutation from NumPy's batched layout (batch, advanced
+    axes, basic axes) to the per-example layout with the batch in front (None: the same)."""
+
+    def rule_layout(template):
+        expanded = _expand(template, len(shape_of(x)) - (dims[0] is not None))
+        advanced = [k for k, i in enumerate(expanded) if i is not None and not isinstance(i, slice)]
+        traced = iter(zip(arrays, dims[1:]))
+        ranks = []
+        for i in expanded:
+            if i is TRACED:
+                a, d = next(traced)
+                ranks.append(example_ndim(a, d))
+            elif _is_array(i):
+                ranks.append(i.ndim)
+        rank = max(ranks, default=0)
+        new_arrays = [a if d is None else rank_up(to_front(a, d), rank) for a, d in zip(arrays, dims[1:])]
+        xp = array_module(getattr(x, "primal_value", x))
+        batch = xp.arange(size).reshape((size,) + (1,) * rank)
+        contiguous = advanced[-1] - advanced[0] + 1 == len(advanced)
+        before = advanced[0] if contiguous else 0
+        basic = len(expanded) - len(advanced)
+        perm = None
+        if before:
+            perm = (
+                0,
+                *range(1 + rank, 1 + rank + before),
+                *range(1, 1 + rank),
+                *range(1 + rank + before, 1 + rank + basic),
+            )
+        return (batch, *expanded), new_arrays, perm, rank + basic
+
+    return to_front(x, dims[0], size), rule_layout
+
+
+def _gather_batched(args, dims, template):
+    size = batch_size(args, dims)
+    x, layout = _dynamic_index(args[0], args[1:], dims, size)
+    index, arrays, perm, _ = layout(template)
+    out = gather(x, *arrays, template=index)
+    return (out if perm is None else _transpose(out, perm)), 0
+
+
+def _scatter_dynamic_batched(prim: Any) -> Any:
+    def rule(args, dims, template):
+        size = batch_size(args, dims)
+        x, v = args[0], args[1]
+        xb, layout = _dynamic_index(x, args[2:], (dims[0], *dims[2:]), size)
+        index, arrays, perm, rank = layout(template)
+        v = rank_up(to_front(v, dims[1], size), rank)
+        if perm is not None:
+            v = _transpose(v, tuple(int(i) for i in np.argsort(perm)))
+        return prim(xb, v, *arrays, template=index), 0
+
+    return rule
+
+
+getitem.defbatch(_getitem_batched)
+gather.defbatch(_gather_batched)
+scatter_add_dynamic.defbatch(_scatter_dynamic_batched(scatter_add_dynamic))
+scatter_set_dynamic.defbatch(_scatter_dynamic_batched(scatter_set_dynamic))
+scatter_add.defbatch(_scatter_batched(scatter_add))
+scatter_set.defbatch(_scatter_batched(scatter_set))
 
 
 def _traced(index: tuple) -> tuple[tuple, tuple]:

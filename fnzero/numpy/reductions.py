@@ -13,6 +13,7 @@ import numpy as np
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
 from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
+from fnzero.numpy._batching import shape_of, shift_axes, to_front
 from fnzero.numpy.elementwise import exp, sqrt, square
 from fnzero.numpy.logic import equal
 from fnzero.numpy.shapes import broadcast_to, flip, pad, reshape, transpose
@@ -33,11 +34,41 @@ def _expand(g, x, axis, keepdims):
     return g if keepdims else reshape(g, keepdims_shape(x.shape, axis))
 
 
-def _reduction(name: str) -> Primitive:
-    def impl(x, axis, keepdims):
-        return getattr(array_module(x), name)(x, axis=axis, keepdims=keepdims)
+def _onnx_reduce(op: str):
+    """The ONNX converter of a reduction ``prim(x, axis, keepdims)`` to ONNX's ``op``."""
 
-    return Primitive(name, impl)
+    def convert(b, eq, ops, out):
+        x, axis, keepdims = ops
+        ndim = len(b.first_var(eq).shape)
+        axes = list(range(ndim)) if axis is None else [a % ndim for a in axis]
+        if op == "ReduceSum":  # the axes are an input from opset 13 (an attribute for the rest until 18)
+            return b.node(op, [x, b.constant(axes, np.int64)], out, keepdims=int(keepdims))
+        return b.node(op, [x], out, axes=axes, keepdims=int(keepdims))
+
+    return convert
+
+
+def _reduce_batched(prim: Primitive):
+    """The batching rule of ``prim(x, axis, keepdims)``: the batch goes to the front and
+    every reduced axis moves up by one."""
+
+    def rule(args, dims, **params):
+        x, axis, keepdims = args
+        x = to_front(x, dims[0])
+        return prim(x, shift_axes(axis, len(shape_of(x)) - 1), keepdims), 0
+
+    return rule
+
+
+def _reduction(name: str, impl=None, onnx: str | None = None) -> Primitive:
+    """A reduction ``prim(x, axis, keepdims)``; its kernel by default the array module's ``name``."""
+    if impl is None:
+
+        def impl(x, axis, keepdims):
+            return getattr(array_module(x), name)(x, axis=axis, keepdims=keepdims)
+
+    prim = Primitive(name, impl, onnx=None if onnx is None else _onnx_reduce(onnx))
+    return prim.defbatch(_reduce_batched(prim))
 
 
 # Below this many elements a filled array is cheaper to make than NumPy's broadcast view
@@ -58,7 +89,7 @@ def _spread_raw(g, x, axis, keepdims):
     return xp.broadcast_to(g, x.shape)
 
 
-_sum = _reduction("sum").defvjp(
+_sum = _reduction("sum", onnx="ReduceSum").defvjp(
     lambda g, ans, x, axis, keepdims: broadcast_to(_expand(g, x, axis, keepdims), x.shape)
 )
 _sum.defvjp_raw(lambda g, ans, x, axis, keepdims: _spread_raw(g, x, axis, keepdims))
@@ -75,7 +106,7 @@ def _mean_impl(x, axis, keepdims):
 
 # The mean is one primitive rather than a sum and a division: one node on the tape (every
 # loss ends in one), and its rule spreads g / n back.
-_mean = Primitive("mean", _mean_impl).defvjp(
+_mean = _reduction("mean", _mean_impl, onnx="ReduceMean").defvjp(
     lambda g, ans, x, axis, keepdims: broadcast_to(
         _expand(g, x, axis, keepdims) / reduced_size(x.shape, axis), x.shape
     )
@@ -99,8 +130,8 @@ def _extremum_jvp(t, ans, x, axis, keepdims):
     return _sum(t * share, axis, keepdims)
 
 
-_max = _reduction("max").defvjp(_extremum_vjp)
-_min = _reduction("min").defvjp(_extremum_vjp)
+_max = _reduction("max", onnx="ReduceMax").defvjp(_extremum_vjp)
+_min = _reduction("min", onnx="ReduceMin").defvjp(_extremum_vjp)
 _max.defjvp(_extremum_jvp)
 _min.defjvp(_extremum_jvp)
 
@@ -207,7 +238,7 @@ def _softmax(ans, x, axis, keepdims):
 
 
 # A primitive, not max/exp/sum/log composed: one node, and a derivative read from the output.
-_logsumexp = Primitive("logsumexp", _logsumexp_impl).defvjp(
+_logsumexp = _reduction("logsumexp", _logsumexp_impl, onnx="ReduceLogSumExp").defvjp(
     lambda g, ans, x, axis, keepdims: _expand(g, x, axis, keepdims) * _softmax(ans, x, axis, keepdims)
 )
 
@@ -245,6 +276,7 @@ _cumsum = Primitive("cumsum", _cumsum_impl).defvjp(
     lambda g, ans, x, axis: flip(_cumsum(flip(g, (axis,)), axis), (axis,))
 )
 _cumsum.defjvp(lambda t, ans, x, axis: _cumsum(t, axis))
+_cumsum.defbatch(lambda args, dims: (_cumsum(args[0], args[1] + (args[1] >= dims[0])), dims[0]))
 
 
 def cumsum(x, axis: int | None = None):
@@ -254,10 +286,26 @@ def cumsum(x, axis: int | None = None):
     return _cumsum(x, normalize_axis(axis, _ndim(x), "cumsum")[0])
 
 
+def _arg_reduce_batched(prim: Primitive):
+    """The batching rule of ``prim(x, axis, keepdims)`` with one axis or None (flattened)."""
+
+    def rule(args, dims, **params):
+        x, axis, keepdims = args
+        x = to_front(x, dims[0])
+        s = shape_of(x)
+        if axis is not None:
+            return prim(x, axis + 1, keepdims), 0
+        out = prim(reshape(x, (s[0], -1)), 1, False)
+        return (reshape(out, (s[0],) + (1,) * (len(s) - 1)) if keepdims else out), 0
+
+    return rule
+
+
 def _arg_reduction(name: str) -> Primitive:
-    return Primitive(
+    prim = Primitive(
         name, lambda x, axis, keepdims: getattr(array_module(x), name)(x, axis=axis, keepdims=keepdims)
     )
+    return prim.defbatch(_arg_reduce_batched(prim))
 
 
 _argmax = _arg_reduction("argmax")

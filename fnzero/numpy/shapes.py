@@ -13,6 +13,8 @@ import numpy as np
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy._batching import batch_size, example_ndim, shape_of, shift_axes, to_front
+from fnzero.numpy.arithmetic import where
 from fnzero.numpy.creation import zeros_like
 
 
@@ -24,6 +26,20 @@ _reshape = Primitive("reshape", lambda x, shape: array_module(x).reshape(x, shap
     lambda g, ans, x, shape: _reshape(g, _shape(x))
 )
 _reshape.defjvp(lambda t, ans, x, shape: _reshape(t, shape))
+
+
+def _onnx_reshape(b, eq, ops, out):
+    return b.node("Reshape", [ops[0], b.constant(eq.output.shape, np.int64)], out)
+
+
+def _reshape_batched(args, dims):
+    x, new = args
+    x = to_front(x, dims[0])
+    return _reshape(x, shape_of(x)[:1] + tuple(new)), 0
+
+
+_reshape.onnx = _onnx_reshape
+_reshape.defbatch(_reshape_batched)
 
 
 def reshape(x, shape: int | Sequence[int]):
@@ -49,6 +65,21 @@ _transpose = Primitive("transpose", lambda x, axes: array_module(x).transpose(x,
     lambda g, ans, x, axes: _transpose(g, tuple(int(i) for i in np.argsort(axes)))
 )
 _transpose.defjvp(lambda t, ans, x, axes: _transpose(t, axes))
+
+
+def _onnx_transpose(b, eq, ops, out):
+    axes = ops[1] if ops[1] is not None else tuple(reversed(range(len(b.first_var(eq).shape))))
+    return b.node("Transpose", [ops[0]], out, perm=list(axes))
+
+
+def _transpose_batched(args, dims):
+    x, axes = args
+    x = to_front(x, dims[0])
+    return _transpose(x, (0,) + tuple(a + 1 for a in axes)), 0
+
+
+_transpose.onnx = _onnx_transpose
+_transpose.defbatch(_transpose_batched)
 
 
 def transpose(x, axes: Sequence[int] | None = None):
@@ -115,6 +146,31 @@ broadcast_to_p.defjvp(lambda t, ans, x, shape: broadcast_to_p(t, shape))
 sum_to_p.defjvp(lambda t, ans, x, shape: sum_to_p(t, shape))
 
 
+def _onnx_broadcast_to(b, eq, ops, out):
+    return b.node("Expand", [ops[0], b.constant(eq.output.shape, np.int64)], out)
+
+
+def _broadcast_to_batched(args, dims):
+    x, new = args
+    x = to_front(x, dims[0])
+    s = shape_of(x)
+    x = _reshape(x, s[:1] + (1,) * (len(new) - len(s) + 1) + s[1:])
+    return broadcast_to_p(x, s[:1] + tuple(new)), 0
+
+
+def _sum_to_batched(args, dims):
+    """The batch axis goes just before the axes ``shape`` keeps, so that sum_to aligns it."""
+    x, new = args
+    lead = example_ndim(x, dims[0]) - len(new)
+    x = moveaxis(x, dims[0], lead)
+    return sum_to_p(x, (shape_of(x)[lead],) + tuple(new)), 0
+
+
+broadcast_to_p.onnx = _onnx_broadcast_to
+broadcast_to_p.defbatch(_broadcast_to_batched)
+sum_to_p.defbatch(_sum_to_batched)
+
+
 def broadcast_to(x, shape: Sequence[int]):
     """``x`` broadcast to ``shape`` (NumPy's rules); the vjp sums back with ``sum_to``."""
     shape = tuple(int(d) for d in shape)
@@ -176,6 +232,20 @@ def _concatenate_jvp(tangents, ans, *xs, axis):
 
 _concatenate = Primitive("concatenate", _concatenate_impl).defvjp(VariadicVJP(_concatenate_vjp))
 _concatenate.defjvp_joint(_concatenate_jvp)
+
+
+def _onnx_concatenate(b, eq, ops, out):
+    axis = eq.params["axis"] % len(eq.output.shape)
+    return b.node("Concat", [b.tensor(o, eq.output) for o in ops], out, axis=axis)
+
+
+def _concatenate_batched(args, dims, axis):
+    size = batch_size(args, dims)
+    return _concatenate(*(to_front(a, d, size) for a, d in zip(args, dims)), axis=axis + 1), 0
+
+
+_concatenate.onnx = _onnx_concatenate
+_concatenate.defbatch(_concatenate_batched)
 
 
 def concatenate(arrays: Sequence, axis: int = 0):
@@ -248,6 +318,25 @@ _pad.defjvp(
 )
 
 
+def _pad_batched(args, dims, pad_width):
+    x, c = args
+    dx, dc = dims
+    size = batch_size(args, dims)
+    x = to_front(x, dx, size)
+    widths = ((0, 0),) + tuple(pad_width)
+    if dc is None:
+        return _pad(x, c, pad_width=widths), 0
+    # A constant per example: pad with 0, then add each example's constant outside x.
+    s = shape_of(x)
+    xp = array_module(getattr(x, "primal_value", x))
+    outside = _pad_impl(xp.zeros((1,) + s[1:], dtype=bool), True, widths)
+    c = _reshape(to_front(c, dc), s[:1] + (1,) * (len(s) - 1))
+    return _pad(x, 0, pad_width=widths) + where(outside, c, 0), 0
+
+
+_pad.defbatch(_pad_batched)
+
+
 def pad(x, pad_width, mode: str = "constant", constant_values: float = 0):
     """Pad with a constant (NumPy's ``pad_width`` forms: int, pair, or a pair per axis);
     differentiable in ``x`` and in a scalar ``constant_values``."""
@@ -266,6 +355,15 @@ _flip = Primitive("flip", lambda x, axis: array_module(x).flip(x, axis)).defvjp(
     lambda g, ans, x, axis: _flip(g, axis)
 )
 _flip.defjvp(lambda t, ans, x, axis: _flip(t, axis))
+
+
+def _flip_batched(args, dims):
+    x, axis = args
+    x = to_front(x, dims[0])
+    return _flip(x, shift_axes(axis, len(shape_of(x)) - 1)), 0
+
+
+_flip.defbatch(_flip_batched)
 
 
 def flip(x, axis: int | Sequence[int] | None = None):

@@ -5,8 +5,9 @@ of a tree of elementwise equations is read once, by the next equation of the tre
 can be computed as one ``cupy.ElementwiseKernel`` that keeps the intermediates in registers.
 On NumPy there is no such kernel; buffer reuse (jit_passes) is what fusion would give there.
 
-Only what matches CuPy's ufuncs exactly is fused: float32 or float64 operands and results of
-one shape (no broadcasting, no type promotion) and finite Python-number constants.
+Each primitive declares its CUDA C expression over its operands ``{0}, {1}`` (of type ``T``)
+as ``Primitive.fusion``. Only what matches CuPy's ufuncs exactly is fused: float32 or float64
+operands and results of one shape (no broadcasting, no type promotion) and finite Python-number constants.
 Written against CuPy's documented API; this machine has no GPU, so it has not run here.
 """
 
@@ -17,31 +18,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from fnzero.core.graph import Equation, Var
-from fnzero.numpy import arithmetic, elementwise
 
-# CUDA C of each fusible primitive over its operands {0}, {1} (of type T).
-EXPRESSIONS = {
-    arithmetic.add: "{0} + {1}",
-    arithmetic.subtract: "{0} - {1}",
-    arithmetic.multiply: "{0} * {1}",
-    arithmetic.divide: "{0} / {1}",
-    elementwise.negative: "-{0}",
-    elementwise.square: "{0} * {0}",
-    elementwise.arctan: "atan({0})",
-    elementwise.arcsin: "asin({0})",
-    elementwise.arccos: "acos({0})",
-    elementwise.arcsinh: "asinh({0})",
-    **{
-        getattr(elementwise, name): name + "({0})"
-        for name in "exp log log1p expm1 sqrt sin cos tan tanh sinh cosh".split()
-    },
-}
 _DTYPES = ("float32", "float64")
 
 
 def _fusible(eq: Equation) -> bool:
     out = eq.output
-    if eq.prim not in EXPRESSIONS or out.dtype not in _DTYPES or not out.shape:
+    if eq.prim.fusion is None or out.dtype not in _DTYPES or not out.shape:
         return False
     constants = dict(eq.constants)
     for k, i in enumerate(eq.inputs):
@@ -102,7 +85,7 @@ def kernel_source(equations: Sequence[Equation], group: Sequence[int]) -> tuple[
                 external.append(i)
             operands.append(names[i])
         names[eq.output] = f"t{j}"
-        lines.append(f"T t{j} = {EXPRESSIONS[eq.prim].format(*operands)};")
+        lines.append(f"T t{j} = {eq.prim.fusion.format(*operands)};")
     lines.append(f"out = t{group[-1]};")
     return external, "\n".join(lines)
 

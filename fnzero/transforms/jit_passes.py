@@ -12,14 +12,15 @@ returns them rewritten; ``plan_buffer_reuse`` only annotates. In the order jit a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
 
 from fnzero.core.graph import Equation, Var
-from fnzero.numpy import arithmetic, elementwise, linalg
+from fnzero.core.primitive import Primitive
+from fnzero.numpy import arithmetic, linalg
 
 # The passes jit runs; tests and benchmarks switch some off to compare.
 # "fuse" (jit_fusion) acts on CuPy programs only.
@@ -143,25 +144,33 @@ def fold_constants(
     )
 
 
-# Elementwise primitives whose kernel is the array module's ufunc of this name, so that it
-# can write its result into a given buffer (``out=``).
-UFUNCS = {
-    arithmetic.add: "add",
-    arithmetic.subtract: "subtract",
-    arithmetic.multiply: "multiply",
-    arithmetic.divide: "divide",
-    arithmetic.maximum: "maximum",
-    arithmetic.minimum: "minimum",
-    elementwise.negative: "negative",
-    **{
-        getattr(elementwise, name): name
-        for name in (
-            "exp log log1p expm1 sqrt square sin cos tan tanh sinh cosh arctan arcsin arccos arcsinh"
-        ).split()
-    },
-}
-# Primitives whose result is always a new array (never a view of, or the same object as, an input).
-_FRESH = {*UFUNCS, linalg.matmul}
+class _UfuncNames(Mapping):
+    """The primitives whose kernel is the array module's ufunc ``prim.ufunc``, so that it can
+    write its result into a given buffer (``out=``): each primitive declares it."""
+
+    def __getitem__(self, prim: Any) -> str:
+        name = getattr(prim, "ufunc", None)
+        if name is None:
+            raise KeyError(prim)
+        return name
+
+    def __contains__(self, prim: Any) -> bool:
+        return getattr(prim, "ufunc", None) is not None
+
+    def __iter__(self):
+        return (p for p in Primitive.registry.values() if p.ufunc is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+UFUNCS: Mapping[Primitive, str] = _UfuncNames()
+
+
+def _always_fresh(prim: Any) -> bool:
+    """Whether the primitive's result is always a new array (never a view of, or the same
+    object as, an input)."""
+    return prim in UFUNCS or prim is linalg.matmul
 
 
 def plan_buffer_reuse(
@@ -219,7 +228,7 @@ def plan_buffer_reuse(
                     break
             if j in plan:
                 continue
-        if eq.prim in _FRESH:
+        if _always_fresh(eq.prim):
             buffer[out] = out
             sharing[out] = [out]
             writable.add(out)

@@ -1,0 +1,89 @@
+"""What batching rules share: moving a batch axis, and the rules of whole families.
+
+A batching rule is ``rule(args, bdims, **params) -> (out, out_bdim)``; ``bdims[k]`` is the
+batch axis of ``args[k]`` or None when that argument is the same for every example. Rules
+call primitives once on the whole batch (vmap never loops over examples), so transforms
+below the vmap (grad inside vmap, vmap inside jvp) see them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _shapes():
+    # The shape primitives are declared with batching rules from this module, so they are
+    # looked up when a rule runs rather than when this module is imported.
+    from fnzero.numpy import shapes
+
+    return shapes
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    return tuple(getattr(x, "shape", ()))
+
+
+def broadcast_axis(x: Any, size: int, axis: int = 0) -> Any:
+    """``x`` repeated ``size`` times along a new axis ``axis`` (a broadcast view)."""
+    shapes = _shapes()
+    s = shape_of(x)
+    front = shapes.broadcast_to_p(shapes._reshape(x, (1,) + s), (size,) + s)
+    return front if axis == 0 else shapes.moveaxis(front, 0, axis)
+
+
+def to_front(x: Any, bdim: int | None, size: int | None = None) -> Any:
+    """``x`` with its batch on axis 0 (broadcast along a new axis 0 when it has none)."""
+    if bdim is None:
+        return broadcast_axis(x, size, 0)
+    return x if bdim == 0 else _shapes().moveaxis(x, bdim, 0)
+
+
+def batch_size(args: Any, dims: Any) -> int:
+    for a, d in zip(args, dims):
+        if d is not None:
+            return shape_of(a)[d]
+    raise ValueError("fnzero.vmap: a batching rule was called with no batched argument")
+
+
+def example_ndim(x: Any, d: int | None) -> int:
+    return len(shape_of(x)) - (d is not None)
+
+
+def rank_up(x: Any, rank: int) -> Any:
+    """``x`` (batch on axis 0) with 1s after the batch axis up to ``rank`` example axes."""
+    s = shape_of(x)
+    extra = rank - (len(s) - 1)
+    return x if extra == 0 else _shapes()._reshape(x, s[:1] + (1,) * extra + s[1:])
+
+
+def broadcasting_rule(prim: Any) -> Any:
+    """The rule of a broadcasting elementwise primitive: batch axes lined up at the front."""
+
+    def rule(args, dims, **params):
+        rank = max(example_ndim(a, d) for a, d in zip(args, dims))
+        batched = {d for d in dims if d is not None}
+        if len(batched) == 1:
+            (d,) = batched
+            same_rank = all(example_ndim(a, e) == rank for a, e in zip(args, dims) if e is not None)
+            scalars_only = all(not shape_of(a) for a, e in zip(args, dims) if e is None)
+            if same_rank and (d == 0 or scalars_only):
+                return prim(*args, **params), d
+        moved = [a if d is None else rank_up(to_front(a, d), rank) for a, d in zip(args, dims)]
+        return prim(*moved, **params), 0
+
+    return rule
+
+
+def same_axis_rule(prim: Any) -> Any:
+    """The rule of an elementwise primitive of one array (other arguments static): the
+    batch axis stays where it is."""
+
+    def rule(args, dims, **params):
+        return prim(*args, **params), dims[0]
+
+    return rule
+
+
+def shift_axes(axis: tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    """Axes of an example (None: all ``ndim``) as axes of the batch with the batch in front."""
+    return tuple(range(1, ndim + 1)) if axis is None else tuple(a + 1 for a in axis)
