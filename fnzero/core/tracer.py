@@ -142,14 +142,14 @@ def concrete(x: Any, why: str | None = None) -> Any:
     """
     while type(x) in TRACER_TYPES:
         trace = x._trace
-        if why is not None and getattr(trace, "closed", False):
+        note = getattr(trace, "on_concrete", None)
+        if note is not None:
+            note(x, why)
+        elif why is not None and getattr(trace, "closed", False):
             raise UnexpectedTracerError(
                 f"{why} of a value traced by a transform that has already returned; return it "
                 f"from the transformed function instead of keeping it"
             )
-        note = getattr(trace, "on_concrete", None)
-        if note is not None:
-            note(x, why)
         elif why is not None and x.carries_derivative and why not in _KEEPS_NO_DERIVATIVE:
             _refuse_dropping_the_derivative(x, why)
         x = x._concrete()
