@@ -8,7 +8,7 @@ fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 
 from fnzero import backends, data, nn, optim, random, tree
 from fnzero import numpy as numpy
-from fnzero.core.tracer import UnexpectedTracerError
+from fnzero.core.tracer import ConcretizationTypeError, UnexpectedTracerError
 from fnzero.device import device_put
 from fnzero.io import load, save
 from fnzero.numpy import stop_gradient
@@ -60,4 +60,5 @@ __all__ = [
     "optim",
     "data",
     "UnexpectedTracerError",
+    "ConcretizationTypeError",
 ]

@@ -281,7 +281,7 @@ def test_programs_for_read_input_values_are_bounded_and_stay_correct():
     for k in keys:
         np.testing.assert_array_equal(jf(x, k), x * fz.random.uniform(k, (3,), dtype=np.float64))
     assert len(jf._cache) == 1
-    read, variants = next(iter(jf._cache.values()))
+    read, variants, _ = next(iter(jf._cache.values()))
     assert read == (1,) and len(variants) <= VALUE_VARIANTS
 
 

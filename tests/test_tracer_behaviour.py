@@ -111,7 +111,10 @@ def test_argmax_argmin_methods(backend):
 def test_conversions_and_control_flow_on_concrete_values(backend):
     def f(t):
         s = fnp.sum(t)
-        assert float(s) == pytest.approx(3.0) and int(s) == 3 and complex(s) == 3.0
+        kept = fz.stop_gradient(s)  # no derivative wanted: the number may be taken
+        assert float(kept) == pytest.approx(3.0) and int(kept) == 3 and complex(kept) == 3.0
+        with pytest.raises(fz.ConcretizationTypeError, match="drop its derivative"):
+            float(s)
         assert bool(s) and not bool(s * 0.0)
         if s > 2.0:  # Python control flow on a traced value's value
             return s * s

@@ -21,6 +21,7 @@ class JVPTracer(Tracer):
     """A value moving along ``_tangent`` (same shape and dtype) at one forward-mode level."""
 
     __slots__ = ("_tangent",)
+    carries_derivative = True
 
     def __init__(self, value: Any, trace: JVPTrace, tangent: Any):
         self._value = value

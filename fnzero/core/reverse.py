@@ -22,6 +22,7 @@ class ReverseTracer(Tracer):
     """A value recorded on a Tape: ``_index`` is the node that produced it."""
 
     __slots__ = ("_index",)
+    carries_derivative = True
 
     def __init__(self, value: Any, tape: Tape, index: int):
         self._value = value

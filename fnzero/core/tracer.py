@@ -8,7 +8,9 @@ attached by :mod:`fnzero.numpy.tracer_methods`, which sits above this module.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+import numpy as np
 
 # Every concrete tracer class; primitives test membership by exact type (fast).
 TRACER_TYPES: set[type] = set()
@@ -18,11 +20,24 @@ class UnexpectedTracerError(RuntimeError):
     """A traced value was used after the transform that traced it returned."""
 
 
+class ConcretizationTypeError(TypeError):
+    """Python asked for the value of a traced array where that would be wrong (JAX's name):
+    inside jit (where values are not known), or under a transform that differentiates, where
+    a Python number or a NumPy array would drop the derivative."""
+
+
+# Conversions that take no derivative along: Python control flow on values keeps working.
+_KEEPS_NO_DERIVATIVE = frozenset({"bool()"})
+
+
 class Tracer:
     """A value seen by one transform level; ``_value`` is what the level below sees."""
 
     __slots__ = ("_trace", "_value")
     __array_priority__ = 1000  # NumPy defers binary operators to us
+    # Whether the level carries a derivative along its float values (reverse and forward
+    # mode): then a conversion to a Python number or a NumPy array is refused.
+    carries_derivative: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -77,6 +92,14 @@ class Tracer:
     def __complex__(self) -> complex:
         return complex(concrete(self, "complex()"))
 
+    def item(self, *args: Any) -> Any:
+        """The value as a Python scalar (NumPy's ``item``), where no derivative is dropped."""
+        return _array_method(concrete(self, ".item()"), "item", args)
+
+    def tolist(self) -> Any:
+        """The value as nested Python lists (NumPy's ``tolist``), where no derivative is dropped."""
+        return _array_method(concrete(self, ".tolist()"), "tolist", ())
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(level={self._trace.level}, value={self.primal_value!r})"
 
@@ -85,6 +108,14 @@ class Tracer:
             "traced values are immutable: instead of x[idx] = v use "
             "x = x.at[idx].set(v) (or .add(v)), which returns a new array"
         )
+
+
+def _array_method(value: Any, name: str, args: tuple) -> Any:
+    """``value.name(*args)``, a Python scalar taken as a 0-d NumPy array."""
+    method = getattr(value, name, None)
+    if method is None:
+        method = getattr(np.asarray(value), name)
+    return method(*args)
 
 
 def top_trace(values: Any) -> Any:
@@ -101,16 +132,42 @@ def top_trace(values: Any) -> Any:
 def concrete(x: Any, why: str | None = None) -> Any:
     """``x`` with every level of tracing removed (no derivative flows through it).
 
-    A level whose trace has ``on_concrete(tracer, why)`` is told first: jit's trace refuses
-    (Python branching on a traced value, ``why`` naming the conversion) or notes that an
-    input's values were read.
+    ``why`` names a conversion the user asked for (``"float()"``, ``"numpy.asarray()"``);
+    None is the library reading values it never differentiates (labels, ids, keys, indices,
+    metrics). A level whose trace has ``on_concrete(tracer, why)`` is told first: jit's trace
+    refuses (Python branching on a traced value) or notes that an input's values were read.
+    A level that carries derivatives refuses a conversion of a float value other than
+    ``bool()``: the number would silently have no derivative. A trace that has returned
+    refuses any conversion of its leaked values.
     """
     while type(x) in TRACER_TYPES:
-        note = getattr(x._trace, "on_concrete", None)
+        trace = x._trace
+        note = getattr(trace, "on_concrete", None)
         if note is not None:
             note(x, why)
+        elif why is not None and getattr(trace, "closed", False):
+            raise UnexpectedTracerError(
+                f"{why} of a value traced by a transform that has already returned; return it "
+                f"from the transformed function instead of keeping it"
+            )
+        elif why is not None and x.carries_derivative and why not in _KEEPS_NO_DERIVATIVE:
+            _refuse_dropping_the_derivative(x, why)
         x = x._concrete()
     return x
+
+
+def _refuse_dropping_the_derivative(x: Tracer, why: str) -> None:
+    dtype = getattr(x._value, "dtype", None)
+    if getattr(dtype, "kind", "f") not in "fc":
+        return  # integers and booleans have no derivative to drop
+    what = f"{dtype}{list(x.shape)}"
+    raise ConcretizationTypeError(
+        f"{why} of a traced value ({what}) under a transform that differentiates (grad, vjp, jvp, "
+        f"jacfwd, ...) would drop its derivative: the result is a plain number or array that "
+        f"the transform cannot follow. Compute with fnzero.numpy functions on the traced "
+        f"value instead (fnzero.numpy.exp(x), not math.exp(x) or float(x)), or write "
+        f"fnzero.stop_gradient(x) first where dropping the derivative is meant"
+    )
 
 
 def shape_source(x: Any) -> Any:

@@ -27,7 +27,7 @@ def my_sin(x, threshold: float = 1e-4):
     for i in itertools.count():
         t = taylor_term(x, i)
         y = y + t
-        if float(fnp.max(fnp.abs(t))) < threshold:
+        if fnp.max(fnp.abs(t)) < threshold:  # bool() of a traced comparison: no derivative dropped
             return y
 
 

@@ -14,7 +14,12 @@ def normalize_axis(axis: int | Sequence[int] | None, ndim: int, name: str) -> tu
         return None
     if type(axis) is int and 0 <= axis < ndim:  # the usual case, already normal
         return (axis,)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if _is_index(axis) else tuple(axis) if isinstance(axis, (tuple, list)) else None
+    if axes is None or not all(_is_index(a) for a in axes):
+        raise TypeError(
+            f"fnzero.numpy.{name}: axis must be None, an int or a tuple of ints, got {axis!r} "
+            f"({type(axis).__name__})"
+        )
     out = []
     for a in axes:
         if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
@@ -25,6 +30,11 @@ def normalize_axis(axis: int | Sequence[int] | None, ndim: int, name: str) -> tu
     if len(set(out)) != len(out):
         raise ValueError(f"fnzero.numpy.{name}: repeated axis in {axis}")
     return tuple(sorted(out))
+
+
+def _is_index(a: object) -> bool:
+    """An int or a NumPy integer (not a bool, which NumPy refuses as an axis too)."""
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
 
 
 def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:

@@ -7,9 +7,12 @@ TypeError naming what to use: they never silently drop the derivative.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
-from fnzero.core.tracer import Tracer
+import numpy as np
+
+from fnzero.core.tracer import Tracer, concrete
 
 
 def attach(fnp: Any) -> None:
@@ -82,34 +85,64 @@ def attach(fnp: Any) -> None:
     ufuncs = {"absolute": fnp.abs, "true_divide": fnp.divide, "positive": lambda x: x}
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        f = ufuncs.get(ufunc.__name__) or getattr(fnp, ufunc.__name__, None)
+        name = ufunc.__name__
+        f = ufuncs.get(name) or (getattr(fnp, name) if name in fnp.__all__ else None)
         if method != "__call__" or f is None or kwargs:
-            raise TypeError(
-                f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} applied to a "
-                f"traced value would drop its derivative; "
-                + (
-                    f"use fnzero.numpy.{ufunc.__name__} (without extra keyword arguments)"
-                    if f is not None
-                    else "fnzero.numpy has no differentiable version of it"
+            call = f"numpy.{name}{'' if method == '__call__' else '.' + method}"
+            if f is None:
+                hint = f"fnzero.numpy has no {name}: compute it with fnzero.numpy operations"
+            elif method != "__call__":
+                hint = f"ufunc methods such as .{method} are not traced: use fnzero.numpy functions"
+            else:
+                hint = (
+                    f"fnzero.numpy.{name} takes no {', '.join(sorted(kwargs))} argument: call it "
+                    f"without (it always returns a new array)"
                 )
-            )
+            raise TypeError(f"{call} applied to a traced value would drop its derivative; {hint}")
         return f(*inputs)
 
     def __array_function__(self, func, types, args, kwargs):
-        f = getattr(fnp, func.__name__, None)
-        if f is None or func.__name__ not in fnp.__all__:
+        where, f = _fnzero_function(fnp, func)
+        call = f"{func.__module__}.{func.__name__}"
+        if f is None:
             raise TypeError(
-                f"numpy.{func.__name__} applied to a traced value would drop its derivative, "
-                f"and fnzero.numpy has no {func.__name__}; use fnzero.numpy operations"
+                f"{call} applied to a traced value would drop its derivative, and {where} has no "
+                f"{func.__name__}; compute it with fnzero.numpy operations"
             )
+        try:
+            inspect.signature(f).bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(
+                f"{call} applied to a traced value runs {where}.{func.__name__}{inspect.signature(f)}, "
+                f"which does not accept these arguments ({e}); pass only the arguments it takes"
+            ) from None
+        except ValueError:  # no signature to check (a builtin): let the call say
+            pass
         return f(*args, **kwargs)
 
     def __array__(self, dtype=None, copy=None):
-        raise TypeError(
-            "converting a traced value to a NumPy array would drop its derivative; use "
-            "fnzero.numpy operations, or fnzero.stop_gradient(x) where no derivative is wanted"
+        value = concrete(
+            self,
+            "conversion to a NumPy array or scalar (numpy.asarray(x), numpy.float64(x), buffer[...] = x)",
         )
+        if copy:
+            return np.array(value, dtype=dtype, copy=True)
+        return np.asarray(value, dtype=dtype)
 
     Tracer.__array_ufunc__ = __array_ufunc__
     Tracer.__array_function__ = __array_function__
     Tracer.__array__ = __array__
+
+
+def _fnzero_function(fnp: Any, func: Any) -> tuple[str, Any]:
+    """The module of fnzero.numpy matching ``func``'s NumPy module (numpy.linalg ->
+    fnzero.numpy.linalg) and its public function of the same name, or None."""
+    where = "fnzero." + func.__module__
+    module = fnp
+    for part in func.__module__.split(".")[1:]:
+        module = getattr(module, part, None)
+        if module is None:
+            return where, None
+    if func.__name__ not in getattr(module, "__all__", ()):
+        return where, None
+    return where, getattr(module, func.__name__)

@@ -17,14 +17,29 @@ from fnzero.numpy import astype, zeros_like
 def check_argnums(argnums: int | Sequence[int], nargs: int, name: str) -> tuple[int, ...]:
     if type(argnums) is int and 0 <= argnums < nargs:  # the usual case
         return (argnums,)
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = as_int_tuple(argnums, "argnums", name)
     for n in nums:
-        if not isinstance(n, (int, np.integer)) or not -nargs <= n < nargs:
+        if not -nargs <= n < nargs:
             raise ValueError(
                 f"{name}: argnums={argnums!r} is out of range for a call with {nargs} positional "
                 f"argument{'s' if nargs != 1 else ''}"
             )
     return tuple(int(n) % nargs for n in nums)
+
+
+def as_int_tuple(nums: Any, argument: str, name: str) -> tuple[int, ...]:
+    """``nums`` (an int or a tuple or list of ints) as a tuple; a TypeError naming
+    ``argument`` for anything else (floats, strings, bools)."""
+
+    def is_int(n: Any) -> bool:
+        return isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_))
+
+    items = (nums,) if is_int(nums) else tuple(nums) if isinstance(nums, (tuple, list)) else None
+    if items is None or not all(is_int(n) for n in items):
+        raise TypeError(
+            f"{name}: {argument} must be an int or a tuple of ints, got {nums!r} ({type(nums).__name__})"
+        )
+    return tuple(int(n) for n in items)
 
 
 def _leaf_dtype(leaf: Any):
@@ -166,7 +181,13 @@ def check_scalar(out: Any, name: str) -> None:
             f"use fnzero.vjp or jacrev for non-scalar outputs, or reduce it (e.g. .sum())"
         )
     dtype = getattr(out, "dtype", None)
-    if dtype is not None and dtype.kind not in "fc":
+    if dtype is not None and dtype.kind == "c":
+        raise TypeError(
+            f"{name} needs a real-valued output, got dtype {dtype}: the gradient of a complex "
+            f"output is not the gradient of its real part. Return a real value (the real part, "
+            f"or abs(z) ** 2), or use fnzero.vjp, which takes a cotangent for a complex output"
+        )
+    if dtype is not None and dtype.kind != "f":
         raise TypeError(f"{name} needs a floating-point output, got dtype {dtype}")
 
 

@@ -14,6 +14,8 @@ The trace computes with the first call's values, so Python reading a traced valu
 that reads the values of an input array in Python (integer labels, embedding ids, random
 keys) makes those values part of the signature: a new value retraces (the last
 VALUE_VARIANTS programs are kept). One-hot float targets are plain data and do not retrace.
+A jitted function keeps its ``cache_size`` most recently used signatures (CACHE_SIZE, 64,
+by default); a call with another one traces again.
 Called with tracers of an enclosing transform (``grad(jit(f))``), a jitted function simply
 calls ``f``.
 """
@@ -29,8 +31,9 @@ import numpy as np
 from fnzero import tree
 from fnzero.backends import array_module, backend_of
 from fnzero.core.graph import GraphTrace, GraphTracer, Var
-from fnzero.core.tracer import TRACER_TYPES
+from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, UnexpectedTracerError
 from fnzero.transforms import jit_passes
+from fnzero.transforms._inputs import as_int_tuple
 from fnzero.transforms.jit_fusion import fused_kernel, kernel_source, plan_fusion
 from fnzero.transforms.jit_passes import (
     eliminate_common_subexpressions,
@@ -43,12 +46,10 @@ from fnzero.transforms.make_graph import Graph, trace_args
 
 # Programs kept per signature for different values of inputs read in Python (labels, keys).
 VALUE_VARIANTS = 8
+# Signatures a jitted function keeps compiled by default (the least recently used goes first).
+CACHE_SIZE = 64
 # The passes run on new programs (jit_passes.ALL); fewer to compare, or to step through.
 PASSES = jit_passes.ALL
-
-
-class ConcretizationTypeError(TypeError):
-    """Python needed the value of an array that jit is tracing (JAX's name for it)."""
 
 
 def _label(v: Var) -> str:
@@ -67,8 +68,18 @@ class JitTrace(GraphTrace):
         self.read: set[int] = set()
         self.foreign = False
         self.known: dict[Var, Any] = {}  # trace-time values of results that ignore their inputs
+        self.closed = False  # the traced call has returned: its tracers must not be used
+
+    def _check_open(self, what: str) -> None:
+        if self.closed:
+            raise UnexpectedTracerError(
+                f"fnzero.jit({self.name}): a value traced inside the jitted function was used "
+                f"({what}) after the function returned (kept in a global, a list or an "
+                f"attribute); return it from the jitted function instead"
+            )
 
     def on_concrete(self, x: GraphTracer, why: str | None) -> None:
+        self._check_open(why or "its values read")
         if why is None:
             position = self.positions.get(x._var)
             if position is not None:
@@ -89,6 +100,8 @@ class JitTrace(GraphTrace):
         )
 
     def process(self, prim: Any, args: tuple, params: dict) -> Any:
+        if self.closed:
+            self._check_open(f"passed to {prim.name}")
         for a in args:
             if type(a) in TRACER_TYPES and a._trace is not self:
                 self.foreign = True
@@ -280,15 +293,22 @@ class Jitted:
     """A function compiled per input signature; see :func:`jit`."""
 
     def __init__(
-        self, fun: Callable[..., Any], static_argnums: tuple[int, ...], donate_argnums: tuple[int, ...]
+        self,
+        fun: Callable[..., Any],
+        static_argnums: tuple[int, ...],
+        donate_argnums: tuple[int, ...],
+        cache_size: int = CACHE_SIZE,
     ):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.static_argnums = static_argnums
         self.donate_argnums = donate_argnums
+        self.cache_size = cache_size
         self.trace_count = 0
-        # signature -> (positions of the inputs read in Python, {their values: program})
-        self._cache: dict[Any, tuple[tuple[int, ...], dict[Any, _Program]]] = {}
+        # signature -> [positions of the inputs read in Python, {their values: program},
+        # when it was last used (a count of lookups: the least recent is evicted first)]
+        self._cache: dict[Any, list] = {}
+        self._uses = 0
         self._name = getattr(fun, "__name__", "function")
 
     def _signature(self, args: tuple) -> tuple[tuple, list] | None:
@@ -315,7 +335,9 @@ class Jitted:
             ) from None
         if entry is None:
             return None
-        read, variants = entry
+        self._uses += 1
+        entry[2] = self._uses
+        read, variants = entry[0], entry[1]
         return variants.get(tuple(_host_bytes(arrays[i]) for i in read) if read else ())
 
     def _check_static(self, nargs: int) -> None:
@@ -357,11 +379,15 @@ class Jitted:
         if compiled is None:
             return result
         program, read_now = compiled
-        read, variants = self._cache.get(key, ((), None))
+        cache = self._cache
+        read, variants, _ = cache.get(key, ((), None, 0))
         new_read = tuple(sorted(set(read) | read_now))
         if variants is None or new_read != read:
+            if key not in cache and len(cache) >= self.cache_size:
+                del cache[min(cache, key=lambda k: cache[k][2])]  # the least recently used
             variants = {}
-            self._cache[key] = (new_read, variants)
+            self._uses += 1
+            cache[key] = [new_read, variants, self._uses]
         if len(variants) >= VALUE_VARIANTS:  # forget the oldest values of read inputs
             del variants[next(iter(variants))]
         variants[tuple(_host_bytes(arrays[i]) for i in new_read)] = program
@@ -385,7 +411,10 @@ class Jitted:
 
         traced, inputs = trace_args(trace, args, traced_leaf)
         trace.positions = {v: k for k, v in enumerate(inputs)}
-        out = self._apply(tuple(traced), with_kwargs)
+        try:
+            out = self._apply(tuple(traced), with_kwargs)
+        finally:
+            trace.closed = True
         leaves, out_def = tree.flatten(out)
         outputs: list = []
         values: list = []
@@ -468,17 +497,18 @@ class Jitted:
 
 
 def _argnums(nums: int | Sequence[int], name: str) -> tuple[int, ...]:
-    nums = (nums,) if isinstance(nums, (int, np.integer)) else tuple(nums)
-    for n in nums:
-        if not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"fnzero.jit: {name} must be non-negative ints, got {nums!r}")
-    return tuple(int(n) for n in nums)
+    out = as_int_tuple(nums, name, "fnzero.jit")
+    if any(n < 0 for n in out):
+        raise ValueError(f"fnzero.jit: {name} must be non-negative ints, got {nums!r}")
+    return out
 
 
 def jit(
     fun: Callable[..., Any],
     static_argnums: int | Sequence[int] = (),
     donate_argnums: int | Sequence[int] = (),
+    *,
+    cache_size: int = CACHE_SIZE,
 ) -> Jitted:
     """``fun`` compiled once per input signature and replayed on the kernels (JAX's jit).
 
@@ -489,6 +519,15 @@ def jit(
     ``params = step(params)``); a donated array that is read-only or shares memory with
     another argument is copied first. ``jitted.trace_count`` counts the traces;
     ``jitted.lower(*args)`` returns the program (a Graph) a call runs, ``jitted.in_place(*args)``
-    its equations that write into an input's buffer.
+    its equations that write into an input's buffer. ``cache_size`` (default 64): how many
+    signatures stay compiled; a call with a new one past that evicts the least recently
+    used (each signature keeps up to VALUE_VARIANTS programs for values read in Python).
     """
-    return Jitted(fun, _argnums(static_argnums, "static_argnums"), _argnums(donate_argnums, "donate_argnums"))
+    if not isinstance(cache_size, (int, np.integer)) or isinstance(cache_size, bool) or cache_size < 1:
+        raise ValueError(f"fnzero.jit: cache_size must be a positive int, got {cache_size!r}")
+    return Jitted(
+        fun,
+        _argnums(static_argnums, "static_argnums"),
+        _argnums(donate_argnums, "donate_argnums"),
+        int(cache_size),
+    )

@@ -198,14 +198,15 @@ def plan_buffer_reuse(
     for o in outputs:
         if isinstance(o, Var):
             last_use[o] = float("inf")
-    # Each Var's buffer, named by the Var that allocated it; the Vars that may share it.
+    # Each Var's buffer, named by the Var that allocated it, and the last equation reading
+    # any Var that may share the buffer (one number per buffer: the pass stays linear).
     buffer: dict[Var, Var] = {}
-    sharing: dict[Var, list[Var]] = {}
+    read_until: dict[Var, float] = {}
     writable = set(donated)
     whole = set(donated)  # the Vars that are their buffer, not a view into it
     for v in donated:
         buffer[v] = v
-        sharing[v] = [v]
+        read_until[v] = last_use.get(v, -1)
     plan: dict[int, int] = {}
     for j, eq in enumerate(equations):
         out = eq.output
@@ -217,20 +218,20 @@ def plan_buffer_reuse(
                 if (
                     i in whole
                     and b in writable
-                    and all(last_use.get(v, -1) <= j for v in sharing[b])
+                    and read_until[b] <= j
                     # CuPy does not guard against another view of ``out`` among the inputs
                     and all(buffer.get(o) is not b for o in eq.inputs if isinstance(o, Var) and o != i)
                 ):
                     plan[j] = k
                     buffer[out] = b
                     whole.add(out)
-                    sharing[b].append(out)
+                    read_until[b] = max(read_until[b], last_use.get(out, -1))
                     break
             if j in plan:
                 continue
         if _always_fresh(eq.prim):
             buffer[out] = out
-            sharing[out] = [out]
+            read_until[out] = last_use.get(out, -1)
             writable.add(out)
             whole.add(out)
             continue
@@ -240,7 +241,7 @@ def plan_buffer_reuse(
         if len(bases) == 1 and not any(hasattr(c, "shape") for _, c in eq.constants):
             (b,) = bases
             buffer[out] = b
-            sharing[b].append(out)
+            read_until[b] = max(read_until[b], last_use.get(out, -1))
         else:
             writable.difference_update(bases)
     return plan
