@@ -8,7 +8,7 @@ import numpy as np
 
 import fnzero as fz
 import fnzero.nn as nn
-from fnzero.examples._common import make_parser, new_figure, save_figure
+from fnzero.examples._common import make_parser, new_figure, positive_float, positive_int, save_figure, seed
 from fnzero.examples._training import predict, train_epoch
 
 MARKERS = ("o", "x", "^")
@@ -32,11 +32,13 @@ def plot(model: nn.MLP, x: np.ndarray, t: np.ndarray, out: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser("spiral_mlp", __doc__)
-    parser.add_argument("--epochs", type=int, default=300, help="(--fast runs them all: a few seconds)")
-    parser.add_argument("--batch-size", type=int, default=30)
-    parser.add_argument("--hidden", type=int, default=10)
-    parser.add_argument("--lr", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--epochs", type=positive_int, default=300, help="(--fast runs them all: a few seconds)"
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=30)
+    parser.add_argument("--hidden", type=positive_int, default=10)
+    parser.add_argument("--lr", type=positive_float, default=1.0)
+    parser.add_argument("--seed", type=seed, default=0)
     args = parser.parse_args(argv)
 
     train_set = fz.data.spiral(train=True)
