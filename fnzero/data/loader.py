@@ -81,14 +81,21 @@ class DataLoader:
 
 
 class SeqDataLoader(DataLoader):
-    """Batches for truncated BPTT on one long series: ``batch_size`` sub-sequences read in
-    parallel, each in order (batch ``i`` holds steps ``i, i + jump, i + 2 jump, ...``)."""
+    """Batches for truncated BPTT on one long series, as the book's SeqDataLoader:
+    ``batch_size`` sub-sequences read in parallel, each in order. With ``jump = n // batch_size``
+    batch ``i`` holds steps ``i, i + jump, i + 2 jump, ...`` (modulo ``n``), for
+    ``ceil(n / batch_size)`` batches: 34 for the 999-step sine curve in batches of 30, each
+    sub-sequence 34 steps long, so consecutive sub-sequences share their boundary step."""
 
     def __init__(self, dataset: Any, batch_size: int, *, backend: str | None = None):
-        super().__init__(dataset, batch_size, shuffle=False, drop_last=True, backend=backend)
+        super().__init__(dataset, batch_size, shuffle=False, backend=backend)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         self.epoch += 1
-        jump = len(self.dataset) // self.batch_size
+        n = len(self.dataset)
+        starts = np.arange(self.batch_size) * (n // self.batch_size)
         for i in range(len(self)):
-            yield self._fetch(np.arange(self.batch_size) * jump + i)
+            yield self._fetch((starts + i) % n)

@@ -12,6 +12,7 @@ EXAMPLES: dict[str, str] = {
     "rosenbrock": "gradient descent on the Rosenbrock function from (0, 2) towards (1, 1) (step 28)",
     "newton": "Newton's method with grad(grad(f)) on x**4 - 2 x**2 (step 33)",
     "linear_regression": "linear regression on the book's toy data, y = 5 + 2x + noise (step 42)",
+    "sine_regression": "a two-layer network fitting a noisy sine, the book's losses to the digit (step 43)",
     "spiral_mlp": "an MLP classifying the three-armed spiral, decision regions plotted (step 48)",
     "digits_mlp": "an MLP on the shipped digits (or MNIST from a local folder), saved and resumed (step 53)",
     "digits_cnn": "a CNN with batch norm, a residual block and dropout on the shipped digits",

@@ -15,7 +15,17 @@ import numpy as np
 import fnzero as fz
 import fnzero.nn as nn
 from fnzero.data import ArrayDataset, AsType, Compose, Normalize
-from fnzero.examples._common import fail, make_parser, new_figure, save_figure
+from fnzero.examples._common import (
+    fail,
+    float_range,
+    int_range,
+    make_parser,
+    new_figure,
+    positive_float,
+    positive_int,
+    save_figure,
+    seed,
+)
 from fnzero.examples._training import evaluate, initial_state, train_epoch
 from fnzero.nn.models import NetBatchNorm, NetDepth, NetDropout, NetResDeep, NetWidth
 
@@ -85,15 +95,17 @@ def plot(results: dict[str, dict], dataset: str, out: str) -> None:
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser(NAME, __doc__)
     parser.add_argument("--data-root", default=None, help="a folder with CIFAR-10's python batches")
-    parser.add_argument("--epochs", type=int, default=None, help="default 10 (6 with --fast)")
-    parser.add_argument("--width", type=int, default=None, help="channels (default 32; 16 with --fast)")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="default 10 (6 with --fast)")
     parser.add_argument(
-        "--blocks", type=int, default=None, help="res_deep's blocks (default 10; 2 with --fast)"
+        "--width", type=int_range(4), default=None, help="channels (default 32; 16 with --fast)"
     )
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-2)
-    parser.add_argument("--momentum", type=float, default=0.9)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--blocks", type=positive_int, default=None, help="res_deep's blocks (default 10; 2 with --fast)"
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=64)
+    parser.add_argument("--lr", type=positive_float, default=1e-2)
+    parser.add_argument("--momentum", type=float_range(0.0, 1.0, low_open=False), default=0.9)
+    parser.add_argument("--seed", type=seed, default=0)
     parser.add_argument("--only", nargs="+", default=None, help="compare only these designs")
     args = parser.parse_args(argv)
     epochs = args.epochs if args.epochs is not None else (6 if args.fast else 10)

@@ -9,7 +9,7 @@ import numpy as np
 import fnzero as fz
 import fnzero.nn as nn
 from fnzero.data import AsType, Compose, Normalize
-from fnzero.examples._common import make_parser, new_figure, save_figure
+from fnzero.examples._common import make_parser, new_figure, positive_float, positive_int, save_figure, seed
 from fnzero.examples._training import evaluate, initial_state, train_epoch
 from fnzero.nn.models import ResBlock
 
@@ -47,11 +47,13 @@ def plot(history: list[dict], out: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser("digits_cnn", __doc__)
-    parser.add_argument("--epochs", type=int, default=None, help="default 15 (3 with --fast)")
-    parser.add_argument("--width", type=int, default=None, help="channels (default 32; 16 with --fast)")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=positive_int, default=None, help="default 15 (3 with --fast)")
+    parser.add_argument(
+        "--width", type=positive_int, default=None, help="channels (default 32; 16 with --fast)"
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=32)
+    parser.add_argument("--lr", type=positive_float, default=1e-3)
+    parser.add_argument("--seed", type=seed, default=0)
     args = parser.parse_args(argv)
     epochs = args.epochs if args.epochs is not None else (3 if args.fast else 15)
     width = args.width if args.width is not None else (16 if args.fast else 32)

@@ -13,7 +13,17 @@ import numpy as np
 import fnzero as fz
 import fnzero.nn as nn
 from fnzero.data import AsType, Compose, Flatten, Normalize
-from fnzero.examples._common import fail, make_parser, new_figure, out_path, save_figure
+from fnzero.examples._common import (
+    fail,
+    float_range,
+    make_parser,
+    new_figure,
+    out_path,
+    positive_float,
+    positive_int,
+    save_figure,
+    seed,
+)
 from fnzero.examples._training import evaluate, train_epoch
 
 NAME = "digits_mlp"
@@ -56,18 +66,22 @@ def plot(history: list[dict], out: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser(NAME, __doc__)
-    parser.add_argument("--epochs", type=int, default=None, help="total epochs (default 20; 6 with --fast)")
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument(
+        "--epochs", type=positive_int, default=None, help="total epochs (default 20; 6 with --fast)"
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=100)
     parser.add_argument(
         "--hidden",
-        type=int,
+        type=positive_int,
         nargs="+",
         default=None,
         help="hidden sizes (default 1000 1000; 100 with --fast)",
     )
-    parser.add_argument("--lr", type=float, default=None, help="Adam's step (default 1e-3; 1e-2 with --fast)")
-    parser.add_argument("--weight-decay", type=float, default=1e-4)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--lr", type=positive_float, default=None, help="Adam's step (default 1e-3; 1e-2 with --fast)"
+    )
+    parser.add_argument("--weight-decay", type=float_range(0.0, low_open=False), default=1e-4)
+    parser.add_argument("--seed", type=seed, default=0)
     parser.add_argument("--data-root", default=None, help="a folder with MNIST's IDX .gz files")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@ import numpy as np
 
 import fnzero as fz
 import fnzero.numpy as fnp
-from fnzero.examples._common import make_parser, new_figure, save_figure
+from fnzero.examples._common import make_parser, new_figure, positive_float, positive_int, save_figure
 
 
 def toy_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -53,8 +53,10 @@ def plot(params: dict, x: np.ndarray, y: np.ndarray, out: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser("linear_regression", __doc__)
-    parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--iters", type=int, default=100, help="(--fast runs them all: milliseconds)")
+    parser.add_argument("--lr", type=positive_float, default=0.1)
+    parser.add_argument(
+        "--iters", type=positive_int, default=100, help="(--fast runs them all: milliseconds)"
+    )
     args = parser.parse_args(argv)
     x, y = toy_data()
     params, losses = fit(x, y, args.lr, args.iters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import fnzero as fz
-from fnzero.examples._common import make_parser, new_figure, save_figure
+from fnzero.examples._common import fail, float_range, int_range, make_parser, new_figure, save_figure
 
 
 def f(x):
@@ -13,11 +13,14 @@ def f(x):
 
 
 def newton(x0: float = 2.0, iters: int = 10) -> list[float]:
-    """The iterates x_0 .. x_iters of x <- x - f'(x) / f''(x)."""
+    """The iterates x_0 .. x_iters of x <- x - f'(x) / f''(x); ValueError where f''(x) = 0."""
     xs = [x0]
     x = x0
     for _ in range(iters):
-        x = x - fz.grad(f)(x) / fz.grad(fz.grad(f))(x)
+        curvature = float(fz.grad(fz.grad(f))(x))
+        if curvature == 0.0:
+            raise ValueError(f"f''({float(x)!r}) = 0: Newton's step is undefined there")
+        x = x - fz.grad(f)(x) / curvature
         xs.append(float(x))
     return xs
 
@@ -37,10 +40,15 @@ def plot(xs: list[float], out: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser("newton", __doc__)
-    parser.add_argument("--iters", type=int, default=10)
-    parser.add_argument("--x0", type=float, default=2.0, help="starting point (default: %(default)s)")
+    parser.add_argument("--iters", type=int_range(0, 1000), default=10)
+    parser.add_argument(
+        "--x0", type=float_range(-1e6, 1e6), default=2.0, help="starting point (default: %(default)s)"
+    )
     args = parser.parse_args(argv)
-    xs = newton(args.x0, args.iters)
+    try:
+        xs = newton(args.x0, args.iters)
+    except ValueError as e:
+        fail("newton", f"--x0: {e}")
     for i, x in enumerate(xs):
         print(i, x)
     plot(xs, args.out)

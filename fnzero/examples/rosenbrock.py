@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 import fnzero as fz
-from fnzero.examples._common import make_parser, new_figure, save_figure
+from fnzero.examples._common import fail, float_range, int_range, make_parser, new_figure, save_figure
 
 MINIMUM = (1.0, 1.0)
 
@@ -22,8 +22,11 @@ def descend(start: tuple[float, float], lr: float, iters: int) -> np.ndarray:
     path = [(x0, x1)]
     for _ in range(iters):
         g0, g1 = grad(x0, x1)
-        x0, x1 = x0 - lr * g0, x1 - lr * g1
+        with np.errstate(over="ignore", invalid="ignore"):
+            x0, x1 = x0 - lr * g0, x1 - lr * g1
         path.append((x0, x1))
+        if not (np.isfinite(x0) and np.isfinite(x1) and abs(x0) < 1e100 and abs(x1) < 1e100):
+            break  # diverged: the caller reports it
     return np.array(path, dtype=np.float64)
 
 
@@ -44,11 +47,15 @@ def plot(path: np.ndarray, out: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser("rosenbrock", __doc__)
-    parser.add_argument("--lr", type=float, default=0.001)
-    parser.add_argument("--iters", type=int, default=10000, help="(--fast runs them all: under a second)")
+    parser.add_argument("--lr", type=float_range(0.0, 1.0), default=0.001)
+    parser.add_argument(
+        "--iters", type=int_range(1, 10**6), default=10000, help="(--fast runs them all: under a second)"
+    )
     args = parser.parse_args(argv)
     iters = args.iters
     path = descend((0.0, 2.0), args.lr, iters)
+    if len(path) < iters + 1:
+        fail("rosenbrock", f"--lr: gradient descent diverged after {len(path) - 1} steps with lr {args.lr:g}")
     for i in sorted({0, 1, 10, 100, 1000, iters} & set(range(iters + 1))):
         print(f"iter {i:5d}: x0 = {path[i, 0]:.6f}, x1 = {path[i, 1]:.6f}")
     x0, x1 = (float(v) for v in path[-1])

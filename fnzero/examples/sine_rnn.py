@@ -12,7 +12,15 @@ import numpy as np
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
-from fnzero.examples._common import make_parser, new_figure, save_figure
+from fnzero.examples._common import (
+    int_range,
+    make_parser,
+    new_figure,
+    positive_float,
+    positive_int,
+    save_figure,
+    seed,
+)
 
 # The root-mean-square error of BetterRNN's next-value prediction on the cosine test curve
 # that the example promises (the curve's own RMS is about 0.71).
@@ -99,12 +107,16 @@ def plot(predictions: dict[str, np.ndarray], targets: np.ndarray, out: str) -> N
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser("sine_rnn", __doc__)
-    parser.add_argument("--epochs", type=int, default=None, help="default 100 (SimpleRNN 5 with --fast)")
-    parser.add_argument("--hidden", type=int, default=100)
-    parser.add_argument("--bptt", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=30, help="BetterRNN's parallel sub-sequences")
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--epochs", type=positive_int, default=None, help="default 100 (SimpleRNN 5 with --fast)"
+    )
+    parser.add_argument("--hidden", type=positive_int, default=100)
+    parser.add_argument("--bptt", type=int_range(1, 999), default=30)
+    parser.add_argument(
+        "--batch-size", type=int_range(1, 999), default=30, help="BetterRNN's parallel sub-sequences"
+    )
+    parser.add_argument("--lr", type=positive_float, default=1e-3)
+    parser.add_argument("--seed", type=seed, default=0)
     args = parser.parse_args(argv)
     simple_epochs = args.epochs if args.epochs is not None else (5 if args.fast else 100)
     better_epochs = args.epochs if args.epochs is not None else 100

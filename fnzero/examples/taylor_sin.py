@@ -4,7 +4,6 @@ Its value and derivative (which grad finds through the loop) are compared with f
 
 from __future__ import annotations
 
-import itertools
 import math
 import shutil
 
@@ -12,7 +11,7 @@ import numpy as np
 
 import fnzero as fz
 import fnzero.numpy as fnp
-from fnzero.examples._common import make_parser, new_figure, out_path, save_figure
+from fnzero.examples._common import fail, float_range, make_parser, new_figure, out_path, save_figure
 
 
 def taylor_term(x, i: int):
@@ -20,15 +19,23 @@ def taylor_term(x, i: int):
     return (-1) ** i / math.factorial(2 * i + 1) * x ** (2 * i + 1)
 
 
+# More terms than any float64 |x| <= 10 needs before its terms underflow to zero.
+MAX_TERMS = 200
+
+
 def my_sin(x, threshold: float = 1e-4):
     """sin(x) from its Taylor series, stopping after the first term smaller than ``threshold``
-    (everywhere in ``x``); good for |x| up to about pi."""
+    (everywhere in ``x``); good for |x| up to about pi. ValueError when ``threshold`` is not
+    positive or the series does not get there in ``MAX_TERMS`` terms."""
+    if not threshold > 0:
+        raise ValueError(f"my_sin: threshold must be > 0, got {threshold!r}")
     y = 0.0
-    for i in itertools.count():
+    for i in range(MAX_TERMS):
         t = taylor_term(x, i)
         y = y + t
         if fnp.max(fnp.abs(t)) < threshold:  # bool() of a traced comparison: no derivative dropped
             return y
+    raise ValueError(f"my_sin: no term fell below {threshold!r} in {MAX_TERMS} terms")
 
 
 def write_graph(x: np.ndarray, threshold: float, out: str) -> None:
@@ -63,11 +70,21 @@ def plot(out: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = make_parser("taylor_sin", __doc__)
-    parser.add_argument("--x", type=float, default=np.pi / 4, help="the point (default: pi/4)")
-    parser.add_argument("--threshold", type=float, default=1e-4, help="stop below this term (default 1e-4)")
+    parser.add_argument(
+        "--x",
+        type=float_range(-10.0, 10.0, low_open=False),
+        default=np.pi / 4,
+        help="the point (default: pi/4)",
+    )
+    parser.add_argument(
+        "--threshold", type=float_range(0.0, 1.0), default=1e-4, help="stop below this term (default 1e-4)"
+    )
     args = parser.parse_args(argv)
     x = np.float64(args.x)
-    terms = 1 + next(i for i in itertools.count() if abs(taylor_term(x, i)) < args.threshold)
+    first_small = next((i for i in range(MAX_TERMS) if abs(taylor_term(x, i)) < args.threshold), None)
+    if first_small is None:
+        fail("taylor_sin", f"--threshold: no term fell below {args.threshold!r} in {MAX_TERMS} terms")
+    terms = 1 + first_small
     value, slope = fz.value_and_grad(lambda v: my_sin(v, args.threshold))(x)
     exact, exact_slope = fz.value_and_grad(fnp.sin)(x)
     print(f"sin({args.x:.6g}):    {float(exact):.16f}   derivative {float(exact_slope):.16f}")

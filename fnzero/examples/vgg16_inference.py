@@ -11,7 +11,7 @@ import numpy as np
 
 import fnzero as fz
 import fnzero.nn as nn
-from fnzero.examples._common import fail, make_parser
+from fnzero.examples._common import fail, make_parser, positive_int, seed
 from fnzero.nn.models import VGG16
 
 NAME = "vgg16_inference"
@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> dict:
         "--image", default=None, help="an image (.npy (H, W, 3) RGB array; others need Pillow)"
     )
     parser.add_argument("--labels", default=None, help="a text file with one class name per line")
-    parser.add_argument("--top", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--top", type=positive_int, default=5)
+    parser.add_argument("--seed", type=seed, default=0)
     args = parser.parse_args(argv)
     model, size = load_model(args.weights, args.fast, args.seed)
     if args.image is None:

@@ -110,3 +110,5 @@ __all__ = [
     "softplus",
     "tanh",
 ]
+
+from fnzero.nn import models as models  # noqa: E402  (the models are built from the layers above)

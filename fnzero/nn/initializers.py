@@ -89,6 +89,16 @@ def lecun_normal(in_axis: int = -2, out_axis: int = -1, dtype: Any = np.float32)
     return variance_scaling(1.0, "fan_in", "truncated_normal", in_axis, out_axis, dtype)
 
 
+def dezero_normal(rng: np.random.RandomState, shape: Sequence[int], dtype: Any = np.float32) -> Any:
+    """DeZero's Linear weight, ``randn(*shape) * sqrt(1 / shape[0])``, from NumPy's legacy
+    generator ``rng`` (advanced by the draw), rounded as the book's NumPy rounds it: the
+    sample and the scale each in ``dtype``, then their product."""
+    shape = tuple(int(d) for d in shape)
+    if len(shape) != 2:
+        raise ValueError(f"fnzero.nn.initializers.dezero_normal: shape must be (in, out), got {shape}")
+    return rng.randn(*shape).astype(dtype) * np.asarray(math.sqrt(1 / max(shape[0], 1)), dtype)
+
+
 xavier_uniform = glorot_uniform
 xavier_normal = glorot_normal
 kaiming_uniform = he_uniform
