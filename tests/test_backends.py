@@ -243,4 +243,4 @@ def test_asking_for_cupy_without_cupy_says_how_to_install():
     assert [line.split()[0] for line in lines] == ["get", "device_put", "zeros"]
     for line in lines:
         assert line.split()[1] == "ImportError", line
-        assert "pip install fnzero[gpu]" in line and "'cupy'" in line
+        assert 'pip install "fnzero[gpu]"' in line and "'cupy'" in line

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -13,9 +15,8 @@ import numpy as np
 from mpi_launch import WORKER, popen, run
 
 import fnzero as fz
-from fnzero import optim, random
+from fnzero import random
 from fnzero import train as training
-from fnzero.nn.layers.protocol import init_state
 
 
 def _train_worker(tmp_path: Path, n: int) -> list[dict]:
@@ -94,7 +95,35 @@ def test_a_killed_rank_stops_the_run_and_leaves_a_loadable_checkpoint(tmp_path):
     # start-up line maps that PID to the rank.
     named_by_pid = f"PID {victim}" in output and f"rank 1 of 2 is PID {victim}" in output
     assert named_by_pid or "rank 1 did not arrive" in output, output
-    model = training.build_model("mlp", (64,), 10, random.key(1))
-    like = {"model": model, "opt": optim.adam(1e-3).init(model), "bn": init_state(model), "epoch": 0}
-    saved = fz.load(tmp_path / "checkpoint.npz", like=like)
-    assert saved["epoch"] >= 1
+    record = training.read_run(str(tmp_path / "checkpoint.npz"))
+    assert record["epoch"] >= 1 and len(record["history"]) == record["epoch"]
+
+
+def test_ranks_started_with_different_flags_fail_at_once_naming_them(tmp_path):
+    from mpi_launch import env, mpiexec
+
+    def rank(epochs: str) -> list[str]:
+        return [
+            "-n",
+            "1",
+            sys.executable,
+            "-m",
+            "fnzero",
+            "train",
+            "--epochs",
+            epochs,
+            "--out",
+            str(tmp_path),
+        ]
+
+    # A collective timeout far beyond the subprocess's: waiting for it would fail the test.
+    done = subprocess.run(
+        [mpiexec(), *rank("1"), ":", *rank("2")],
+        capture_output=True,
+        text=True,
+        env=env(FNZERO_COLLECTIVE_TIMEOUT="3600"),
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "different flags" in done.stderr and "--epochs: rank 0: 1, rank 1: 2" in done.stderr
+    assert done.stderr.count("different flags") == 1 and "Traceback" not in done.stderr

@@ -5,7 +5,7 @@ from fnzero.backends.cupy_kernels import make_kernels
 
 INSTALL_HINT = (
     "the 'cupy' backend needs CuPy and an NVIDIA GPU: install it with "
-    "`pip install fnzero[gpu]` (or the cupy-cudaXXx wheel matching your CUDA), "
+    '`pip install "fnzero[gpu]"` (or the cupy-cudaXXx wheel matching your CUDA), '
     "or choose the 'numpy' backend"
 )
 

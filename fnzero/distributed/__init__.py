@@ -8,6 +8,7 @@ is a world of one and the collectives are the identity. Install: ``pip install
 "fnzero[distributed]"``.
 """
 
+from fnzero.distributed.agreement import ConfigMismatchError, check_same_config
 from fnzero.distributed.collectives import TreeMismatchError, all_gather, broadcast, pmean, psum
 from fnzero.distributed.failure import abort_on_error
 from fnzero.distributed.process_group import World, abort, init, rank, size, world
@@ -25,4 +26,6 @@ __all__ = [
     "abort",
     "abort_on_error",
     "TreeMismatchError",
+    "check_same_config",
+    "ConfigMismatchError",
 ]
