@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import collections
 import os
+import random
+import signal
+import stat
+import time
 
 import numpy as np
 import pytest
@@ -92,13 +96,87 @@ def test_interrupted_save_leaves_the_old_checkpoint(tmp_path, monkeypatch, error
     path = tmp_path / "ckpt.npz"
     io.save(path, {"W": np.ones(3)})
 
-    def broken(f, **arrays):
+    def broken(f, array, **kwargs):
         f.write(b"PK\x03\x04 partial bytes")
         raise error
 
-    monkeypatch.setattr(np, "savez_compressed", broken)
+    monkeypatch.setattr(np.lib.format, "write_array", broken)
     with pytest.raises(type(error)):
         io.save(path, {"W": np.zeros(3)})
     monkeypatch.undo()
     np.testing.assert_array_equal(io.load(path)["W"], np.ones(3))
     assert sorted(os.listdir(tmp_path)) == ["ckpt.npz"]
+
+
+# -- interrupted saves and their temporaries ---------------------------------------------
+
+
+def _temporaries(folder):
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_saves_killed_at_random_moments_leave_no_stale_temporary(tmp_path):
+    rng = random.Random(0)
+    path = tmp_path / "ckpt.npz"
+    old = {"W": np.random.default_rng(0).normal(size=(128, 128))}
+    io.save(path, old)
+    left_by_kills = 0
+    for _ in range(20):
+        pid = os.fork()
+        if pid == 0:  # the child saves over and over until it is killed
+            try:
+                while True:
+                    io.save(path, old)
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.001, 0.04))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        left_by_kills += bool(_temporaries(tmp_path))
+        np.testing.assert_array_equal(io.load(path, like=old)["W"], old["W"])
+        io.save(path, old)
+        assert _temporaries(tmp_path) == []
+        np.testing.assert_array_equal(io.load(path, like=old)["W"], old["W"])
+    assert left_by_kills > 0  # the kills did land mid-save, so the cleaning was exercised
+
+
+def _dead_pid():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return pid
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_only_temporaries_of_dead_or_idle_writers_are_removed(tmp_path):
+    host = io._host_tag()
+    old = time.time() - io.STALE_TEMPORARY_AGE_S - 10
+    names = {
+        f".ckpt.npz.{host}.{os.getpid()}.abc123.tmp": (None, True),  # a live writer (us)
+        f".ckpt.npz.{host}.{_dead_pid()}.abc123.tmp": (None, False),  # its writer died
+        f".ckpt.npz.otherhost.{os.getpid()}.abc123.tmp": (None, True),  # another host, busy
+        ".ckpt.npz.otherhost.12345.abc123.tmp": (old, False),  # another host, idle an hour
+        ".ckpt.npz.k3j_x9qa.tmp": (None, True),  # the older naming, fresh
+        ".ckpt.npz.q8w7e6r5.tmp": (old, False),  # the older naming, idle
+        f".other.npz.{host}.{_dead_pid()}.abc123.tmp": (None, True),  # another target's
+    }
+    for name, (mtime, _) in names.items():
+        (tmp_path / name).write_bytes(b"partial")
+        if mtime is not None:
+            os.utime(tmp_path / name, (mtime, mtime))
+    io.save(tmp_path / "ckpt.npz", {"W": np.ones(2)})
+    kept = {name for name, (_, stays) in names.items() if stays}
+    assert set(_temporaries(tmp_path)) == kept
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_checkpoints_follow_the_umask(tmp_path, umask):
+    previous = os.umask(umask)
+    try:
+        io.save(tmp_path / "c.npz", {"W": np.ones(2)})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(tmp_path / "c.npz").st_mode) == 0o666 & ~umask
