@@ -43,6 +43,11 @@ CASES = {
     "negative": (_unary(fnp.negative), "real"),
     "sigmoid": (_unary(nn.sigmoid), "real"),
     "relu": (_unary(nn.relu), "real"),
+    # The derivatives of tanh, sigmoid and relu are primitives too: reached by a first
+    # derivative taken inside the function (its cotangent is y).
+    "tanh_derivative": (lambda x, y: fnp.sum(fz.vjp(fnp.tanh, x)[1](y)[0] * x), "real"),
+    "sigmoid_derivative": (lambda x, y: fnp.sum(fz.vjp(nn.sigmoid, x)[1](y)[0] * x), "real"),
+    "relu_derivative": (lambda x, y: fnp.sum(fz.vjp(nn.relu, x + 0.25)[1](y * x)[0]), "real"),
     "astype": (lambda x, y: fnp.sum(fnp.astype(x * y, np.float32)), "real"),
     "add": (lambda x, y: fnp.sum((x + y) * x), "real"),
     "add_passing_one_cotangent_on": (lambda x, y: fnp.sum(x + y), "real"),

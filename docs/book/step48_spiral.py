@@ -4,7 +4,7 @@ DeZero: ``MLP((10, 3))``, ``optimizers.SGD(lr).setup(model)``, ``model.cleargrad
 ``loss.backward()``, ``optimizer.update()``. fnzero: the model is a value, the optimizer a
 pair of pure functions (``init``, ``update``) and ``apply_updates`` returns new parameters.
 DeZero's global generator draws the first epoch's order before the weights, so this script
-does the same to print the book's numbers.
+draws from one generator in the same order to print the book's numbers.
 """
 
 import math
@@ -16,15 +16,17 @@ import fnzero.nn as nn
 
 max_epoch, batch_size, hidden_size, lr = 300, 30, 10, 1.0
 
-train = fz.data.spiral(train=True)  # the book's data (NumPy's generator, seed 1984)
+# The book's data; its generator (NumPy's, seed 1984) goes on to draw the shuffles and weights.
+rng = np.random.RandomState(1984)
+train = fz.data.spiral(train=True, rng=rng)
 x, t = train.data, train.label
 data_size = len(x)
 max_iter = math.ceil(data_size / batch_size)
-first_order = np.random.permutation(data_size)
+first_order = rng.permutation(data_size)
 params = {
-    "W1": (np.random.randn(2, hidden_size) * np.sqrt(1 / 2)).astype(np.float32),
+    "W1": (rng.randn(2, hidden_size) * np.sqrt(1 / 2)).astype(np.float32),
     "b1": np.zeros(hidden_size, np.float32),
-    "W2": (np.random.randn(hidden_size, 3) * np.sqrt(1 / hidden_size)).astype(np.float32),
+    "W2": (rng.randn(hidden_size, 3) * np.sqrt(1 / hidden_size)).astype(np.float32),
     "b2": np.zeros(3, np.float32),
 }
 
@@ -38,7 +40,7 @@ optimizer = fz.optim.sgd(lr)
 state = optimizer.init(params)
 step = fz.value_and_grad(loss_fn)
 for epoch in range(max_epoch):
-    index = first_order if epoch == 0 else np.random.permutation(data_size)
+    index = first_order if epoch == 0 else rng.permutation(data_size)
     sum_loss = 0.0
     for i in range(max_iter):
         batch = index[i * batch_size : (i + 1) * batch_size]
