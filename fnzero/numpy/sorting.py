@@ -1,0 +1,409 @@
+"""Sorting and order statistics: argsort and searchsorted (primitives, not differentiable),
+sort (a gather through argsort's permutation, so differentiable), median, quantile and
+percentile (linear interpolation between two gathered order statistics), and the counting
+operations unique, nonzero, argwhere, bincount, histogram and digitize.
+
+unique, nonzero, argwhere and bincount without ``length`` give results whose shape depends
+on their input's values: they read those values in Python, so under jit (which knows only
+shapes) and vmap (one shape for the whole batch) they raise an error naming the function.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+
+import numpy as np
+
+from fnzero.backends import array_module, xp_of
+from fnzero.core.graph import GraphTrace
+from fnzero.core.primitive import Primitive
+from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError
+from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy._batching import shape_of, to_front
+from fnzero.numpy.arithmetic import clip, maximum, where
+from fnzero.numpy.creation import astype, zeros
+from fnzero.numpy.elementwise import ceil, floor
+from fnzero.numpy.indexing import at, take
+from fnzero.numpy.logic import equal, isnan, less, less_equal, logical_and, logical_not, logical_or
+from fnzero.numpy.reductions import any as _any_of
+from fnzero.numpy.reductions import max as _max_of
+from fnzero.numpy.reductions import min as _min_of
+from fnzero.numpy.reductions import sum as _sum_of
+from fnzero.numpy.shapes import (
+    concatenate,
+    expand_dims,
+    flip,
+    moveaxis,
+    ravel,
+    reshape,
+    take_along_axis,
+    transpose,
+)
+
+
+def _shape(x) -> tuple[int, ...]:
+    return tuple(getattr(x, "shape", np.shape(x)))
+
+
+def _ndim(x) -> int:
+    return len(_shape(x))
+
+
+def _is_float(x) -> bool:
+    return np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind in "fc"
+
+
+def _argsort_impl(a, axis):
+    return array_module(a).argsort(a, axis=axis, kind="stable")
+
+
+_argsort = Primitive("argsort", _argsort_impl)
+_argsort.defbatch(lambda args, dims: (_argsort(to_front(args[0], dims[0]), args[1] + 1), 0))
+
+
+def argsort(a, axis: int | None = -1, *, stable: bool = True, descending: bool = False):
+    """The indices that sort ``a`` along ``axis`` (the flattened array when None); stable:
+    equal elements keep their order, also when ``descending``. NaNs sort last (first when
+    descending). Not differentiable."""
+    if axis is None:
+        a, axis = ravel(a), 0
+    if _ndim(a) == 0:
+        raise ValueError("fnzero.numpy.argsort: a 0-d array has no axis to sort along (use axis=None)")
+    axis = normalize_axis(axis, _ndim(a), "argsort")[0]
+    if not descending:
+        return _argsort(a, axis)
+    n = _shape(a)[axis]
+    # The last of equal elements comes first in a stable sort of the reversed array.
+    return (n - 1) - flip(_argsort(flip(a, axis), axis), axis)
+
+
+def sort(a, axis: int | None = -1, *, stable: bool = True, descending: bool = False):
+    """``a`` sorted along ``axis`` (the flattened array when None). Differentiable: the
+    cotangent goes back through the sorting permutation (ties: as a stable sort orders them)."""
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take_along_axis(a, argsort(a, axis, stable=stable, descending=descending), axis)
+
+
+def _searchsorted_impl(a, v, side):
+    return xp_of(a, v).searchsorted(a, v, side=side)
+
+
+def _searchsorted_by_counting(a, v, side: str):
+    """searchsorted with ``a`` batched (axis 0): how many elements of each row of ``a`` sort
+    before each ``v`` (NaNs last, as NumPy orders them)."""
+    v_last = expand_dims(v, -1)
+    a_rows = reshape(a, (shape_of(a)[0],) + (1,) * (len(shape_of(v)) - 1) + (shape_of(a)[1],))
+    if side == "left":
+        before = logical_or(less(a_rows, v_last), logical_and(logical_not(isnan(a_rows)), isnan(v_last)))
+    else:
+        before = logical_or(less_equal(a_rows, v_last), isnan(v_last))
+    return _sum_of(astype(before, np.int64), -1)
+
+
+def _searchsorted_batched(args, dims, side):
+    (a, v), (da, dv) = args, dims
+    if da is None:
+        return _searchsorted(a, v, side=side), dv
+    size = shape_of(a)[da]
+    return _searchsorted_by_counting(to_front(a, da), to_front(v, dv, size), side), 0
+
+
+_searchsorted = Primitive("searchsorted", _searchsorted_impl).defbatch(_searchsorted_batched)
+
+_SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")
+
+
+def searchsorted(a, v, side: str = "left", sorter=None, *, method: str = "scan"):
+    """Where each ``v`` would be inserted in the sorted 1-D ``a`` to keep it sorted: the
+    first such place (``side='left'``) or the last (``'right'``). Not differentiable; the
+    result has ``v``'s shape, so it works under jit and vmap."""
+    if side not in ("left", "right"):
+        raise ValueError(f"fnzero.numpy.searchsorted: side must be 'left' or 'right', got {side!r}")
+    if method not in _SEARCH_METHODS:
+        raise ValueError(
+            f"fnzero.numpy.searchsorted: method must be one of {_SEARCH_METHODS}, got {method!r}"
+        )
+    if _ndim(a) != 1:
+        raise ValueError(f"fnzero.numpy.searchsorted: a must be 1-D, got shape {_shape(a)}")
+    if sorter is not None:
+        a = take(a, sorter)
+    return _searchsorted(a, v, side=side)
+
+
+def digitize(x, bins, right: bool = False, *, method: str | None = None):
+    """The index of the bin of each ``x``: ``bins[i-1] <= x < bins[i]`` for increasing bins
+    (``<``/``<=`` swapped with ``right``), the mirror image for decreasing ones. Not differentiable."""
+    if _ndim(bins) != 1:
+        raise ValueError(f"fnzero.numpy.digitize: bins must be 1-D, got shape {_shape(bins)}")
+    n = _shape(bins)[0]
+    if n == 0:
+        return zeros(_shape(x), np.int64)
+    side = "left" if right else "right"
+    kw = {} if method is None else {"method": method}
+    up = searchsorted(bins, x, side, **kw)
+    down = n - searchsorted(flip(bins, 0), x, side, **kw)
+    return where(bins[-1] >= bins[0], up, down)
+
+
+def _reduced_last(a, axis, name: str):
+    """``a`` with the axes in ``axis`` moved last and merged into one; the kept shape."""
+    axes = normalize_axis(axis, _ndim(a), name)
+    if axes is None:
+        axes = tuple(range(_ndim(a)))
+    kept = [i for i in range(_ndim(a)) if i not in axes]
+    moved = transpose(a, kept + list(axes)) if kept + list(axes) != list(range(_ndim(a))) else a
+    return reshape(moved, tuple(_shape(a)[i] for i in kept) + (-1,)), axes
+
+
+_METHODS = ("linear", "lower", "higher", "midpoint")
+
+
+def _quantile(a, q, axis, method: str, keepdims: bool, ignore_nans: bool, name: str):
+    if method not in _METHODS:
+        raise ValueError(f"fnzero.numpy.{name}: method must be one of {_METHODS}, got {method!r}")
+    if not _is_float(a):
+        a = astype(a, np.float64)
+    q_shape = _shape(q)
+    if type(q) not in TRACER_TYPES:
+        q = np.asarray(q, dtype=a.dtype)
+        if ((q < 0) | (q > 1)).any():
+            raise ValueError(f"fnzero.numpy.{name}: q must lie in [0, 1] (in [0, 100] for percentiles)")
+    rows, axes = _reduced_last(a, axis, name)
+    s = sort(rows, -1)
+    kept = _shape(rows)[:-1]
+    n = _shape(rows)[-1]
+    if ignore_nans:
+        counts = _sum_of(astype(logical_not(isnan(rows)), np.int64), -1, keepdims=True)
+    else:
+        counts = np.full(kept + (1,), n, np.int64)
+    counts = reshape(counts, kept + (1,) * (len(q_shape) or 1))
+    position = reshape(q, (1,) * len(kept) + (q_shape or (1,))) * (counts - 1)
+    low, high = floor(position), ceil(position)
+    high_weight = position - low
+    top = maximum(counts - 1, 0)
+    low_i = reshape(clip(astype(low, np.int64), 0, top), kept + (-1,))
+    high_i = reshape(clip(astype(high, np.int64), 0, top), kept + (-1,))
+    low_v, high_v = take_along_axis(s, low_i, -1), take_along_axis(s, high_i, -1)
+    if method == "linear":
+        hw = reshape(high_weight, kept + (-1,))
+        out = low_v * (1 - hw) + high_v * hw
+    elif method == "lower":
+        out = low_v
+    elif method == "higher":
+        out = high_v
+    else:
+        out = (low_v + high_v) * 0.5
+    if not ignore_nans:
+        out = where(_any_of(isnan(rows), -1, keepdims=True), np.nan, out)
+    out = reshape(out, kept + q_shape)
+    if q_shape:
+        out = moveaxis(out, tuple(range(len(kept), len(kept) + len(q_shape))), tuple(range(len(q_shape))))
+    if keepdims:
+        out = reshape(out, q_shape + tuple(1 if i in axes else d for i, d in enumerate(_shape(a))))
+    return out
+
+
+def quantile(a, q, axis: int | Sequence[int] | None = None, method: str = "linear", keepdims: bool = False):
+    """The ``q``-th quantiles (``q`` in [0, 1], a scalar or an array) over ``axis``; the result
+    has shape ``q.shape + reduced shape``. ``method='linear'`` interpolates between the two
+    order statistics around ``q * (n - 1)``; differentiable in ``a`` and ``q``. NaN in NaN out."""
+    return _quantile(a, q, axis, method, keepdims, False, "quantile")
+
+
+def percentile(a, q, axis: int | Sequence[int] | None = None, method: str = "linear", keepdims: bool = False):
+    """The ``q``-th percentiles (``q`` in [0, 100]) over ``axis``: ``quantile(a, q / 100)``."""
+    return _quantile(a, _percent(q), axis, method, keepdims, False, "percentile")
+
+
+def median(a, axis: int | Sequence[int] | None = None, keepdims: bool = False):
+    """The median over ``axis``: the middle order statistic, the mean of the two middle ones
+    for an even count; differentiable (tied middles: as a stable sort orders them)."""
+    return _quantile(a, 0.5, axis, "linear", keepdims, False, "median")
+
+
+def nanquantile(
+    a, q, axis: int | Sequence[int] | None = None, method: str = "linear", keepdims: bool = False
+):
+    """``quantile`` of the elements that are not NaN (NaN where all are)."""
+    return _quantile(a, q, axis, method, keepdims, True, "nanquantile")
+
+
+def nanpercentile(
+    a, q, axis: int | Sequence[int] | None = None, method: str = "linear", keepdims: bool = False
+):
+    """``percentile`` of the elements that are not NaN (NaN where all are)."""
+    return _quantile(a, _percent(q), axis, method, keepdims, True, "nanpercentile")
+
+
+def nanmedian(a, axis: int | Sequence[int] | None = None, keepdims: bool = False):
+    """``median`` of the elements that are not NaN (NaN where all are)."""
+    return _quantile(a, 0.5, axis, "linear", keepdims, True, "nanmedian")
+
+
+def _percent(q):
+    return q / 100 if type(q) in TRACER_TYPES else np.asarray(q, dtype=np.float64) / 100
+
+
+def _values(x, name: str, fix: str):
+    """``x``'s values, read in Python to find the shape of ``name``'s result; refused under
+    jit and vmap, which cannot give one shape for every value."""
+    v = x
+    while type(v) in TRACER_TYPES:
+        if isinstance(v._trace, GraphTrace):
+            raise ConcretizationTypeError(
+                f"fnzero.numpy.{name}: the shape of its result depends on the values of its input, "
+                f"which jit does not know when it traces (it sees a traced array of shape {_shape(x)}); "
+                f"{fix}call {name} outside the jitted function"
+            )
+        try:
+            v = v._concrete()
+        except TypeError:
+            raise ConcretizationTypeError(
+                f"fnzero.numpy.{name}: the shape of its result depends on the values of its input, "
+                f"which differ across a vmap batch (one shape would not fit every example); {fix}"
+                f"call {name} on each example outside vmap"
+            ) from None
+    return np.asarray(array_module(v).asnumpy(v) if hasattr(array_module(v), "asnumpy") else v)
+
+
+def _sized(indices: np.ndarray, size: int | None, fill) -> np.ndarray:
+    """``indices`` cut or padded with ``fill`` to ``size`` entries (as they are when None)."""
+    if size is None:
+        return indices
+    out = np.full(int(size), 0 if fill is None else fill, dtype=indices.dtype)
+    k = builtins.min(int(size), indices.shape[0])
+    out[:k] = indices[:k]
+    return out
+
+
+def _like(x, host: np.ndarray):
+    """A host array of integers on ``x``'s backend."""
+    v = x.primal_value if type(x) in TRACER_TYPES else x
+    return array_module(v).asarray(host) if hasattr(v, "shape") else host
+
+
+def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple:
+    """The indices of the nonzero elements, one integer array per axis; ``size`` cuts or
+    pads them (with ``fill_value``, 0 by default) to that length. Not differentiable; not
+    traceable under jit or vmap (the length depends on the values)."""
+    values = _values(a, "nonzero", "")
+    if values.ndim == 0:
+        raise ValueError("fnzero.numpy.nonzero: a 0-d array has no axes (use atleast_1d first)")
+    fills = fill_value if isinstance(fill_value, (tuple, list)) else (fill_value,) * values.ndim
+    return tuple(_like(a, _sized(i, size, f)) for i, f in zip(np.nonzero(values), fills))
+
+
+def argwhere(a, *, size: int | None = None, fill_value=None):
+    """The indices of the nonzero elements as rows of an ``(count, ndim)`` array; ``size``
+    cuts or pads the rows. Not differentiable; not traceable under jit or vmap."""
+    values = _values(a, "argwhere", "")
+    rows = np.argwhere(values)
+    if size is not None:
+        out = np.full((int(size), values.ndim), 0 if fill_value is None else fill_value, rows.dtype)
+        k = builtins.min(int(size), rows.shape[0])
+        out[:k] = rows[:k]
+        rows = out
+    return _like(a, rows)
+
+
+def unique(
+    ar,
+    return_index: bool = False,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    axis: int | None = None,
+    *,
+    equal_nan: bool = True,
+    size: int | None = None,
+    fill_value=None,
+):
+    """The sorted distinct elements (or slices along ``axis``), optionally with the index of
+    each one's first occurrence, the inverse map and the counts. The values are gathered from
+    ``ar``, so a derivative reaches each first occurrence. Not traceable under jit or vmap."""
+    values = _values(ar, "unique", "")
+    flat = axis is None
+    if flat:
+        ar = ravel(ar)
+        values = values.reshape(-1)
+        axis = 0
+    axis = normalize_axis(axis, values.ndim, "unique")[0]
+    _, first, inverse, counts = np.unique(
+        values, return_index=True, return_inverse=True, return_counts=True, axis=axis, equal_nan=equal_nan
+    )
+    n = first.shape[0]
+    index = _sized(first, size, None if n == 0 else first[0])
+    out = take(ar, _like(ar, index), axis)
+    if size is not None and fill_value is not None and n < int(size):
+        keep = (np.arange(int(size)) < n).reshape((1,) * axis + (-1,) + (1,) * (values.ndim - 1 - axis))
+        out = where(keep, out, fill_value)
+    extras = []
+    if return_index:
+        extras.append(_like(ar, _sized(first, size, 0)))
+    if return_inverse:
+        extras.append(_like(ar, inverse.reshape(-1) if flat else inverse))
+    if return_counts:
+        extras.append(_like(ar, _sized(counts, size, 0)))
+    return (out, *extras) if extras else out
+
+
+def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
+    """How many times each non-negative integer occurs in the 1-D ``x`` (the sum of their
+    ``weights`` when given: differentiable in the weights). With ``length`` the result has that
+    length (larger values are dropped, negative ones count as 0) and it works under jit and
+    vmap; without it the length is ``max(x) + 1``, read from the values."""
+    if _ndim(x) != 1:
+        raise ValueError(f"fnzero.numpy.bincount: x must be 1-D, got shape {_shape(x)}")
+    if np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind not in "iub":
+        raise TypeError(f"fnzero.numpy.bincount: x must hold integers, got {getattr(x, 'dtype', type(x))}")
+    if length is None:
+        values = _values(x, "bincount", "pass length= to fix the result's length, or ")
+        if (values < 0).any():
+            raise ValueError("fnzero.numpy.bincount: x must not hold negative values")
+        length = builtins.max(int(minlength), int(values.max()) + 1 if values.size else 0)
+    length = int(length)
+    if weights is None:
+        weights = np.ones(_shape(x), np.int64)
+    elif _shape(weights) != _shape(x):
+        raise ValueError(
+            f"fnzero.numpy.bincount: weights of shape {_shape(weights)} must have x's shape {_shape(x)}"
+        )
+    inside = less(x, length)
+    index = clip(where(inside, x, 0), 0, builtins.max(length - 1, 0))
+    dtype = np.dtype(getattr(weights, "dtype", np.asarray(weights).dtype))
+    return at(zeros((length,), dtype))[index].add(where(inside, weights, 0))
+
+
+def histogram(a, bins=10, range: Sequence | None = None, weights=None, density: bool | None = None):  # noqa: A002
+    """Counts of ``a``'s elements in ``bins`` (a count of equal bins over ``range``, by default
+    from the minimum to the maximum, or the bin edges), and the edges. The last bin includes
+    its right edge. Counts are floats (weighted sums with ``weights``; densities with
+    ``density``); differentiable in the weights, the edges in ``a`` through its range."""
+    a = ravel(a)
+    if not _is_float(a):
+        a = astype(a, np.float64)
+    if isinstance(bins, (int, np.integer)):
+        if bins < 1:
+            raise ValueError(f"fnzero.numpy.histogram: bins must be a positive int, got {bins}")
+        lo, hi = (_min_of(a), _max_of(a)) if range is None else range
+        same = equal(lo, hi)
+        lo, hi = where(same, lo - 0.5, lo), where(same, hi + 0.5, hi)
+        steps = np.arange(int(bins), dtype=a.dtype) / a.dtype.type(bins)
+        edges = concatenate([lo + (hi - lo) * steps, reshape(hi, (1,))])
+    else:
+        edges = bins
+        if _ndim(edges) != 1 or _shape(edges)[0] < 2:
+            raise ValueError(
+                f"fnzero.numpy.histogram: bin edges must be 1-D with 2 or more, got shape {_shape(edges)}"
+            )
+    n_bins = _shape(edges)[0] - 1
+    index = searchsorted(edges, a, "right") - 1
+    index = where(a == edges[-1], n_bins - 1, index)
+    inside = logical_and(less_equal(edges[0], a), less_equal(a, edges[-1]))
+    w = np.ones(_shape(a)) if weights is None else ravel(weights)
+    w = where(inside, w, 0)
+    counts = bincount(clip(index, 0, n_bins - 1), w, length=n_bins)
+    if density:
+        counts = counts / (_sum_of(counts) * (edges[1:] - edges[:-1]))
+    return counts, edges
