@@ -16,6 +16,7 @@ from fnzero.numpy.arithmetic import (
     true_divide,
     where,
 )
+from fnzero.numpy.combining import convolve, correlate, cross, interp, kron, select, vdot
 from fnzero.numpy.creation import (
     arange,
     asarray,
@@ -260,6 +261,13 @@ __all__ = [
     "zeros",
     "zeros_like",
     "flatten",
+    "convolve",
+    "correlate",
+    "cross",
+    "interp",
+    "kron",
+    "select",
+    "vdot",
     "all",
     "amax",
     "amin",

@@ -50,8 +50,13 @@ def _ndim(x) -> int:
     return len(_shape(x))
 
 
+def _dtype(x) -> np.dtype:
+    """``x``'s dtype, read without converting a tracer to an array."""
+    return np.dtype(x.dtype) if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
 def _is_float(x) -> bool:
-    return np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind in "fc"
+    return _dtype(x).kind in "fc"
 
 
 def _argsort_impl(a, axis):
@@ -80,10 +85,12 @@ def argsort(a, axis: int | None = -1, *, stable: bool = True, descending: bool =
 
 def sort(a, axis: int | None = -1, *, stable: bool = True, descending: bool = False):
     """``a`` sorted along ``axis`` (the flattened array when None). Differentiable: the
-    cotangent goes back through the sorting permutation (ties: as a stable sort orders them)."""
+    cotangent goes back through the sorting permutation (ties: as a stable ascending sort
+    orders them; descending is that order reversed, as in JAX)."""
     if axis is None:
         a, axis = ravel(a), 0
-    return take_along_axis(a, argsort(a, axis, stable=stable, descending=descending), axis)
+    out = take_along_axis(a, argsort(a, axis, stable=stable), axis)
+    return flip(out, axis) if descending else out
 
 
 def _searchsorted_impl(a, v, side):
@@ -318,10 +325,13 @@ def unique(
     equal_nan: bool = True,
     size: int | None = None,
     fill_value=None,
+    sorted: bool = True,  # noqa: A002
 ):
     """The sorted distinct elements (or slices along ``axis``), optionally with the index of
     each one's first occurrence, the inverse map and the counts. The values are gathered from
     ``ar``, so a derivative reaches each first occurrence. Not traceable under jit or vmap."""
+    if not sorted:
+        raise NotImplementedError("fnzero.numpy.unique: only sorted=True is supported")
     values = _values(ar, "unique", "")
     flat = axis is None
     if flat:
@@ -355,7 +365,7 @@ def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
     vmap; without it the length is ``max(x) + 1``, read from the values."""
     if _ndim(x) != 1:
         raise ValueError(f"fnzero.numpy.bincount: x must be 1-D, got shape {_shape(x)}")
-    if np.dtype(getattr(x, "dtype", np.asarray(x).dtype)).kind not in "iub":
+    if _dtype(x).kind not in "iub":
         raise TypeError(f"fnzero.numpy.bincount: x must hold integers, got {getattr(x, 'dtype', type(x))}")
     if length is None:
         values = _values(x, "bincount", "pass length= to fix the result's length, or ")
@@ -371,7 +381,7 @@ def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
         )
     inside = less(x, length)
     index = clip(where(inside, x, 0), 0, builtins.max(length - 1, 0))
-    dtype = np.dtype(getattr(weights, "dtype", np.asarray(weights).dtype))
+    dtype = _dtype(weights)
     return at(zeros((length,), dtype))[index].add(where(inside, weights, 0))
 
 
