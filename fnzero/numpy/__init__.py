@@ -105,6 +105,36 @@ from fnzero.numpy.shapes import (
     transpose,
 )
 from fnzero.numpy.stop_gradient import stop_gradient
+from fnzero.numpy.bitwise import (
+    bitwise_and,
+    bitwise_invert,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+    gcd,
+    invert,
+    lcm,
+    left_shift,
+    right_shift,
+)
+from fnzero.numpy.index_tricks import (
+    broadcast_shapes,
+    diag_indices,
+    diag_indices_from,
+    ix_,
+    mask_indices,
+    ravel_multi_index,
+    tril_indices,
+    tril_indices_from,
+    triu_indices,
+    triu_indices_from,
+    unravel_index,
+)
+from fnzero.numpy.polynomials import polyadd, polyder, polyint, polymul, polysub, polyval, vander
+from fnzero.numpy.sets import intersect1d, isin, setdiff1d, setxor1d, union1d
+from fnzero.numpy.windows import bartlett, blackman, hamming, hanning, kaiser
 
 flatten = ravel
 
@@ -206,6 +236,46 @@ __all__ = [
     "zeros",
     "zeros_like",
     "flatten",
+    "bitwise_and",
+    "bitwise_invert",
+    "bitwise_left_shift",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_right_shift",
+    "bitwise_xor",
+    "gcd",
+    "invert",
+    "lcm",
+    "left_shift",
+    "right_shift",
+    "broadcast_shapes",
+    "diag_indices",
+    "diag_indices_from",
+    "ix_",
+    "mask_indices",
+    "ravel_multi_index",
+    "tril_indices",
+    "tril_indices_from",
+    "triu_indices",
+    "triu_indices_from",
+    "unravel_index",
+    "polyadd",
+    "polyder",
+    "polyint",
+    "polymul",
+    "polysub",
+    "polyval",
+    "vander",
+    "intersect1d",
+    "isin",
+    "setdiff1d",
+    "setxor1d",
+    "union1d",
+    "bartlett",
+    "blackman",
+    "hamming",
+    "hanning",
+    "kaiser",
 ]
 
 _tracer_methods.attach(_sys.modules[__name__])
