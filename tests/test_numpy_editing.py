@@ -94,3 +94,36 @@ def test_argument_names_match_jax(name):
     ours = list(inspect.signature(getattr(fnp, name)).parameters)
     theirs = list(inspect.signature(getattr(jnp, name)).parameters)
     assert ours == theirs
+
+
+PIECES = {
+    "two_pieces": lambda m: lambda x: m.piecewise(x, [x < 0, x >= 0], [lambda v: -v * v, lambda v: m.sin(v)]),
+    "with_default": lambda m: (
+        lambda x: m.piecewise(x, [x < -1, x > 1], [lambda v: v**3, 2.0, lambda v: v * 0.5])
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PIECES))
+@settings(max_examples=6, deadline=None)
+@given(x=st.lists(st.floats(-3, 3, allow_nan=False), min_size=1, max_size=5).map(np.array))
+def test_piecewise_against_jax(name, x):
+    x = x[np.abs(np.abs(x) - 1) > 1e-3]
+    if x.size:
+        check_against_jax(PIECES[name](fnp), PIECES[name](jnp), x, order=2)
+
+
+def test_fromfunction_matches_numpy():
+    np.testing.assert_array_equal(
+        fnp.fromfunction(lambda i, j: i * 10 + j, (3, 4)), np.fromfunction(lambda i, j: i * 10 + j, (3, 4))
+    )
+
+
+def test_ndarray_recognises_arrays_and_traced_values():
+    import fnzero as fz
+
+    assert isinstance(np.ones(2), fnp.ndarray) and not isinstance(2.0, fnp.ndarray)
+    seen = []
+    fz.grad(lambda v: (seen.append(isinstance(v, fnp.ndarray)), fnp.sum(v))[1])(np.ones(2))
+    assert seen == [True]
+    assert np.issubdtype(np.float32, fnp.floating) and not np.issubdtype(np.int8, fnp.inexact)

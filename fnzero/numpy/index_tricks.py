@@ -80,3 +80,10 @@ def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         raise ValueError(f"fnzero.numpy.broadcast_shapes: shapes {list(shapes)} do not broadcast") from None
+
+
+def fromfunction(function: Any, shape: Sequence[int], *, dtype: Any = float, **kwargs: Any) -> Any:
+    """``function`` called once with one coordinate array per axis of ``shape`` (each entry
+    its index along that axis, in ``dtype``), as NumPy does."""
+    grids = np.indices(tuple(shape), dtype=dtype)
+    return function(*grids, **kwargs)
