@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from fnzero import distributed, random
+from fnzero._checks import positive_int
 from fnzero.backends import get
 from fnzero.device import device_put
 
@@ -37,10 +38,8 @@ class DataLoader:
         backend: str | None = None,
         shard: bool = False,
     ):
-        if batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
         self.dataset = dataset
-        self.batch_size = batch_size
+        self.batch_size = positive_int(batch_size, "batch_size", f"fnzero.data.{type(self).__name__}")
         self.shuffle = shuffle
         self.key = random.key(0) if key is None else key
         self.drop_last = drop_last

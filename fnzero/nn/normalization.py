@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import fnzero.numpy as fnp
+from fnzero._checks import real_number
 
 
 def _check_param(p: Any, shape: tuple, name: str, where: str, x_shape: tuple) -> None:
@@ -39,6 +40,15 @@ def batch_norm(
     shape = tuple(x.shape)
     if len(shape) not in (2, 4):
         raise ValueError(f"fnzero.nn.batch_norm: expected an (N, C) or (N, C, H, W) input, got shape {shape}")
+    if shape[1] == 0:
+        raise ValueError(f"fnzero.nn.batch_norm: the input of shape {shape} has no channels (axis 1 is 0)")
+    if train and 0 in shape:
+        raise ValueError(
+            f"fnzero.nn.batch_norm: train=True on an empty batch (input of shape {shape}) has no "
+            f"statistics: its mean and variance would be NaN, and so the running statistics"
+        )
+    real_number(momentum, "momentum", "fnzero.nn.batch_norm", low=0, high=1)
+    real_number(eps, "eps", "fnzero.nn.batch_norm", low=0)
     channels = (shape[1],)
     params = {"gamma": gamma, "beta": beta, "running_mean": running_mean, "running_var": running_var}
     for name, p in params.items():
