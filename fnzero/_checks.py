@@ -22,6 +22,14 @@ def _given(value: Any) -> str:
     return f"{value!r:.60} ({type(value).__name__})"
 
 
+def flag(value: Any, argument: str, where: str) -> bool:
+    """``value`` as a bool when it is one (Python or NumPy); a TypeError for anything else,
+    such as the string ``"False"``, which is truthy."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {argument} must be True or False, got {_given(value)}")
+    return bool(value)
+
+
 def positive_int(value: Any, argument: str, where: str, *, minimum: int = 1) -> int:
     """``value`` as an int when it is an integer >= ``minimum``; a TypeError for floats,
     strings, bools and None, a ValueError for smaller integers."""
@@ -59,8 +67,9 @@ def real_number(
     accepted = "a finite real number" if not allow_inf else "a real number (not NaN)"
     accepted += f" {parts[0]}" if parts else ""
     number = value
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
-        number = value.item()
+    dtype = getattr(value, "dtype", None)
+    if getattr(value, "shape", None) == () and dtype is not None and np.dtype(dtype).kind in "iuf":
+        number = float(value)  # a 0-d array, on any backend
     if isinstance(number, (bool, np.bool_)) or not isinstance(number, numbers.Real):
         raise TypeError(f"{where}: {argument} must be {accepted}, got {_given(value)}")
     number = float(number)

@@ -145,3 +145,13 @@ def test_a_cut_cifar_pickle_is_a_value_error(tmp_path):
     (folder / "test_batch").write_bytes(raw[: len(raw) // 2])
     with pytest.raises(ValueError, match="test_batch: not a CIFAR-10 batch"):
         data.CIFAR10(str(tmp_path), train=False)
+
+
+def test_idx_files_of_the_wrong_rank_are_refused_by_mnist(tmp_path):
+    for name, shape in [("t10k-images-idx3-ubyte.gz", (4, 784)), ("t10k-labels-idx1-ubyte.gz", (4,))]:
+        with gzip.open(tmp_path / name, "wb") as f:
+            f.write(_idx_header(shape) + bytes(int(np.prod(shape))))
+    with pytest.raises(
+        ValueError, match=r"MNIST: .*t10k-images-idx3-ubyte.gz holds an array of shape \(4, 784\)"
+    ):
+        data.MNIST(str(tmp_path), train=False)

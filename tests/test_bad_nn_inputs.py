@@ -237,3 +237,14 @@ def test_dict_keys_of_mixed_types_name_the_keys():
         fz.grad(lambda d: d["b"].sum())({1: np.ones(2), "b": np.ones(2)})
     leaves, _ = tree.flatten({2: "x", 1: "y"})
     assert leaves == ["y", "x"]  # one type: sorted as before
+
+
+@pytest.mark.parametrize("name", ["shuffle", "drop_last", "shard"])
+@pytest.mark.parametrize("value", ["False", None, 1])
+def test_dataloader_flags_must_be_bools(name, value):
+    ds = data.ArrayDataset(np.zeros((5, 2)), np.zeros(5))
+    with pytest.raises(
+        TypeError, match=rf"fnzero.data.DataLoader: {name} must be True or False, got {value!r}"
+    ):
+        data.DataLoader(ds, 2, **{name: value})
+    assert data.DataLoader(ds, 2, **{name: np.bool_(False)}).batch_size == 2

@@ -80,6 +80,11 @@ class _IDXDataset(ArrayDataset):
                 f"or pass download=True"
             )
         images, labels = (read_idx(p) for p in paths)
+        if images.ndim != 3 or labels.ndim != 1:
+            raise ValueError(
+                f"{self.name}: {paths[0]} holds an array of shape {images.shape} and {paths[1]} one of "
+                f"shape {labels.shape}; expected images (N, H, W) and labels (N,)"
+            )
         if len(images) != len(labels):
             raise ValueError(f"{self.name}: {len(images)} images but {len(labels)} labels in {folder!r}")
         super().__init__(images[:, None], labels.astype(np.int64), transform, target_transform)

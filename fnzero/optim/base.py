@@ -24,19 +24,25 @@ def _shape(x: Any) -> tuple:
 
 
 def matching_leaves(
-    where: str, name: str, value: PyTree, ref_name: str, ref: PyTree, is_leaf: Any = None
+    where: str,
+    name: str,
+    value: PyTree,
+    ref_name: str,
+    ref: PyTree,
+    is_leaf: Any = None,
+    flat: tuple[list, tree.PyTreeDef] | None = None,
 ) -> tuple[list, list, tree.PyTreeDef]:
     """The leaves of ``value`` and of ``ref`` and their structure, after checking that the two
     trees have one structure and each pair of leaves one shape: an optimizer pairs leaves by
     position, so gradients of other parameters (or state of another model) must not be
     silently matched up or broadcast. ``None`` in ``value`` is refused where ``ref`` has
-    leaves: an optimizer needs every gradient."""
+    leaves: an optimizer needs every gradient. ``flat``: ``value`` already flattened."""
     if value is None and ref is not None and is_leaf is None:
         raise TypeError(
             f"{where}: {name} is None; pass the gradients, a pytree like the parameters "
             f"(e.g. fnzero.grad(loss)(params, ...)), as in opt.update(grads, state, params)"
         )
-    flat, treedef = tree.flatten(value, is_leaf)
+    flat, treedef = tree.flatten(value, is_leaf) if flat is None else flat
     ref_flat, ref_def = tree.flatten(ref, is_leaf)
     if treedef != ref_def:
         raise ValueError(

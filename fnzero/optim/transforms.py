@@ -186,7 +186,7 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
         c1, c2 = 1 - fnp.power(b1, count), 1 - fnp.power(b2, count)
         where = "fnzero.optim.scale_by_adam"
         grads, ms, treedef = matching_leaves(where, "updates", updates, "state['m']", state["m"])
-        vs = matching_leaves(where, "updates", updates, "state['v']", state["v"])[1]
+        vs = matching_leaves(where, "updates", updates, "state['v']", state["v"], flat=(grads, treedef))[1]
         new = [_adam_leaf(g, m, v, b1, b2, eps, c1, c2) for g, m, v in zip(grads, ms, vs)]
         m, v, out = (tree.unflatten(treedef, [leaf[k] for leaf in new]) for k in range(3))
         return out, {"count": count, "m": m, "v": v}
