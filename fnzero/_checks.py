@@ -53,8 +53,9 @@ def real_number(
     allow_inf: bool = False,
 ) -> Any:
     """``value`` when it is a real number (Python, NumPy or a 0-d array) in the interval
-    given, and not NaN (nor infinite unless ``allow_inf``). Traced values pass unchecked:
-    their values are not known yet. A TypeError for non-numbers, a ValueError outside."""
+    given, and not NaN (nor infinite unless ``allow_inf``). Traced values and 0-d device
+    arrays pass unchecked: their values are not known yet, or cost a wait for the device.
+    A TypeError for non-numbers, a ValueError outside."""
     if type(value) in TRACER_TYPES:
         return value
     parts = []
@@ -67,9 +68,11 @@ def real_number(
     accepted = "a finite real number" if not allow_inf else "a real number (not NaN)"
     accepted += f" {parts[0]}" if parts else ""
     number = value
-    dtype = getattr(value, "dtype", None)
-    if getattr(value, "shape", None) == () and dtype is not None and np.dtype(dtype).kind in "iuf":
-        number = float(value)  # a 0-d array, on any backend
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if getattr(value, "shape", None) == () and kind is not None and kind in "iuf":
+        if not isinstance(value, (np.ndarray, np.generic)):
+            return value  # a 0-d device array: reading it would wait for the device
+        number = value.item()
     if isinstance(number, (bool, np.bool_)) or not isinstance(number, numbers.Real):
         raise TypeError(f"{where}: {argument} must be {accepted}, got {_given(value)}")
     number = float(number)
