@@ -248,3 +248,67 @@ def test_dataloader_flags_must_be_bools(name, value):
     ):
         data.DataLoader(ds, 2, **{name: value})
     assert data.DataLoader(ds, 2, **{name: np.bool_(False)}).batch_size == 2
+
+
+@pytest.mark.parametrize(
+    "make, error, words",
+    [
+        (
+            lambda: nn.MaxPool2d(0),
+            ValueError,
+            "fnzero.nn.MaxPool2d: kernel_size must be an integer >= 1, got 0",
+        ),
+        (
+            lambda: nn.MaxPool2d(2.5),
+            TypeError,
+            r"MaxPool2d: kernel_size must be an int or a pair of ints >= 1, got 2.5",
+        ),
+        (lambda: nn.AvgPool2d(2, stride=0), ValueError, "AvgPool2d: stride must be an integer >= 1, got 0"),
+        (
+            lambda: nn.AvgPool2d(2, padding=-1),
+            ValueError,
+            "AvgPool2d: padding must be an integer >= 0, got -1",
+        ),
+    ],
+)
+def test_pooling_layers_check_their_windows_when_made(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_pooling_layers_with_valid_windows_still_run():
+    x = np.ones((1, 1, 4, 4))
+    assert nn.MaxPool2d(2, padding=(1, 1))(x).shape == (1, 1, 3, 3)
+    assert nn.AvgPool2d((2, 1), stride=(2, np.int64(1)))(x).shape == (1, 1, 2, 4)
+
+
+def test_linear_refuses_a_bias_that_would_broadcast_the_output():
+    x, W = np.ones((3, 2)), np.ones((2, 3))
+    with pytest.raises(
+        ValueError, match=r"fnzero.nn.linear: b has shape \(3, 1\), expected \(3,\) for W of shape \(2, 3\)"
+    ):
+        nn.linear(x, W, np.ones((3, 1)))
+    with pytest.raises(ValueError, match=r"b has shape \(\), expected \(3,\)"):
+        nn.linear(x, W, np.float64(1.0))
+    with pytest.raises(ValueError, match=r"W must be \(in_features, out_features\), got shape \(2,\)"):
+        nn.linear(x, np.ones(2))
+    assert nn.linear(x, W, np.ones((1, 3))).shape == (3, 3)
+    assert fz.vmap(lambda b: nn.linear(x, W, b))(np.ones((4, 3))).shape == (4, 3, 3)
+
+
+def test_layer_norm_axis_must_be_ints():
+    x = np.ones((2, 3))
+    for axis in (1.5, "1", (0, 1.0), None):
+        with pytest.raises(
+            TypeError, match=r"fnzero.nn.layer_norm: axis must be an int or a tuple of ints, got"
+        ):
+            nn.layer_norm(x, axis=axis)
+    assert nn.layer_norm(x, axis=np.int64(-1)).shape == (2, 3)
+
+
+@pytest.mark.parametrize("train", ["False", None, 0])
+def test_train_flags_must_be_bools(train):
+    with pytest.raises(TypeError, match=rf"fnzero.nn.dropout: train must be True or False, got {train!r}"):
+        nn.dropout(np.ones(3), 0.5, key=random.key(0), train=train)
+    with pytest.raises(TypeError, match=rf"fnzero.nn.batch_norm: train must be True or False, got {train!r}"):
+        nn.batch_norm(np.ones((2, 2)), np.ones(2), np.zeros(2), np.zeros(2), np.ones(2), train=train)

@@ -9,6 +9,7 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import random
+from fnzero._checks import flag
 from fnzero.backends import backend_of
 
 
@@ -28,6 +29,7 @@ def dropout(x: Any, rate: float, *, key: Any = None, train: bool) -> Any:
     and the same key drops the same entries.
     """
     check_rate(rate, "dropout")
+    flag(train, "train", "fnzero.nn.dropout")
     if not train:
         return x
     if key is None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import fnzero.numpy as fnp
-from fnzero._checks import real_number
+from fnzero._checks import flag, is_int, real_number
 
 
 def _check_param(p: Any, shape: tuple, name: str, where: str, x_shape: tuple) -> None:
@@ -37,6 +37,7 @@ def batch_norm(
     DeZero and PyTorch do). Inference uses the running statistics and returns them unchanged.
     Returns ``(y, (new_running_mean, new_running_var))``.
     """
+    flag(train, "train", "fnzero.nn.batch_norm")
     shape = tuple(x.shape)
     if len(shape) not in (2, 4):
         raise ValueError(f"fnzero.nn.batch_norm: expected an (N, C) or (N, C, H, W) input, got shape {shape}")
@@ -76,7 +77,15 @@ def layer_norm(
     """Normalize ``x`` over ``axis`` (each example on its own), then ``* gamma + beta``, whose
     shape is that of the normalized axes (None: no scale or shift)."""
     ndim = len(x.shape)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if is_int(axis):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)) and all(is_int(a) for a in axis):
+        axes = tuple(axis)
+    else:
+        raise TypeError(
+            f"fnzero.nn.layer_norm: axis must be an int or a tuple of ints, "
+            f"got {axis!r} ({type(axis).__name__})"
+        )
     if not axes or any(not -ndim <= a < ndim for a in axes):
         raise ValueError(f"fnzero.nn.layer_norm: axis {axis} is out of range for an input of shape {x.shape}")
     axes = tuple(sorted(a % ndim for a in axes))

@@ -169,19 +169,33 @@ class ConvTranspose2d(Module):
         )
 
 
+def _window_field(minimum: int, **kwargs: Any) -> Any:
+    """A pooling layer's geometry, checked when the layer is made: an int or a pair >= minimum."""
+
+    def check(layer: Any, field: Any, value: Any) -> None:
+        if value is not None:
+            _pair(value, field.name, f"fnzero.nn.{type(layer).__name__}", minimum)
+
+    return static_field(validator=check, **kwargs)
+
+
 class MaxPool2d(Module):
-    kernel_size: Any = static_field()
-    stride: Any = static_field(default=None)
-    padding: Any = static_field(default=0)
+    """``max_pool2d`` over windows of ``kernel_size`` (``stride`` defaults to it)."""
+
+    kernel_size: Any = _window_field(1)
+    stride: Any = _window_field(1, default=None)
+    padding: Any = _window_field(0, default=0)
 
     def __call__(self, x: Any) -> Any:
         return max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(Module):
-    kernel_size: Any = static_field()
-    stride: Any = static_field(default=None)
-    padding: Any = static_field(default=0)
+    """``avg_pool2d`` over windows of ``kernel_size`` (``stride`` defaults to it)."""
+
+    kernel_size: Any = _window_field(1)
+    stride: Any = _window_field(1, default=None)
+    padding: Any = _window_field(0, default=0)
 
     def __call__(self, x: Any) -> Any:
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
