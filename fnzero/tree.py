@@ -84,7 +84,14 @@ def register_attrs(cls: type) -> type:
 
 
 def _dict_flatten(d):
-    keys = sorted(d)
+    try:
+        keys = sorted(d)
+    except TypeError:
+        raise TypeError(
+            f"fnzero.tree: a dict's keys must be sortable against each other (a dict's children are in "
+            f"sorted-key order), got keys {list(d)!r} of types {sorted({type(k).__name__ for k in d})}; "
+            f"use keys of one type (e.g. all str)"
+        ) from None
     return [d[k] for k in keys], tuple(keys)
 
 
