@@ -191,6 +191,12 @@ def test_vmap_over_keys_gives_each_keys_own_draws(name):
         np.testing.assert_array_equal(rows[b], sample(keys[b]))
 
 
+@pytest.mark.parametrize("name", SAMPLERS_OF_A_KEY)
+def test_jit_gives_the_same_draws(name):
+    sample = SAMPLERS_OF_A_KEY[name]
+    np.testing.assert_array_equal(fz.jit(sample)(KEY), sample(KEY))
+
+
 @pytest.mark.parametrize(
     "call, match",
     [
@@ -202,6 +208,8 @@ def test_vmap_over_keys_gives_each_keys_own_draws(name):
         (lambda: fr.dirichlet(KEY, 1.0), "alpha needs at least one axis"),
         (lambda: fr.poisson(KEY, -0.5), "lam must be finite and non-negative"),
         (lambda: fr.poisson(KEY, 1.0, dtype=np.float32), "integer type"),
+        (lambda: fr.poisson(KEY, 3e9), "lam must be small enough for int32"),
+        (lambda: fr.gamma(KEY, np.inf), "a must be positive and finite"),
         (lambda: fr.gamma(KEY, np.ones(3), (2,)), "do not broadcast to shape"),
         (lambda: fr.categorical(KEY, np.zeros(3), axis=1), "axis 1 is out of range"),
         (lambda: fr.categorical(KEY, np.zeros((2, 3)), shape=(4,)), "must end with"),

@@ -113,7 +113,7 @@ _host_lgamma = np.frompyfunc(math.lgamma, 1, 1)
 # ------------------------------------------------------------------- one uniform, transformed
 
 
-def _transformed(where: str, transform: Any) -> Any:
+def _transformed(where: str, transform: Any, doc: str) -> Any:
     """A sampler ``(key, shape=(), dtype=float32)`` of ``transform(u)`` for u uniform on (0, 1)."""
 
     def kernel(target: Backend, k0: Word, k1: Word, shape: tuple[int, ...], dtype: np.dtype) -> Any:
@@ -127,6 +127,8 @@ def _transformed(where: str, transform: Any) -> Any:
             key, where, kernel, backend, shape=as_shape(shape, where), dtype=_float_dtype(dtype, where)
         )
 
+    sampler.__name__ = sampler.__qualname__ = where
+    sampler.__doc__ = doc
     return sampler
 
 
@@ -139,14 +141,20 @@ def _laplace(xp: Any, u: Any) -> Any:
     return -xp.sign(v) * xp.log1p(-2 * xp.abs(v))
 
 
-gumbel = _transformed("gumbel", _gumbel)
-gumbel.__doc__ = """Standard Gumbel floats: ``-log(-log(u))`` for u uniform on (0, 1)."""
-exponential = _transformed("exponential", lambda xp, u: -xp.log(u))
-exponential.__doc__ = """Standard exponential floats (rate 1): ``-log(u)`` for u uniform on (0, 1)."""
-laplace = _transformed("laplace", _laplace)
-laplace.__doc__ = """Standard Laplace floats (density ``exp(-|x|) / 2``), by inverting the CDF."""
-logistic = _transformed("logistic", lambda xp, u: xp.log(u) - xp.log1p(-u))
-logistic.__doc__ = """Standard logistic floats: ``log(u / (1 - u))`` for u uniform on (0, 1)."""
+gumbel = _transformed("gumbel", _gumbel, "Standard Gumbel floats: ``-log(-log(u))`` for u uniform on (0, 1).")
+exponential = _transformed(
+    "exponential",
+    lambda xp, u: -xp.log(u),
+    "Standard exponential floats (rate 1): ``-log(u)``, u uniform on (0, 1).",
+)
+laplace = _transformed(
+    "laplace", _laplace, "Standard Laplace floats (density ``exp(-|x|) / 2``), by inverting the CDF."
+)
+logistic = _transformed(
+    "logistic",
+    lambda xp, u: xp.log(u) - xp.log1p(-u),
+    "Standard logistic floats: ``log(u / (1 - u))``, u on (0, 1).",
+)
 
 
 # -------------------------------------------------------------------------------- categorical
@@ -256,7 +264,7 @@ def _log_gamma_kernel(target: Backend, k0: Word, k1: Word, a: Any, n: int) -> An
 
 
 def _positive(value: Any, name: str, where: str) -> None:
-    _check(value, lambda v: v > 0, name, where, "positive")
+    _check(value, lambda v: (v > 0) & (v < np.inf), name, where, "positive and finite")
 
 
 def gamma(
@@ -369,6 +377,14 @@ def poisson(
     dtype = np.dtype(dtype)
     if dtype.kind not in "iu":
         raise TypeError(f"fnzero.random.poisson: dtype must be an integer type, got {dtype}")
+    limit = np.iinfo(dtype).max
+    _check(
+        lam,
+        lambda v: v + 10 * np.sqrt(v) + 10 <= limit,
+        "lam",
+        "poisson",
+        f"small enough for {dtype} draws (the samples would overflow it)",
+    )
     shape = _param_shape("poisson", shape, lam)
     return draw(key, "poisson", _poisson, backend, lam=lam, shape=shape, dtype=dtype)
 
