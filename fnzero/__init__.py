@@ -7,6 +7,7 @@ fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 """
 
 from fnzero import backends, data, nn, optim, random, tree
+from fnzero import lax as lax
 from fnzero import numpy as numpy
 from fnzero import onnx as onnx
 from fnzero.core.tracer import ConcretizationTypeError, UnexpectedTracerError
@@ -39,6 +40,7 @@ __all__ = [
     "random",
     "nn",
     "numpy",
+    "lax",
     "grad",
     "value_and_grad",
     "vjp",
