@@ -114,13 +114,6 @@ def test_map_agrees_with_jax():
     check_against_jax(ours, theirs, np.random.default_rng(2).standard_normal((4, 3)), order=2)
 
 
-def test_jit_of_scan_replays_with_new_values():
-    f = fz.jit(_cumprod(fnp, lax.scan))
-    for xs in (np.array([1.0, 2.0, 3.0]), np.array([0.5, -2.0, 4.0])):
-        np.testing.assert_allclose(f(xs), np.cumprod(xs))
-    assert f.trace_count == 1
-
-
 # -- fori_loop and while_loop -------------------------------------------------------------
 
 
@@ -183,12 +176,63 @@ def test_while_loop_refuses_reverse_mode_as_jax_does(transform):
             out(np.array([2.0, 1.0]))
 
 
-def test_while_loop_under_jit_with_a_traced_predicate_is_refused_clearly():
-    f = fz.jit(_halve_until_small(fnp, lax.while_loop))
+def test_while_loop_under_jit_with_a_traced_predicate_is_one_equation():
+    f = fz.jit(lambda x, n: lax.while_loop(lambda c: fnp.sum(c) < n, lambda c: c * 2.0, x))
+    x = np.array([1.0, 2.0])
+    for n, expected in ((100.0, [64.0, 128.0]), (1000.0, [512.0, 1024.0]), (1.0, [1.0, 2.0])):
+        np.testing.assert_array_equal(f(x, np.array(n)), expected)
+    assert f.trace_count == 1  # the trip count changes without a retrace
+    assert [eq.primitive for eq in f.lower(x, np.array(1.0)).equations] == ["lax_while", "lax_item"]
+    g = fz.jit(lambda n, x: lax.fori_loop(0, n, lambda i, c: c * 1.5 + i, x))
+    for n in (0, 1, 4):
+        np.testing.assert_allclose(
+            g(np.array(n), np.array(1.0)), jlax.fori_loop(0, n, lambda i, c: c * 1.5 + i, 1.0)
+        )
+
+
+def test_while_loop_under_jit_that_cannot_be_lowered_is_refused_clearly():
+    f = fz.jit(lambda n: lax.while_loop(lambda c: c < n, lambda c: c + 1.0, 0.0))  # a Python-scalar carry
     with pytest.raises(
         fz.ConcretizationTypeError, match="lax.while_loop: its predicate depends on values traced by jit"
     ):
-        f(np.array([2.0]))
+        f(np.array(3.0))
+
+
+def test_jit_makes_a_scan_one_equation_and_hoists_what_the_body_closes_over():
+    rng = np.random.default_rng(3)
+    W, xs = 0.5 * rng.standard_normal((3, 3)), rng.standard_normal((6, 4, 3))
+
+    def nested(W, xs):
+        def outer(c, row):
+            c2, ys = lax.scan(lambda h, x: (fnp.tanh(W.T @ h + x), h * W[0, 0]), c, row)
+            return c2, fnp.sum(ys)
+
+        return lax.scan(outer, fnp.zeros(3), xs)
+
+    f = fz.jit(nested)
+    for scale in (1.0, -2.0):
+        for a, b in zip(f(W, scale * xs), nested(W, scale * xs)):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert f.trace_count == 1
+    prims = [eq.primitive for eq in f.lower(W, xs).equations]
+    assert prims.count("lax_scan") == 1 and "tanh" not in prims and "transpose" in prims  # W.T once
+
+
+def test_a_jitted_scan_does_not_hand_out_its_input_buffers():
+    x, xs = np.ones(3), np.arange(12.0).reshape(4, 3)
+    f = fz.jit(lambda x, xs: lax.scan(lambda c, v: (c, c * v), x, xs)[0] + 1.0)
+    for _ in range(2):
+        np.testing.assert_array_equal(f(x, xs), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(x, [1.0, 1.0, 1.0])
+
+
+def test_a_jitted_scan_whose_body_branches_in_python_falls_back_to_the_usual_refusal():
+    def f(xs):
+        return lax.scan(lambda c, x: (c + x, x) if x > 0 else (c - x, x), np.float64(0), xs)
+
+    np.testing.assert_array_equal(f(np.array([1.0, -2.0]))[0], 3.0)
+    with pytest.raises(fz.ConcretizationTypeError, match="bool"):
+        fz.jit(f)(np.array([1.0, -2.0]))
 
 
 # -- cond and switch ----------------------------------------------------------------------

@@ -110,3 +110,13 @@ def scalar_check(x: Any, name: str, arg: str, kinds: str, accepted: str) -> None
     if shape != () or kind is None or kind not in kinds:
         got = show_type(shape, dtype) if dtype is not None else type(x).__name__
         raise TypeError(f"fnzero.lax.{name}: {arg} must be {accepted}, got {got}")
+
+
+def pair(out: Any, name: str) -> tuple[Any, Any]:
+    """A scan body's ``(new carry, y)``, refused clearly when it is not a pair."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(
+            f"fnzero.lax.{name}: f must return a pair (new carry, y), got {type(out).__name__}"
+            + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
+        )
+    return out[0], out[1]

@@ -16,7 +16,7 @@ from typing import Any
 import fnzero.numpy as fnp
 from fnzero import tree
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES
+from fnzero.core.tracer import TRACER_TYPES, top_trace
 from fnzero.lax._common import (
     TypeKeeper,
     any_example,
@@ -25,7 +25,9 @@ from fnzero.lax._common import (
     traced_by_jit,
     value_hidden,
 )
+from fnzero.lax._jit import all_arrays, jit_while
 from fnzero.numpy._batching import same_axis_rule
+from fnzero.transforms.jit import JitTrace
 
 REVERSE_MODE_REFUSED = (
     "Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with dynamic "
@@ -50,6 +52,9 @@ _while_result.defbatch(same_axis_rule(_while_result))
 
 
 def _marked(val: Any) -> Any:
+    """``val`` through the marker node (not where only jit traces it: no transform is watching)."""
+    if isinstance(top_trace(tree.leaves(val)), JitTrace):
+        return val
     return tree.map(lambda x: _while_result(x) if type(x) in TRACER_TYPES else x, val)
 
 
@@ -67,7 +72,9 @@ def _while(cond_fun: Callable, body_fun: Callable, init_val: Any, name: str, bod
     while True:
         pred = cond_fun(val)
         scalar_check(pred, name, "cond_fun's result", "b", "a boolean scalar")
-        if value_hidden(pred):  # differs across a vmap batch (or traced by jit: refused)
+        if traced_by_jit(pred):  # the rest of the loop as one equation of the jit program
+            return _marked(_lowered(cond_fun, body_fun, val, keeper, name, body_name))
+        if value_hidden(pred):  # differs across a vmap batch
             if not any_example(pred, name):
                 break
             new = body_fun(val)
@@ -80,6 +87,24 @@ def _while(cond_fun: Callable, body_fun: Callable, init_val: Any, name: str, bod
             keeper.check(val, f"out of {body_name} at step {step}")
         step += 1
     return _marked(val)
+
+
+def _lowered(
+    cond_fun: Callable, body_fun: Callable, val: Any, keeper: TypeKeeper, name: str, body_name: str
+) -> Any:
+    """The loop from ``val`` on as one jit equation; refused where it cannot be lowered."""
+    leaves = tree.leaves(val)
+    top = top_trace(leaves)
+    if all_arrays(leaves) and (top is None or isinstance(top, JitTrace)):
+
+        def check(pred: Any, new: Any) -> None:
+            scalar_check(pred, name, "cond_fun's result", "b", "a boolean scalar")
+            keeper.check(new, f"out of {body_name}")
+
+        out = jit_while(cond_fun, body_fun, val, check)
+        if out is not None:
+            return out
+    raise jit_refusal(name, "its predicate")
 
 
 def while_loop(cond_fun: Callable[[Any], Any], body_fun: Callable[[Any], Any], init_val: Any) -> Any:
@@ -104,13 +129,12 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
     scalar_check(lower, "fori_loop", "lower", "iu", "an integer scalar")
     scalar_check(upper, "fori_loop", "upper", "iu", "an integer scalar")
     _check_callable(body_fun, "fori_loop", "body_fun")
-    if traced_by_jit(lower) or traced_by_jit(upper):
-        raise jit_refusal("fori_loop", "a bound (lower or upper)")
-    if value_hidden(lower) or value_hidden(upper):
+    if value_hidden(lower) or value_hidden(upper):  # batched, or traced by jit
+        start = fnp.asarray(lower) if traced_by_jit(lower) or traced_by_jit(upper) else lower
         return _while(
             lambda c: c[0] < upper,
             lambda c: (c[0] + 1, body_fun(c[0], c[1])),
-            (lower, init_val),
+            (start, init_val),
             "fori_loop",
             "body_fun",
         )[1]

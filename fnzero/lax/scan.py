@@ -18,7 +18,8 @@ from fnzero.backends import array_module
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import fused
 from fnzero.core.tracer import shape_source
-from fnzero.lax._common import TypeKeeper, leaf_type, where_of
+from fnzero.lax._common import TypeKeeper, leaf_type, pair, where_of
+from fnzero.lax._jit import jit_scan, jit_top
 
 
 def _slices(x: Any, count: int) -> tuple:
@@ -71,13 +72,7 @@ def _length(paths: list, length: Any, name: str) -> int:
 
 
 def _step(f: Callable[..., Any], carry: Any, x: Any, name: str) -> tuple[Any, Any]:
-    out = f(carry, x)
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise TypeError(
-            f"fnzero.lax.{name}: f must return a pair (new carry, y), got {type(out).__name__}"
-            + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "")
-        )
-    return out[0], out[1]
+    return pair(f(carry, x), name)
 
 
 def _empty_outputs(f: Callable[..., Any], init: Any, x_leaves: list, x_def: Any, name: str) -> tuple:
@@ -109,8 +104,12 @@ def _scan(
     n = _length(paths, length, name)
     if n == 0:
         return _empty_outputs(f, init, x_leaves, x_def, name)
-    pieces = [fused(_unstack, _slices, x, count=n) for x in x_leaves]
     carry_type = TypeKeeper(init, name, "carry", "in init", "keep its structure, shapes and dtypes")
+    if jit_top(tree.leaves(init) + x_leaves) is not None:  # one equation of the jit program
+        lowered = jit_scan(f, init, xs, n, reverse, lambda c, y: carry_type.check(c, "out of f"), name)
+        if lowered is not None:
+            return lowered
+    pieces = [fused(_unstack, _slices, x, count=n) for x in x_leaves]
     y_type = None
     carry = init
     ys: list = [None] * n
