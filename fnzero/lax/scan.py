@@ -17,7 +17,7 @@ from fnzero import tree
 from fnzero.backends import array_module
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import fused
-from fnzero.core.tracer import shape_source
+from fnzero.core.tracer import TRACER_TYPES, shape_source
 from fnzero.lax._common import TypeKeeper, leaf_type, pair, where_of
 from fnzero.lax._jit import jit_scan, jit_top
 
@@ -34,6 +34,33 @@ def _unstack_vjp(gs: list, ans: tuple, x: Any, count: int) -> list:
 _unstack = Primitive("scan_unstack", None)
 _unstack.vjps = JointVJP(_unstack_vjp)
 _unstack.jvp = lambda tangents, ans, x, count: _slices(tangents[0], count)
+
+
+def _stacked(*leaves: Any) -> tuple:
+    return (fnp.stack(leaves),)
+
+
+def _stack_vjp(gs: list, ans: tuple, *leaves: Any) -> list:
+    g = gs[0]
+    return [g[i] for i in range(len(leaves))]
+
+
+def _stack_jvp(tangents: list, ans: tuple, *leaves: Any) -> tuple:
+    return (fnp.stack([fnp.zeros_like(y) if t is None else t for t, y in zip(tangents, leaves)]),)
+
+
+# The steps' outputs stacked, as reverse mode records it: one node whose cotangents are the
+# slices of one array (a concatenate's rule would find each slice's offset anew: T^2 work).
+_stack_steps = Primitive("scan_stack", None)
+_stack_steps.vjps = JointVJP(_stack_vjp)
+_stack_steps.jvp = _stack_jvp
+
+
+def _stack(leaves: list) -> Any:
+    """The steps' outputs on a new axis 0: one kernel call when none is traced."""
+    if any(type(y) in TRACER_TYPES for y in leaves):
+        return fused(_stack_steps, _stacked, *leaves)[0]
+    return array_module(leaves[0]).stack(leaves)
 
 
 def _check_unroll(unroll: Any, name: str) -> None:
@@ -121,7 +148,7 @@ def _scan(
         else:
             y_type.check(y, f"at step {i}")
         ys[i] = tree.leaves(y)
-    stacked = [fnp.stack([ys[i][k] for i in range(n)]) for k in range(len(ys[0]))]
+    stacked = [_stack([ys[i][k] for i in range(n)]) for k in range(len(ys[0]))]
     return carry, tree.unflatten(y_type.treedef, stacked)
 
 
