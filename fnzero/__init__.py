@@ -7,6 +7,7 @@ fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 """
 
 from fnzero import backends, data, nn, optim, random, tree
+from fnzero import lax as lax
 from fnzero import numpy as numpy
 from fnzero import onnx as onnx
 from fnzero import tree_util as tree_util
@@ -41,6 +42,7 @@ __all__ = [
     "random",
     "nn",
     "numpy",
+    "lax",
     "grad",
     "value_and_grad",
     "vjp",
