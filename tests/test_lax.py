@@ -268,15 +268,37 @@ def test_cond_with_a_batched_predicate_selects_like_jax_vmap():
     np.testing.assert_allclose(fz.grad(loss(ours, fnp.sum))(xs), jax.grad(loss(theirs, jnp.sum))(xs))
 
 
-def test_cond_under_jit_follows_a_traced_predicate():
-    f = fz.jit(lambda x: lax.cond(fnp.sum(x) > 0, lambda a: a * 2.0, lambda a: -a, x))
-    np.testing.assert_allclose(f(np.array([1.0, 2.0])), [2.0, 4.0])
-    np.testing.assert_allclose(f(np.array([-1.0, -2.0])), [1.0, 2.0])
+def test_cond_and_switch_under_jit_run_only_the_chosen_branch():
+    f = fz.jit(lambda x: lax.cond(fnp.sum(x) > 0, lambda a: fnp.log(a) * 2.0, lambda a: -a, x))
+    np.testing.assert_allclose(f(np.array([1.0, 2.0])), 2.0 * np.log([1.0, 2.0]))
+    with np.errstate(all="raise"):  # log of the negative values never runs
+        np.testing.assert_allclose(f(np.array([-1.0, -2.0])), [1.0, 2.0])
+    assert f.trace_count == 1
+    prims = [eq.primitive for eq in f.lower(np.ones(2)).equations]
+    assert "lax_switch" in prims and "log" not in prims and "negative" not in prims
+    g = fz.jit(_three_way(fnp, lax.switch))
+    x = np.array([0.4, -0.7])
+    for k in (-2, 0, 1, 2, 9):
+        np.testing.assert_allclose(g(np.array(k), x), jlax.switch(k, _JAX_BRANCHES, x))
+    assert g.trace_count == 1
+
+
+def test_jit_of_grad_through_cond_with_a_traced_predicate_agrees_with_jax():
+    def loss(np_like, cond):
+        return lambda x: np_like.sum(
+            cond(np_like.sum(x) > 0, lambda a: np_like.sin(a) * a, lambda a: a * a * a, x)
+        )
+
+    for x in (np.array([0.5, 1.5]), np.array([-0.5, -1.5])):
+        np.testing.assert_allclose(fz.jit(fz.grad(loss(fnp, lax.cond)))(x), jax.grad(loss(jnp, jlax.cond))(x))
 
 
 def _three_way(np_like, switch):
     branches = [lambda a: np_like.sin(a), lambda a: a * a * 0.5, lambda a: np_like.exp(-a)]
     return lambda k, x: switch(k, branches, x)
+
+
+_JAX_BRANCHES = [lambda a: jnp.sin(a), lambda a: a * a * 0.5, lambda a: jnp.exp(-a)]
 
 
 @pytest.mark.parametrize("k", [-3, 1, 7])
