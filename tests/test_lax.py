@@ -385,3 +385,44 @@ def test_branches_that_disagree_are_refused_under_vmap():
 def test_bad_arguments_are_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(1, 6), st.booleans(), st.integers(0, 2**31))
+def test_a_jitted_scan_equals_the_eager_one(length, reverse, seed):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal(2).astype(np.float32)
+    xs = {"a": rng.standard_normal((length, 2)).astype(np.float32), "b": rng.standard_normal(length)}
+
+    def f(w, xs):
+        def step(c, x):
+            h = fnp.tanh(c["h"] * w + x["a"])
+            return {"h": h, "n": c["n"] + x["b"]}, (h * x["b"], c["n"])
+
+        return lax.scan(step, {"h": fnp.zeros(2, np.float32), "n": np.float64(0)}, xs, reverse=reverse)
+
+    jitted = fz.jit(f)
+    for a, b in zip(fz.tree.leaves(jitted(w, xs)), fz.tree.leaves(f(w, xs))):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert [eq.primitive for eq in jitted.lower(w, xs).equations].count("lax_scan") == 1
+
+
+def test_forward_mode_jacobian_and_hessian_through_scan_agree_with_jax():
+    def f(np_like, scan):
+        return lambda w, xs: scan(lambda c, x: (np_like.sin(c * w + x), c * x), np_like.zeros(2), xs)[1]
+
+    w, xs = np.array([0.3, -0.7]), np.random.default_rng(4).standard_normal((5, 2))
+    ours, theirs = (
+        fz.jacfwd(f(fnp, lax.scan), argnums=(0, 1))(w, xs),
+        jax.jacfwd(f(jnp, jlax.scan), argnums=(0, 1))(w, xs),
+    )
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+    def loss(np_like, scan):
+        return lambda w: np_like.sum(f(np_like, scan)(w, xs) ** 2)
+
+    np.testing.assert_allclose(
+        fz.hessian(loss(fnp, lax.scan))(w), jax.hessian(loss(jnp, jlax.scan))(w), rtol=1e-10
+    )
