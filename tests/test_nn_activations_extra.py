@@ -17,16 +17,8 @@ from tests.jax_oracle import check_against_jax, jax, jnp
 jnn = jax.nn
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _jax_op_by_op():
-    """JAX without jit: its operations compile once each and are shared by every function
-    here, instead of every jax.nn function (and each of its derivatives) compiling whole."""
-    with jax.disable_jit():
-        yield
-
-
 # Every kink of every function below, and smooth points between them.
-# (All inputs have one shape, so that JAX compiles each of its operations once for the file.)
+# (All inputs have one shape, so that JAX reuses what it compiled.)
 KINKS = np.array([-6.0, -3.0, -1.5, -1.0, -0.5, 0.0, 0.3, 1.0, 2.5, 3.0, 6.0, 7.0]).reshape(3, 4)
 MATRIX = np.random.default_rng(0).standard_normal((3, 4)) * 3
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+import numpy as np
 
 from fnzero import tree
 from fnzero.backends import array_module
@@ -57,8 +58,9 @@ class Lowered:
 
 
 def lower(fun: Callable[..., Any], args: tuple, name: str) -> Lowered | None:
-    """``fun(*args)`` traced on fresh inputs holding the values of ``args``' leaves (each an
-    array or a jit tracer) and compiled; None where it cannot be (see the module docstring)."""
+    """``fun(*args)`` traced on fresh inputs holding the values of ``args``' array leaves
+    (arrays or jit tracers; other leaves are constants of the program) and compiled; None
+    where it cannot be (see the module docstring)."""
     sub = JitTrace(name)
     leaves, treedefs = [], []
     for a in args:
@@ -70,6 +72,9 @@ def lower(fun: Callable[..., Any], args: tuple, name: str) -> Lowered | None:
     for k, (flat, treedef) in enumerate(zip(leaves, treedefs)):
         tracers = []
         for i, leaf in enumerate(flat):
+            if not all_arrays([leaf]):  # a Python scalar or other static leaf: a constant
+                tracers.append(leaf)
+                continue
             t = sub.new_var(leaf._value if type(leaf) is GraphTracer else leaf, f"in{k}_{i}")
             inputs.append(t._var)
             tracers.append(t)
@@ -128,8 +133,8 @@ def lower(fun: Callable[..., Any], args: tuple, name: str) -> Lowered | None:
 
 
 def _fresh(values: list, inputs: tuple) -> list:
-    """``values`` with a copy of each one that is one of the loop's input arrays (a carry the
-    body passed through): the program's later in-place kernels must not write into them."""
+    """``values`` with a copy of each one that is one of the node's input arrays (a carry the
+    body passed through, a weight a branch returns): results are arrays of their own."""
     return [v.copy() if any(v is a for a in inputs) else v for v in values]
 
 
@@ -164,12 +169,19 @@ def _not_differentiable(name: str) -> Callable[..., Any]:
     return refuse
 
 
-# The loop equations of a jitted program (their results are tuples of the loop's outputs,
+def _switch_impl(index: Any, *arrays: Any, branches: tuple, n_ops: int, n_closure: tuple) -> tuple:
+    k = min(max(int(index), 0), len(branches) - 1)
+    start = n_ops + sum(n_closure[:k])
+    return tuple(_fresh(branches[k](*arrays[:n_ops], *arrays[start : start + n_closure[k]]), arrays))
+
+
+# The loop and branch equations of a jitted program (their results are tuples of the loop's outputs,
 # which lax_item takes apart). Jit records them only where no transform watches the loop.
 lax_scan = Primitive("lax_scan", _scan_impl)
 lax_while = Primitive("lax_while", _while_impl)
+lax_switch = Primitive("lax_switch", _switch_impl)
 lax_item = Primitive("lax_item", lambda t, index: t[index])
-for _p in (lax_scan, lax_while):
+for _p in (lax_scan, lax_while, lax_switch):
     _p.jvp = _not_differentiable(_p.name)  # never a silent pass-through under a transform
 
 
@@ -218,3 +230,24 @@ def jit_while(cond_fun: Callable, body_fun: Callable, val: Any, check: Callable)
         n_cond=len(cond.closure),
     )
     return tree.unflatten(treedef, [lax_item(node, index=k) for k in range(len(leaves))])
+
+
+def jit_switch(index: Any, branches: list, operands: tuple, check: Callable) -> Any:
+    """``branches[index](*operands)`` as one equation of the jit program that runs only the
+    chosen branch (``index`` clamped), or None where a branch cannot be lowered.
+    ``check(outs)`` checks the branches' traced outputs agree."""
+    with np.errstate(all="ignore"):  # the branches not taken run on the trace-time values too
+        lowered = [lower(b, operands, "switch branch") for b in branches]
+    if any(low is None for low in lowered):
+        return None
+    check([low.out for low in lowered])
+    out_def = tree.structure(lowered[0].out)
+    node = lax_switch(
+        index,
+        *[x for x in tree.leaves(operands) if all_arrays([x])],
+        *[t for low in lowered for t in low.closure],
+        branches=tuple(low.run for low in lowered),
+        n_ops=sum(1 for x in tree.leaves(operands) if all_arrays([x])),
+        n_closure=tuple(len(low.closure) for low in lowered),
+    )
+    return tree.unflatten(out_def, [lax_item(node, index=k) for k in range(out_def.num_leaves)])

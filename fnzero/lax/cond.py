@@ -1,9 +1,10 @@
 """cond and switch (JAX's lax conditionals).
 
-A predicate (or index) Python can read runs one branch. One that differs across a vmap
-batch, or that jit traces, runs every branch and selects each example's result with
-``where`` (what JAX does under vmap), so the branches' outputs must agree in structure,
-shapes and dtypes. Note that a selected-away branch still runs: a NaN it makes does not
+A predicate (or index) Python can read runs one branch. Under jit alone, one traced by jit
+makes one equation that runs only the chosen branch. One that differs across a vmap batch
+(or that jit traces under another transform) runs every branch and selects each example's
+result with ``where`` (what JAX does under vmap), so the branches' outputs must agree in
+structure, shapes and dtypes. Note that a selected-away branch still runs: a NaN it makes does not
 reach the value, but can reach a gradient through ``where`` (as in JAX).
 """
 
@@ -14,7 +15,10 @@ from typing import Any
 
 import fnzero.numpy as fnp
 from fnzero import tree
+from fnzero.core.tracer import top_trace
 from fnzero.lax._common import TypeKeeper, leaf_type, scalar_check, value_hidden
+from fnzero.lax._jit import jit_switch
+from fnzero.transforms.jit import JitTrace
 
 
 def _check_callable(f: Any, name: str, arg: str) -> None:
@@ -22,11 +26,22 @@ def _check_callable(f: Any, name: str, arg: str) -> None:
         raise TypeError(f"fnzero.lax.{name}: {arg} must be callable, got {type(f).__name__}")
 
 
-def _select(name: str, choose: list, outs: list, labels: list[str]) -> Any:
-    """``outs[k]`` where ``choose[k]`` holds (the last one elsewhere), leaf by leaf."""
+def _agree(outs: list, name: str, labels: list[str]) -> None:
     keeper = TypeKeeper(outs[0], name, "output", labels[0], "be the same for every branch")
     for out, label in zip(outs[1:], labels[1:]):
         keeper.check(out, label)
+
+
+def _one_branch(index: Any, branches: list, operands: tuple, name: str, labels: list[str]) -> Any:
+    """Under jit alone: one equation that runs only the chosen branch (None: not lowered)."""
+    if not isinstance(top_trace([index, *tree.leaves(operands)]), JitTrace):
+        return None
+    return jit_switch(index, branches, operands, lambda outs: _agree(outs, name, labels))
+
+
+def _select(name: str, choose: list, outs: list, labels: list[str]) -> Any:
+    """``outs[k]`` where ``choose[k]`` holds (the last one elsewhere), leaf by leaf."""
+    _agree(outs, name, labels)
     result = outs[-1]
     for mask, out in zip(choose[-2::-1], outs[-2::-1]):
         result = tree.map(lambda a, b, mask=mask: fnp.where(mask, a, b), out, result)
@@ -46,8 +61,12 @@ def cond(pred: Any, true_fun: Callable[..., Any], false_fun: Callable[..., Any],
         return true_fun(*operands) if bool(pred) else false_fun(*operands)
     if leaf_type(pred)[1].kind != "b":
         pred = fnp.not_equal(pred, 0)
+    labels = ["from true_fun", "from false_fun"]
+    out = _one_branch(pred, [false_fun, true_fun], operands, "cond", labels[::-1])
+    if out is not None:
+        return out
     outs = [true_fun(*operands), false_fun(*operands)]
-    return _select("cond", [pred, None], outs, ["from true_fun", "from false_fun"])
+    return _select("cond", [pred, None], outs, labels)
 
 
 def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -> Any:
@@ -65,7 +84,11 @@ def switch(index: Any, branches: Sequence[Callable[..., Any]], *operands: Any) -
     n = len(branches)
     if not value_hidden(index):
         return branches[min(max(int(index), 0), n - 1)](*operands)
+    labels = [f"from branches[{k}]" for k in range(n)]
+    out = _one_branch(index, list(branches), operands, "switch", labels)
+    if out is not None:
+        return out
     index = fnp.clip(index, 0, n - 1)
     outs = [b(*operands) for b in branches]
     choose = [fnp.equal(index, k) for k in range(n)]
-    return _select("switch", choose, outs, [f"from branches[{k}]" for k in range(n)])
+    return _select("switch", choose, outs, labels)

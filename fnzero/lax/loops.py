@@ -5,7 +5,8 @@ steps, reverse mode included. A while_loop's trip count depends on the values, s
 JAX, reverse mode refuses it (forward mode, vmap and plain calls work): its final carry passes
 through a marker node whose vjp raises. Under vmap a predicate that differs across the batch
 runs the body until every example is done, each example keeping its carry once its own
-predicate turns false (JAX's batching of while_loop).
+predicate turns false (JAX's batching of while_loop). Under jit a predicate that depends
+on traced values makes the loop one equation of the program (see _jit.py).
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable[[Any, Any], Any], init_
 
     With concrete integer bounds ``i`` is a Python int (weakly typed, so ``x * i`` keeps
     ``x``'s dtype) and every transform goes through the steps, reverse mode included. Bounds
-    that differ across a vmap batch make it a while_loop (reverse mode then refuses, as JAX's).
+    that differ across a vmap batch, or that jit traces, make it a while_loop over ``(i, val)``
+    (``i`` an integer array; reverse mode then refuses, as JAX's).
     """
     scalar_check(lower, "fori_loop", "lower", "iu", "an integer scalar")
     scalar_check(upper, "fori_loop", "upper", "iu", "an integer scalar")

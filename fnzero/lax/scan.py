@@ -1,8 +1,10 @@
 """scan and map: a loop over the leading axis of arrays that carries a state (JAX's lax.scan).
 
-The steps run one after another in Python on fnzero's primitives, so grad, jvp, vmap and
-jit go through them as through any code. Reverse mode keeps the per-step slices of ``xs``
-as one tape node (their cotangents are stacked once), not one full-size cotangent per step.
+The steps run one after another in Python on fnzero's primitives, so grad, jvp and vmap go
+through them as through any code. Reverse mode keeps the per-step slices of ``xs`` and the
+stacking of the ``ys`` as one tape node each, so its work grows linearly with the length (a
+getitem per step would give each step a full-size cotangent). Under jit alone a scan is one
+equation of the program, its body traced once (see _jit.py).
 """
 
 from __future__ import annotations
@@ -167,7 +169,8 @@ def scan(
     steps (``x`` is then None). ``reverse=True`` runs from the last slice to the first (``ys``
     stays aligned with ``xs``). The carry must keep its structure, shapes and dtypes. The steps
     run in turn in Python, so ``unroll`` (accepted for JAX's signature) changes nothing;
-    reverse mode differentiates through every step.
+    reverse mode differentiates through every step. Under jit (with no transform inside it
+    watching the scan) the scan is one equation running a program traced from ``f`` once.
     """
     return _scan(f, init, xs, length, reverse, unroll, "scan")
 
