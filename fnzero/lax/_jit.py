@@ -160,10 +160,10 @@ def _while_impl(*arrays: Any, cond: Callable, body: Callable, n_carry: int, n_co
     return tuple(_fresh(carry, arrays))
 
 
-def _not_differentiable(name: str) -> Callable[..., Any]:
+def _not_transformable(name: str) -> Callable[..., Any]:
     def refuse(*args: Any, **params: Any) -> Any:
         raise NotImplementedError(
-            f"fnzero: {name} is a loop jit has compiled; transforms apply to the function before jit"
+            f"fnzero: {name} is a loop or branch jit has compiled; transforms apply to the function before jit"
         )
 
     return refuse
@@ -181,8 +181,10 @@ lax_scan = Primitive("lax_scan", _scan_impl)
 lax_while = Primitive("lax_while", _while_impl)
 lax_switch = Primitive("lax_switch", _switch_impl)
 lax_item = Primitive("lax_item", lambda t, index: t[index])
-for _p in (lax_scan, lax_while, lax_switch):
-    _p.jvp = _not_differentiable(_p.name)  # never a silent pass-through under a transform
+JIT_ONLY = (lax_scan, lax_while, lax_switch, lax_item)
+for _p in JIT_ONLY:  # never a silent pass-through under a transform
+    _p.jvp = _not_transformable(_p.name)
+    _p.batch = _not_transformable(_p.name)
 
 
 def jit_scan(f: Callable, init: Any, xs: Any, length: int, reverse: bool, check: Callable, name: str) -> Any:
