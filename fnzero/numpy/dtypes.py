@@ -69,13 +69,18 @@ def issubdtype(arg1: Any, arg2: Any) -> bool:
     return bool(np.issubdtype(arg1, arg2))
 
 
+def _dtype_of(x: Any) -> Any:
+    """An array's or traced value's dtype; a dtype or scalar type as it is."""
+    return x if isinstance(x, (type, np.dtype, str)) else getattr(x, "dtype", x)
+
+
 def finfo(dtype: Any) -> np.finfo:
     """Machine limits of a float dtype (``eps``, ``max``, ``tiny``); an array or traced value
     stands for its dtype."""
-    return np.finfo(getattr(dtype, "dtype", dtype))
+    return np.finfo(_dtype_of(dtype))
 
 
 def iinfo(int_type: Any) -> np.iinfo:
     """Machine limits of an integer dtype (``min``, ``max``); an array or traced value stands
     for its dtype."""
-    return np.iinfo(getattr(int_type, "dtype", int_type))
+    return np.iinfo(_dtype_of(int_type))

@@ -125,7 +125,14 @@ log2 = _unary("log2", lambda g, ans, x: g / (x * _LN2))
 log10 = _unary("log10", lambda g, ans, x: g / (x * _LN10))
 exp2 = _unary("exp2", lambda g, ans, x: g * ans * _LN2)
 cbrt = _unary("cbrt", lambda g, ans, x: g / (square(ans) * 3))
-trunc = _unary("trunc")
+_trunc = _unary("trunc")
+
+
+def trunc(x):
+    """``x`` rounded towards zero; zero derivative."""
+    return _trunc(x)
+
+
 rint = _unary("rint")
 signbit = _unary("signbit")
 

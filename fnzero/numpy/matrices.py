@@ -55,7 +55,7 @@ def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     shape = _shape(a)
     if len(shape) < 2:
         raise ValueError(f"fnzero.numpy.diagonal: a must have at least 2 dimensions, got shape {shape}")
-    axis1, axis2 = normalize_axis((axis1, axis2), len(shape), "diagonal")
+    (axis1,), (axis2,) = (normalize_axis(a, len(shape), "diagonal") for a in (axis1, axis2))
     if axis1 == axis2:
         raise ValueError(f"fnzero.numpy.diagonal: axis1 and axis2 must differ, both are {axis1}")
     moved = moveaxis(a, (axis1, axis2), (-2, -1))
