@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
-from fnzero.core.batching import BatchTrace
 from fnzero import lax
+from fnzero.core.batching import BatchTrace
 from fnzero.core.primitive import Primitive
 from fnzero.lax._jit import JIT_ONLY
 
@@ -33,6 +33,16 @@ CASES = [
         for name in "add subtract multiply divide power maximum minimum less less_equal greater "
         "greater_equal equal not_equal".split()
     ],
+    *[
+        (name, getattr(fnp, name), [(3, 4), (4,)])
+        for name in "arctan2 hypot logaddexp logaddexp2 copysign floor_divide fmod remainder isclose".split()
+    ],
+    *[
+        (name, getattr(fnp, name), [(3, 4)])
+        for name in "arctanh cbrt exp2 log10 log2 rint signbit sinc trunc".split()
+    ],
+    ("arccosh", lambda x: fnp.arccosh(1.0 + x), [(3, 4)]),
+    ("allclose_array_equal", lambda x, y: fnp.allclose(x, y) | fnp.array_equal(x, x), [(3, 4), (4,)]),
     ("scalar_right", lambda x: x * 2.0 + 1, [(3,)]),
     (
         "logical",
@@ -155,8 +165,12 @@ def test_vmap_equals_the_loop(name, fun, shapes, data):
 
 # Integer primitives (no derivative): (name, function of one example, per-example argument shapes)
 INT_CASES = [
-    *[(name, getattr(fnp, name), [(3, 4), (4,)]) for name in "bitwise_and bitwise_or bitwise_xor gcd lcm".split()],
+    *[
+        (name, getattr(fnp, name), [(3, 4), (4,)])
+        for name in "bitwise_and bitwise_or bitwise_xor gcd lcm".split()
+    ],
     ("invert", fnp.invert, [(3, 4)]),
+    ("bitwise_count", fnp.bitwise_count, [(3, 4)]),
     ("left_shift", fnp.left_shift, [(3, 4), (4,)]),
     ("right_shift", fnp.right_shift, [(3, 4), (4,)]),
 ]
@@ -260,9 +274,12 @@ def test_every_primitive_has_a_batching_rule_exercised_by_the_cases(monkeypatch)
         fz.vmap(fun)(_data((2,) + x_shape, rng), rng.integers(0, bound, size=(2,) + i_shape))
     fz.vmap(lambda k: fz.random.normal(k, (2,)))(fz.random.split(fz.random.key(0), 2))
     fz.vmap(lambda i: fz.random.fold_in(fz.random.key(0), i))(np.arange(2))
-    fz.vmap(lambda x: lax.while_loop(lambda c: fnp.sum(c) < 50.0, lambda c: c * 2.0, x))(rng.uniform(1, 2, (2, 3)))
+    fz.vmap(lambda x: lax.while_loop(lambda c: fnp.sum(c) < 50.0, lambda c: c * 2.0, x))(
+        rng.uniform(1, 2, (2, 3))
+    )
     jit_only = {id(p) for p in JIT_ONLY}  # equations of a compiled loop: vmap acts before jit
-    assert sorted({p.name for p in prims if id(p) not in seen | jit_only}) == []
+    missing = sorted({p.name for p in prims if id(p) not in seen | jit_only})
+    assert missing == [], ", ".join(missing)
 
 
 def test_vmap_of_a_jitted_scan_batches_the_function_not_the_compiled_loop():

@@ -163,7 +163,8 @@ def _while_impl(*arrays: Any, cond: Callable, body: Callable, n_carry: int, n_co
 def _not_transformable(name: str) -> Callable[..., Any]:
     def refuse(*args: Any, **params: Any) -> Any:
         raise NotImplementedError(
-            f"fnzero: {name} is a loop or branch jit has compiled; transforms apply to the function before jit"
+            f"fnzero: {name} is a loop or branch jit has compiled; "
+            "transforms apply to the function before jit"
         )
 
     return refuse

@@ -31,18 +31,6 @@ iterable = np.iterable
 isscalar = np.isscalar
 ComplexWarning = np.exceptions.ComplexWarning
 
-generic = np.generic
-number = np.number
-inexact = np.inexact
-floating = np.floating
-complexfloating = np.complexfloating
-integer = np.integer
-signedinteger = np.signedinteger
-unsignedinteger = np.unsignedinteger
-flexible = np.flexible
-character = np.character
-object_ = np.object_
-
 
 def from_dlpack(x: Any, /, *, device: Any = None, copy: bool | None = None) -> Any:
     """An array sharing the memory of a DLPack producer (a PyTorch tensor, a CuPy or NumPy
