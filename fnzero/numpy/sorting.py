@@ -181,15 +181,16 @@ def _quantile(a, q, axis, method: str, keepdims: bool, ignore_nans: bool, name: 
     s = sort(rows, -1)
     kept = _shape(rows)[:-1]
     n = _shape(rows)[-1]
+    # Counts in a's dtype: the positions and weights stay float32 for float32 data.
     if ignore_nans:
-        counts = _sum_of(astype(logical_not(isnan(rows)), np.int64), -1, keepdims=True)
+        counts = _sum_of(astype(logical_not(isnan(rows)), a.dtype), -1, keepdims=True)
     else:
-        counts = np.full(kept + (1,), n, np.int64)
-    counts = reshape(counts, kept + (1,) * (len(q_shape) or 1))
-    position = reshape(q, (1,) * len(kept) + (q_shape or (1,))) * (counts - 1)
+        counts = np.full(kept + (1,), n, a.dtype)
+    last = reshape(counts - 1, kept + (1,) * (len(q_shape) or 1))
+    position = reshape(q, (1,) * len(kept) + (q_shape or (1,))) * last
     low, high = floor(position), ceil(position)
     high_weight = position - low
-    top = maximum(counts - 1, 0)
+    top = astype(maximum(last, 0), np.int64)
     low_i = reshape(clip(astype(low, np.int64), 0, top), kept + (-1,))
     high_i = reshape(clip(astype(high, np.int64), 0, top), kept + (-1,))
     low_v, high_v = take_along_axis(s, low_i, -1), take_along_axis(s, high_i, -1)
