@@ -47,7 +47,8 @@ def _same_jax_as_the_doc() -> None:
     written = re.search(r"\(JAX ([0-9.]+)\)", DOC.read_text())
     jax = pytest.importorskip("jax")
     if written is None or written.group(1) != jax.__version__:
-        pytest.skip(f"{DOC.name} lists JAX {written and written.group(1)}'s names; JAX {jax.__version__} is here")
+        listed = written and written.group(1)
+        pytest.skip(f"{DOC.name} lists JAX {listed}'s names; JAX {jax.__version__} is here")
 
 
 def test_every_missing_name_is_documented_with_a_reason():
