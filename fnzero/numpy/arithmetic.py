@@ -150,6 +150,7 @@ def clip(x, a_min=None, a_max=None):
 
 
 def true_divide(x, y):
+    """``x / y`` (NumPy's other name for ``divide``)."""
     return divide(x, y)
 
 

@@ -284,10 +284,12 @@ def shape(x: Any) -> tuple[int, ...]:
 
 
 def ndim(x: Any) -> int:
+    """The number of dimensions of ``x`` (0 for a scalar)."""
     return len(shape(x))
 
 
 def size(x: Any) -> int:
+    """The number of elements of ``x``."""
     n = 1
     for d in shape(x):
         n *= d
