@@ -42,6 +42,8 @@ CASES = [
         for name in "arctanh cbrt exp2 log10 log2 rint signbit sinc trunc".split()
     ],
     ("arccosh", lambda x: fnp.arccosh(1.0 + x), [(3, 4)]),
+    ("spacing_nextafter", lambda x, y: fnp.spacing(x) + fnp.nextafter(x, y), [(3, 4), (4,)]),
+    ("frexp", lambda x: fnp.frexp(x)[0] + fnp.frexp(x)[1], [(3, 4)]),
     ("allclose_array_equal", lambda x, y: fnp.allclose(x, y) | fnp.array_equal(x, x), [(3, 4), (4,)]),
     ("scalar_right", lambda x: x * 2.0 + 1, [(3,)]),
     (

@@ -330,6 +330,19 @@ from fnzero.numpy.elementwise import (
 from fnzero.numpy.matrices import diag, diagonal, meshgrid, trace, tril, triu
 # End of the elementwise, creation, dtype and constant extras.
 
+from fnzero.numpy.floating_parts import divmod, frexp, ldexp, modf, nextafter, spacing
+from fnzero.numpy.elementwise import around
+from fnzero.numpy.creation import copy
+from fnzero.numpy.dtypes import bool, cdouble, complex_, csingle, double, float_, int_, isdtype, single, uint
+from fnzero.numpy.arithmetic import angle, iscomplex, iscomplexobj, isreal, isrealobj
+from fnzero.numpy.logic import isneginf, isposinf
+from fnzero.numpy.vector_products import matvec, vecdot, vecmat
+from fnzero.numpy.statistics import corrcoef, cov
+from fnzero.numpy.differences import ediff1d, gradient, trapezoid, unwrap
+from fnzero.numpy.bitwise import packbits, unpackbits
+from fnzero.numpy.polynomials import poly, polydiv
+from fnzero.numpy.vectorize import apply_along_axis, apply_over_axes, vectorize
+
 flatten = ravel
 
 __all__ = [
@@ -670,6 +683,47 @@ __all__ = [
     "trace",
     "tril",
     "triu",
+    "divmod",
+    "frexp",
+    "ldexp",
+    "modf",
+    "nextafter",
+    "spacing",
+    "around",
+    "copy",
+    "bool",
+    "cdouble",
+    "complex_",
+    "csingle",
+    "double",
+    "float_",
+    "int_",
+    "isdtype",
+    "single",
+    "uint",
+    "angle",
+    "iscomplex",
+    "iscomplexobj",
+    "isreal",
+    "isrealobj",
+    "isneginf",
+    "isposinf",
+    "matvec",
+    "vecdot",
+    "vecmat",
+    "corrcoef",
+    "cov",
+    "ediff1d",
+    "gradient",
+    "trapezoid",
+    "unwrap",
+    "packbits",
+    "unpackbits",
+    "poly",
+    "polydiv",
+    "apply_along_axis",
+    "apply_over_axes",
+    "vectorize",
 ]
 
 _tracer_methods.attach(_sys.modules[__name__])

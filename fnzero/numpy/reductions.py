@@ -206,6 +206,7 @@ def mean(x, axis: Axis = None, keepdims: bool = False):
 
 
 def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
+    """The variance over ``axis``, divided by ``N - ddof``."""
     axes = normalize_axis(axis, _ndim(x), "var")
     n = reduced_size(_shape(x), axes)
     centered = x - _sum(x, axes, True) / n
@@ -213,6 +214,7 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
 
 
 def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
+    """The standard deviation over ``axis``: the root of ``var``."""
     return sqrt(var(x, normalize_axis(axis, _ndim(x), "std"), keepdims, ddof))
 
 

@@ -101,6 +101,7 @@ def _permute(x, perm: tuple[int, ...]):
 
 
 def swapaxes(x, axis1: int, axis2: int):
+    """``x`` with axes ``axis1`` and ``axis2`` exchanged."""
     ndim = len(_shape(x))
     axes = list(range(ndim))
     a, b = normalize_axis(axis1, ndim, "swapaxes")[0], normalize_axis(axis2, ndim, "swapaxes")[0]
@@ -109,6 +110,7 @@ def swapaxes(x, axis1: int, axis2: int):
 
 
 def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
+    """``x`` with the axes ``source`` moved to ``destination``, the others in order."""
     ndim = len(_shape(x))
     src = [normalize_axis(s, ndim, "moveaxis")[0] for s in ((source,) if isinstance(source, int) else source)]
     dst = [
@@ -195,6 +197,7 @@ def sum_to(x, shape: Sequence[int]):
 
 
 def expand_dims(x, axis: int | Sequence[int]):
+    """``x`` with new axes of size 1 at the positions ``axis``."""
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     ndim = len(_shape(x)) + len(axes)
     axes = normalize_axis(axes, ndim, "expand_dims")
@@ -203,6 +206,7 @@ def expand_dims(x, axis: int | Sequence[int]):
 
 
 def squeeze(x, axis: int | Sequence[int] | None = None):
+    """``x`` without its axes of size 1 (only those in ``axis`` when given)."""
     shape = _shape(x)
     if axis is None:
         axes = tuple(i for i, d in enumerate(shape) if d == 1)
@@ -215,6 +219,7 @@ def squeeze(x, axis: int | Sequence[int] | None = None):
 
 
 def ravel(x):
+    """``x`` as a 1-D array, in C order."""
     return reshape(x, (-1,))
 
 
