@@ -7,12 +7,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy.arithmetic import clip, where
 from fnzero.numpy.indexing import take
 from fnzero.numpy.reductions import sum as _sum
-from fnzero.numpy.shapes import broadcast_arrays, broadcast_to, flip, moveaxis, pad, ravel, reshape, stack
-from fnzero.numpy.sorting import searchsorted
+from fnzero.numpy.shapes import (
+    broadcast_arrays,
+    broadcast_to,
+    concatenate,
+    flip,
+    moveaxis,
+    pad,
+    ravel,
+    reshape,
+    stack,
+    take_along_axis,
+)
+from fnzero.numpy.sorting import argsort, searchsorted
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -117,8 +127,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
             raise ValueError("fnzero.numpy.interp: left and right cannot be given with period")
         x = x % period
         xp = xp % period
-        order = np.argsort(np.asarray(_host(xp)), kind="stable")
-        xp, fp = take(xp, order), take(fp, order)
+        order = argsort(xp)
+        xp, fp = take_along_axis(xp, order, 0), take_along_axis(fp, order, 0)
         xp = _join(xp[-1:] - period, xp, xp[:1] + period)
         fp = _join(fp[-1:], fp, fp[:1])
     n = _shape(xp)[0]
@@ -137,13 +147,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     return where(x > xp[-1], fp[-1] if right is None else right, out)
 
 
-def _host(x):
-    return x.primal_value if type(x) in TRACER_TYPES else x
-
-
 def _join(*parts):
-    from fnzero.numpy.shapes import concatenate
-
     return concatenate(parts, 0)
 
 
