@@ -90,6 +90,34 @@ def test_cumprod_derivatives_at_zeros():
     assert fz.grad(lambda v: fnp.cumprod(v)[2])(x)[1] == 6.0
 
 
+def test_cumulative_prod_and_nancumprod_against_jax():
+    x = TIES_AND_ZEROS[:3]
+    check_against_jax(
+        lambda a: fnp.cumulative_prod(a, axis=1, include_initial=True),
+        lambda a: jnp.cumulative_prod(a, axis=1, include_initial=True),
+        x,
+        order=2,
+        jit=True,
+    )
+    check_against_jax(fnp.cumulative_prod, jnp.cumulative_prod, x[1])
+    with pytest.raises(ValueError, match="cumulative_prod: axis is needed"):
+        fnp.cumulative_prod(x)
+    y = np.where(x == 0.0, np.nan, x)
+    check_against_jax(*_both("nancumprod", axis=0), y, order=2)
+    np.testing.assert_array_equal(fnp.nancumprod(y), jnp.nancumprod(y))
+
+
+@pytest.mark.parametrize("kth, axis", [(0, -1), (2, 1), (-1, 1), (1, 0)])
+def test_partition_and_argpartition_against_jax(kth, axis):
+    x = TIES_AND_ZEROS  # ties at the boundary: cotangents go where JAX's top-k sends them
+    check_against_jax(*_both("partition", kth=kth, axis=axis), x, jit=True)
+    ours, theirs = _both("argpartition", kth=kth, axis=axis)
+    np.testing.assert_array_equal(ours(x), theirs(x))
+    np.testing.assert_array_equal(fz.jit(fz.vmap(ours))(x[None]), theirs(x)[None])
+    with pytest.raises(ValueError, match="partition: kth must be an int in"):
+        fnp.partition(x, 4)
+
+
 NAN_ROWS = np.array([[1.0, np.nan, 3.0, -2.0], [np.nan, np.nan, np.nan, np.nan], [0.5, 2.0, np.nan, 2.0]])
 
 
@@ -237,6 +265,14 @@ def test_unique_nonzero_argwhere_values():
         np.testing.assert_array_equal(a, b)
     for a, b in zip(fnp.nonzero(x, size=6, fill_value=-1), jnp.nonzero(x, size=6, fill_value=-1)):
         np.testing.assert_array_equal(a, b)
+    for name in ("unique_all", "unique_counts", "unique_inverse"):
+        for size, fill in ((None, None), (6, -1.0)):
+            ours = getattr(fnp, name)(x, size=size, fill_value=fill)
+            theirs = getattr(jnp, name)(x, size=size, fill_value=fill)
+            assert ours._fields == theirs._fields
+            for a, b in zip(ours, theirs):
+                np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fnp.unique_values(x, size=5), jnp.unique_values(x, size=5))
     np.testing.assert_array_equal(fnp.argwhere(x), jnp.argwhere(x))
     np.testing.assert_array_equal(fnp.argwhere(x, size=2), jnp.argwhere(x, size=2))
     # unique's values are gathered: the derivative reaches each first occurrence
@@ -275,6 +311,10 @@ def test_bincount_and_histogram():
     )
     check_against_jax(lambda v: fnp.histogram(v, 3)[1], lambda v: jnp.histogram(v, 3)[1], a, jit=True)
     np.testing.assert_allclose(fnp.histogram(np.ones(3), 2)[1], jnp.histogram(np.ones(3), 2)[1])
+    for bins, rng in ((5, None), (3, (-1.0, 2.0))):
+        np.testing.assert_allclose(
+            fnp.histogram_bin_edges(a, bins, rng), jnp.histogram_bin_edges(a, bins, rng), atol=1e-12
+        )
 
 
 @pytest.mark.parametrize(
@@ -344,7 +384,9 @@ OMITTED = {"out", "overwrite_input", "where", "initial", "out_sharding", "kind",
 NAMES = (
     "all any amax amin ptp average median quantile percentile nansum nanmean nanmax nanmin nanprod nanstd "
     "nanvar nanargmax nanargmin nancumsum nanmedian nanquantile nanpercentile cumprod cumulative_sum diff "
-    "count_nonzero sort argsort searchsorted unique nonzero argwhere bincount histogram digitize"
+    "count_nonzero sort argsort searchsorted unique nonzero argwhere bincount histogram digitize "
+    "cumulative_prod nancumprod partition argpartition unique_all unique_counts unique_inverse "
+    "unique_values histogram_bin_edges"
 ).split()
 
 
@@ -352,7 +394,7 @@ NAMES = (
 def test_parameter_names_match_jax(name):
     ours = inspect.signature(getattr(fnp, name)).parameters
     theirs = inspect.signature(getattr(jnp, name)).parameters
-    keep_weights = name in ("average", "bincount", "histogram")
+    keep_weights = name in ("average", "bincount", "histogram", "histogram_bin_edges")
     expected = [
         (p.name, p.kind)
         for p in theirs.values()

@@ -102,6 +102,9 @@ def test_splits_against_jax(name, arg, kw):
 
 def test_split_errors_and_1d_hsplit():
     check_against_jax(*_both("hsplit", 2), V)
+    check_against_jax(*_both("dsplit", [1, 3]), C3, jit=True)
+    with pytest.raises(ValueError, match="dsplit: needs at least 3 axes"):
+        fnp.dsplit(A, 2)
     with pytest.raises(ValueError, match="vsplit: needs at least 2 axes"):
         fnp.vsplit(V, 2)
     with pytest.raises(ValueError, match="array_split: indices_or_sections must be positive"):
@@ -229,7 +232,7 @@ def test_float32_kept():
 OMITTED = {"precision", "preferred_element_type", "mode", "fill_value", "wrap_negative_indices"}
 NAMES = (
     "atleast_1d atleast_2d atleast_3d vstack hstack dstack column_stack block roll rot90 fliplr flipud "
-    "array_split hsplit vsplit take_along_axis broadcast_arrays kron cross vdot select interp"
+    "array_split hsplit vsplit dsplit take_along_axis broadcast_arrays kron cross vdot select interp"
 ).split()
 
 

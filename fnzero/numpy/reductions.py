@@ -453,6 +453,26 @@ def cumulative_sum(x, /, *, axis: int | None = None, dtype=None, include_initial
     return out
 
 
+def cumulative_prod(x, /, *, axis: int | None = None, dtype=None, include_initial: bool = False):
+    """Running product along ``axis`` (needed unless ``x`` is 1-D); ``include_initial`` puts
+    a 1 in front (the Array API's cumulative_prod). Exact at zeros, as cumprod."""
+    from fnzero.numpy.creation import astype
+
+    if axis is None:
+        if _ndim(x) != 1:
+            raise ValueError(
+                f"fnzero.numpy.cumulative_prod: axis is needed for an array of {_ndim(x)} dimensions"
+            )
+        axis = 0
+    axis = normalize_axis(axis, _ndim(x), "cumulative_prod")[0]
+    if dtype is not None:
+        x = astype(x, dtype)
+    out = cumprod(x, axis)
+    if include_initial:
+        out = pad(out, [(1, 0) if i == axis else (0, 0) for i in range(_ndim(x))], constant_values=1)
+    return out
+
+
 def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
     """The ``n``-th forward difference along ``axis``: ``a[1:] - a[:-1]``, ``n`` times;
     ``prepend``/``append`` are joined on first (scalars broadcast)."""
@@ -566,6 +586,14 @@ def nanargmax(a, axis: int | None = None, keepdims: bool | None = None):
 def nanargmin(a, axis: int | None = None, keepdims: bool | None = None):
     """Index of the minimum ignoring NaNs (-1 where all are NaN, as jax.numpy)."""
     return _nan_arg(a, axis, keepdims, argmin, np.inf, "nanargmin")
+
+
+def nancumprod(a, axis: int | None = None, dtype=None):
+    """Running product along ``axis`` (the flattened array when None) with NaNs counted as one."""
+    from fnzero.numpy.creation import astype
+
+    a = a if dtype is None else astype(a, dtype)
+    return cumprod(_without_nans(a, 1), axis)
 
 
 def nancumsum(a, axis: int | None = None, dtype=None):

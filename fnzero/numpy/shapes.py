@@ -577,6 +577,13 @@ def vsplit(ary, indices_or_sections: int | Sequence[int]) -> list:
     return split(ary, indices_or_sections, 0)
 
 
+def dsplit(ary, indices_or_sections: int | Sequence[int]) -> list:
+    """Split along the third axis of an array of at least 3 axes."""
+    if len(_shape(ary)) < 3:
+        raise ValueError(f"fnzero.numpy.dsplit: needs at least 3 axes, got shape {_shape(ary)}")
+    return split(ary, indices_or_sections, 2)
+
+
 def take_along_axis(arr, indices, axis: int | None = -1):
     """``arr``'s elements at ``indices`` along ``axis``: each index picks along that axis for
     its own position in the other axes (which broadcast). Differentiable in ``arr``; the

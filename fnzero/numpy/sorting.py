@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -334,6 +335,7 @@ def unique(
     if not sorted:
         raise NotImplementedError("fnzero.numpy.unique: only sorted=True is supported")
     values = _values(ar, "unique", "")
+    shape = values.shape
     flat = axis is None
     if flat:
         ar = ravel(ar)
@@ -351,12 +353,90 @@ def unique(
         out = where(keep, out, fill_value)
     extras = []
     if return_index:
-        extras.append(_like(ar, _sized(first, size, 0)))
+        extras.append(_like(ar, index))
     if return_inverse:
-        extras.append(_like(ar, inverse.reshape(-1) if flat else inverse))
+        extras.append(_like(ar, inverse.reshape(shape) if flat else inverse.reshape(-1)))
     if return_counts:
         extras.append(_like(ar, _sized(counts, size, 0)))
     return (out, *extras) if extras else out
+
+
+class UniqueAllResult(NamedTuple):
+    """unique_all's result: the distinct values, each one's first index, the inverse map
+    (``x``'s shape) and the counts."""
+
+    values: Any
+    indices: Any
+    inverse_indices: Any
+    counts: Any
+
+
+class UniqueCountsResult(NamedTuple):
+    """unique_counts's result: the distinct values and how often each occurs."""
+
+    values: Any
+    counts: Any
+
+
+class UniqueInverseResult(NamedTuple):
+    """unique_inverse's result: the distinct values and the inverse map (``x``'s shape)."""
+
+    values: Any
+    inverse_indices: Any
+
+
+def unique_all(x, /, *, size: int | None = None, fill_value=None) -> UniqueAllResult:
+    """The Array API's unique_all: ``unique`` of the flattened ``x`` with every extra result,
+    as a named tuple. Not traceable under jit or vmap."""
+    return UniqueAllResult(*unique(x, True, True, True, size=size, fill_value=fill_value))
+
+
+def unique_counts(x, /, *, size: int | None = None, fill_value=None) -> UniqueCountsResult:
+    """The Array API's unique_counts: the distinct values and their counts."""
+    return UniqueCountsResult(*unique(x, return_counts=True, size=size, fill_value=fill_value))
+
+
+def unique_inverse(x, /, *, size: int | None = None, fill_value=None) -> UniqueInverseResult:
+    """The Array API's unique_inverse: the distinct values and where each element of ``x`` is among them."""
+    return UniqueInverseResult(*unique(x, return_inverse=True, size=size, fill_value=fill_value))
+
+
+def unique_values(x, /, *, size: int | None = None, fill_value=None):
+    """The Array API's unique_values: the sorted distinct values of ``x``."""
+    return unique(x, size=size, fill_value=fill_value)
+
+
+def _kth(a, kth, axis: int, name: str) -> tuple:
+    """``a`` with ``axis`` moved last, and ``kth`` checked against that axis's length."""
+    if _ndim(a) == 0:
+        raise ValueError(f"fnzero.numpy.{name}: a 0-d array has no axis to partition along")
+    axis = normalize_axis(axis, _ndim(a), name)[0]
+    n = _shape(a)[axis]
+    if not isinstance(kth, (int, np.integer)) or not -n <= kth < n:
+        raise ValueError(f"fnzero.numpy.{name}: kth must be an int in [-{n}, {n}), got {kth!r}")
+    return moveaxis(a, axis, -1), int(kth) % n, axis
+
+
+def partition(a, kth: int, axis: int = -1):
+    """``a`` rearranged along ``axis`` so that position ``kth`` holds the element a sort would
+    put there: the ``kth + 1`` smallest come first in ascending order, the others after them
+    in descending order (JAX's layout). Differentiable; tied elements pass their cotangent as
+    JAX's top-k does (the earliest first, on both sides)."""
+    last, k, axis = _kth(a, kth, axis, "partition")
+    low = take_along_axis(last, argsort(last, -1)[..., : k + 1], -1)
+    high = take_along_axis(last, argsort(last, -1, descending=True)[..., : _shape(last)[-1] - k - 1], -1)
+    return moveaxis(concatenate([low, high], -1), -1, axis)
+
+
+def argpartition(a, kth: int, axis: int = -1):
+    """The indices that partition ``a`` along ``axis``: those of the ``kth + 1`` smallest
+    elements in ascending order of value, then the others in ascending order of index (JAX's
+    layout). Not differentiable."""
+    last, k, axis = _kth(a, kth, axis, "argpartition")
+    order = argsort(last, -1)
+    rank = argsort(order, -1)  # each element's place in the stable sort
+    rest = argsort(astype(less(k, rank), np.int8), -1)[..., k + 1 :]
+    return moveaxis(concatenate([order[..., : k + 1], rest], -1), -1, axis)
 
 
 def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
@@ -386,6 +466,32 @@ def bincount(x, weights=None, minlength: int = 0, *, length: int | None = None):
     return at(zeros((length,), dtype))[index].add(where(inside, weights, 0))
 
 
+def histogram_bin_edges(a, bins=10, range: Sequence | None = None, weights=None):  # noqa: A002
+    """The bin edges ``histogram`` uses: ``bins + 1`` equal steps over ``range`` (by default
+    from the minimum to the maximum of ``a``), or the given edges. ``weights`` does not change
+    them (NumPy's signature)."""
+    a = ravel(a)
+    if not _is_float(a):
+        a = astype(a, np.float64)
+    return _bin_edges(a, bins, range, "histogram_bin_edges")
+
+
+def _bin_edges(a, bins, range, name: str):  # noqa: A002
+    if isinstance(bins, (int, np.integer)):
+        if bins < 1:
+            raise ValueError(f"fnzero.numpy.{name}: bins must be a positive int, got {bins}")
+        lo, hi = (_min_of(a), _max_of(a)) if range is None else range
+        same = equal(lo, hi)
+        lo, hi = where(same, lo - 0.5, lo), where(same, hi + 0.5, hi)
+        steps = np.arange(int(bins), dtype=a.dtype) / a.dtype.type(bins)
+        return concatenate([lo + (hi - lo) * steps, reshape(hi, (1,))])
+    if _ndim(bins) != 1 or _shape(bins)[0] < 2:
+        raise ValueError(
+            f"fnzero.numpy.{name}: bin edges must be 1-D with 2 or more, got shape {_shape(bins)}"
+        )
+    return bins
+
+
 def histogram(a, bins=10, range: Sequence | None = None, weights=None, density: bool | None = None):  # noqa: A002
     """Counts of ``a``'s elements in ``bins`` (a count of equal bins over ``range``, by default
     from the minimum to the maximum, or the bin edges), and the edges. The last bin includes
@@ -394,20 +500,7 @@ def histogram(a, bins=10, range: Sequence | None = None, weights=None, density: 
     a = ravel(a)
     if not _is_float(a):
         a = astype(a, np.float64)
-    if isinstance(bins, (int, np.integer)):
-        if bins < 1:
-            raise ValueError(f"fnzero.numpy.histogram: bins must be a positive int, got {bins}")
-        lo, hi = (_min_of(a), _max_of(a)) if range is None else range
-        same = equal(lo, hi)
-        lo, hi = where(same, lo - 0.5, lo), where(same, hi + 0.5, hi)
-        steps = np.arange(int(bins), dtype=a.dtype) / a.dtype.type(bins)
-        edges = concatenate([lo + (hi - lo) * steps, reshape(hi, (1,))])
-    else:
-        edges = bins
-        if _ndim(edges) != 1 or _shape(edges)[0] < 2:
-            raise ValueError(
-                f"fnzero.numpy.histogram: bin edges must be 1-D with 2 or more, got shape {_shape(edges)}"
-            )
+    edges = _bin_edges(a, bins, range, "histogram")
     n_bins = _shape(edges)[0] - 1
     index = searchsorted(edges, a, "right") - 1
     index = where(a == edges[-1], n_bins - 1, index)
