@@ -3,8 +3,6 @@ out_axes; every primitive has a batching rule and is exercised here."""
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -249,19 +247,8 @@ def test_vmap_with_indices_that_differ_per_example_equals_the_loop(name, fun, x_
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
-def _all_primitives() -> list[Primitive]:
-    """Every primitive defined in fnzero's modules (the engine's own OUTPUT marker aside)."""
-    found = {}
-    for name, module in list(sys.modules.items()):
-        if name.startswith("fnzero.") and module is not None:
-            for value in vars(module).values():
-                if type(value) is Primitive and value.impl is not None:
-                    found[id(value)] = value
-    return list(found.values())
-
-
 def test_every_primitive_has_a_batching_rule_exercised_by_the_cases(monkeypatch):
-    prims = _all_primitives()
+    prims = list(Primitive.registry.values())
     assert len(prims) > 60
     assert [p.name for p in prims if p.batch is None] == []
     seen = set()
