@@ -57,7 +57,7 @@ from fnzero.numpy.elementwise import (
     tanh,
 )
 from fnzero.numpy.indexing import at, index, take
-from fnzero.numpy.linalg import dot, einsum, inner, matmul, outer, tensordot
+from fnzero.numpy.products import dot, einsum, inner, matmul, outer, tensordot
 from fnzero.numpy.logic import (
     equal,
     greater,
@@ -106,6 +106,8 @@ from fnzero.numpy.shapes import (
 )
 from fnzero.numpy.stop_gradient import stop_gradient
 
+from fnzero.numpy import linalg  # noqa: E402  (the subpackage: fnzero.numpy.linalg.inv, ...)
+
 flatten = ravel
 
 __all__ = [
@@ -152,6 +154,7 @@ __all__ = [
     "isnan",
     "less",
     "less_equal",
+    "linalg",
     "linspace",
     "log",
     "log1p",
