@@ -14,6 +14,11 @@ from fnzero.numpy.shapes import expand_dims, swapaxes
 
 def check_matrix(x: Any, fname: str, arg: str = "a", square: bool = False) -> tuple[int, int]:
     """The (rows, columns) of ``x``, or a ValueError naming ``fname``'s argument ``arg``."""
+    if not hasattr(x, "shape"):
+        raise TypeError(
+            f"fnzero.numpy.linalg.{fname}: {arg} must be an array; got {type(x).__name__} "
+            f"(convert it with fnzero.numpy.asarray)"
+        )
     s = shape_of(x)
     if len(s) < 2 or (square and s[-1] != s[-2]):
         what = "a square matrix or a stack of them, shape (..., n, n)" if square else "shape (..., m, n)"

@@ -121,3 +121,18 @@ def matrix_rank(M: Any, rtol: Any = None, *, hermitian: bool = False, tol: Any =
     else:
         tol = expand_dims(tol, -1) if len(shape_of(tol)) else tol
     return fsum(astype(s > tol, "int64"), axis=-1)
+
+
+def cond(x: Any, p: Any = None) -> Any:
+    """The condition number of matrices in the ``p``-norm (None or 2: the ratio of the largest
+    to the smallest singular value; -2 its inverse; else ``norm(x, p) * norm(inv(x), p)``)."""
+    from fnzero.numpy.linalg.solves import inv
+
+    check_matrix(x, "cond", "x")
+    x = as_float(x)
+    if p is None or p in (2, -2):
+        s = svdvals_p(x)
+        big, small = s[..., 0], s[..., -1]
+        return small / big if p == -2 else big / small
+    nd = len(shape_of(x))
+    return _matrix(x, p, (nd - 2, nd - 1), False) * _matrix(inv(x), p, (nd - 2, nd - 1), False)

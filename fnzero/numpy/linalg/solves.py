@@ -262,3 +262,18 @@ def tensorsolve(a: Any, b: Any, axes: tuple[int, ...] | None = None) -> Any:
         )
     n = math.prod(sb)
     return reshape(solve(reshape(a, (n, n)), reshape(b, (n,))), rest)
+
+
+def tensorinv(a: Any, ind: int = 2) -> Any:
+    """The inverse of ``a`` for ``tensordot(..., ind)``: ``a`` reshaped to a square matrix
+    (the first ``ind`` axes against the rest), inverted, and shaped ``a.shape[ind:] + a.shape[:ind]``."""
+    s = shape_of(a)
+    if not isinstance(ind, int) or ind <= 0:
+        raise ValueError(f"fnzero.numpy.linalg.tensorinv: ind must be a positive int; got {ind!r}")
+    rows, cols = math.prod(s[:ind]), math.prod(s[ind:])
+    if rows != cols:
+        raise ValueError(
+            f"fnzero.numpy.linalg.tensorinv: the first {ind} axes of a (shape {s}) must hold as many entries "
+            f"as the rest ({rows} vs {cols})"
+        )
+    return reshape(inv(reshape(a, (rows, cols))), s[ind:] + s[:ind])
