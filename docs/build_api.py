@@ -22,6 +22,7 @@ PUBLIC_MODULES = (
     "fnzero.numpy",
     "fnzero.numpy.linalg",
     "fnzero.scipy.linalg",
+    "fnzero.lax",
     "fnzero.nn",
     "fnzero.nn.models",
     "fnzero.optim",

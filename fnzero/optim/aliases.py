@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fnzero._checks import real_number
 from fnzero.optim.base import GradientTransformation, chain
 from fnzero.optim.transforms import (
     LearningRate,
@@ -21,6 +22,7 @@ def sgd(
     """``p -= lr * g``; with ``momentum`` PyTorch's heavy-ball (or Nesterov) buffer."""
     if momentum is None:
         return scale_by_learning_rate(learning_rate)
+    real_number(momentum, "momentum", "fnzero.optim.sgd", low=0, high=1, high_open=True)
     return chain(trace(momentum, nesterov), scale_by_learning_rate(learning_rate))
 
 

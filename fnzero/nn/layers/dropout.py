@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from fnzero import random
-from fnzero.nn.dropout import dropout
+from fnzero._checks import positive_int
+from fnzero.nn.dropout import check_rate, dropout
 from fnzero.nn.embedding import embedding
 from fnzero.nn.module import Module, static_field
 
@@ -18,7 +19,7 @@ class Dropout(Module):
     uses_key = True
     uses_train = True
 
-    rate: float = static_field(default=0.5)
+    rate: float = static_field(default=0.5, validator=lambda self, field, rate: check_rate(rate, "Dropout"))
 
     def __call__(self, x: Any, *, key: Any = None, train: bool = False) -> Any:
         return dropout(x, self.rate, key=key, train=train)
@@ -30,6 +31,8 @@ class Embedding(Module):
     W: Any
 
     def __init__(self, num_embeddings: int, embedding_dim: int, *, key: Any, dtype: Any = np.float32):
+        num_embeddings = positive_int(num_embeddings, "num_embeddings", "fnzero.nn.Embedding")
+        embedding_dim = positive_int(embedding_dim, "embedding_dim", "fnzero.nn.Embedding")
         self.W = random.normal(key, (num_embeddings, embedding_dim), dtype)
 
     def __call__(self, ids: Any) -> Any:
