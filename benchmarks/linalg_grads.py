@@ -5,10 +5,11 @@ in one process, on the same data (float64), for n = 64 and 256.
 - cholesky: loss(X) = sum(cholesky(X X^T / n + I) * W);
 - svd:      loss(A) = sum(S * w) + sum((U @ Vh) * W) (the polar factor: sign-free), reduced SVD.
 
-Each row is the median wall-clock time of one call of the gradient after warm-up, with the
-largest relative difference from fnzero's gradient (so the rows are seen to compute the same
-thing); ``numpy forward`` is the loss alone in NumPy (the kernels' floor). A peer that cannot
-be imported is skipped with a note.
+Each row is the median wall-clock time of one call of the gradient after warm-up, its ratio
+to JAX's jitted gradient (to fnzero's when JAX is missing), and the largest relative difference
+from fnzero's gradient (so the rows are seen to compute the same thing); ``numpy forward`` is
+the loss alone in NumPy (the kernels' floor). A peer that cannot be imported is skipped with a
+note.
 
 Run from the repository root: ``PYTHONPATH=. python benchmarks/linalg_grads.py`` (``--quick``
 for a smoke run at n = 16).
@@ -133,18 +134,31 @@ def main(argv: list[str] | None = None) -> int:
         d = _data(n)
         table = peers(d)
         reference = {k: np.asarray(f()) for k, f in table["fnzero"].items()}
-        print(f"\nn = {n} (float64): median ms per gradient call [max rel. diff from fnzero's gradient]")
-        print(f"{'':24s}" + "".join(f"{w:>22s}" for w in reference))
+        times: dict[str, dict[str, float]] = {}
+        diffs: dict[str, dict[str, str]] = {}
+        for name, cases in table.items():
+            if isinstance(cases, str):
+                continue
+            times[name] = {w: _median(fn, budget) * 1e3 for w, fn in cases.items()}
+            diffs[name] = {
+                w: "" if name == "numpy forward" else f"[{_rel(fn(), reference[w]):.0e}]"
+                for w, fn in cases.items()
+            }
+        base = next((k for k in times if k.startswith("jax") and k.endswith("jit")), "fnzero")
+        print(
+            f"\nn = {n} (float64): median ms per gradient call, (its ratio to {base}), "
+            f"[max rel. diff from fnzero's gradient]"
+        )
+        print(f"{'':24s}" + "".join(f"{w:>30s}" for w in reference))
         for name, cases in table.items():
             if isinstance(cases, str):
                 print(f"{name:24s}{cases}")
                 continue
-            cells = []
-            for w, fn in cases.items():
-                ms = _median(fn, budget) * 1e3
-                diff = "" if name == "numpy forward" else f" [{_rel(fn(), reference[w]):.0e}]"
-                cells.append(f"{ms:10.3f}{diff:>12s}")
-            print(f"{name:24s}" + "".join(f"{c:>22s}" for c in cells))
+            cells = [
+                f"{times[name][w]:9.3f} ({times[name][w] / times[base][w]:6.2f}x) {diffs[name][w]:>7s}"
+                for w in cases
+            ]
+            print(f"{name:24s}" + "".join(f"{c:>30s}" for c in cells))
     return 0
 
 
