@@ -20,6 +20,8 @@ PUBLIC_MODULES = (
     "fnzero",
     "fnzero.transforms",
     "fnzero.numpy",
+    "fnzero.numpy.linalg",
+    "fnzero.scipy.linalg",
     "fnzero.lax",
     "fnzero.nn",
     "fnzero.nn.models",

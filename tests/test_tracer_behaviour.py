@@ -184,6 +184,7 @@ def test_numpy_functions_on_traced_values_dispatch_to_fnzero(name):
     [
         lambda v: np.asarray(v),
         lambda v: np.array(v),
+        lambda v: np.linalg.eig(v),
         lambda v: np.fft.ifft(v),
         lambda v: np.fft.fft(v),
         lambda v: np.fft.fftn(v),
@@ -192,7 +193,7 @@ def test_numpy_functions_on_traced_values_dispatch_to_fnzero(name):
         lambda v: np.fft.irfft(v),
         lambda v: np.fft.rfft(v),
     ],
-    ids=["asarray", "array", "ifft", "fft", "fftn", "out=", "ufunc.reduce", "irfft", "rfft"],
+    ids=["asarray", "array", "linalg.eig", "ifft", "fft", "fftn", "out=", "ufunc.reduce", "irfft", "rfft"],
 )
 def test_numpy_functions_without_a_derivative_refuse_and_name_fnzero(call):
     with pytest.raises(TypeError, match="fnzero"):

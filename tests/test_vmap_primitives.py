@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
+import fnzero.scipy.linalg as fsl
 from fnzero import lax
 from fnzero.core.batching import BatchTrace
 from fnzero.core.primitive import Primitive
@@ -135,6 +136,29 @@ CASES = [
         [(4, 5), (4, 5)],
     ),
     ("mse_layer_norm", lambda x, y: nn.mean_squared_error(nn.layer_norm(x, axis=-1), y), [(3, 4), (3, 4)]),
+    ("linalg_inv", lambda a: fnp.linalg.inv(a + 2 * np.eye(3)), [(3, 3)]),
+    ("linalg_solve", lambda a, b: fnp.linalg.solve(a + 2 * np.eye(3), b), [(3, 3), (3, 2)]),
+    ("linalg_solve_vector", lambda a, b: fnp.linalg.solve(a + 2 * np.eye(3), b), [(3, 3), (3,)]),
+    (
+        "linalg_solve_triangular",
+        lambda a, b: fsl.solve_triangular(a + 2 * np.eye(3), b, lower=True, trans=1),
+        [(3, 3), (3, 2)],
+    ),
+    ("linalg_det_slogdet", lambda a: fnp.linalg.det(a) + fnp.linalg.slogdet(a + np.eye(3))[1], [(3, 3)]),
+    ("linalg_cholesky", lambda a: fnp.linalg.cholesky(a @ a.T + np.eye(3)), [(3, 3)]),
+    ("linalg_eigh", lambda a: fnp.linalg.eigh(a)[0] + fnp.abs(fnp.linalg.eigh(a)[1]), [(3, 3)]),
+    ("linalg_eigvalsh", lambda a: fnp.linalg.eigvalsh(a), [(3, 3)]),
+    ("linalg_svd", lambda a: fnp.abs(fnp.linalg.svd(a, full_matrices=False)[0]) * 2, [(4, 3)]),
+    ("linalg_svdvals", lambda a: fnp.linalg.svd(a, compute_uv=False), [(4, 3)]),
+    ("linalg_qr", lambda a: fnp.abs(fnp.linalg.qr(a)[1]), [(4, 3)]),
+    ("linalg_pinv", lambda a: fnp.linalg.pinv(a), [(4, 3)]),
+    # No derivative (as in JAX): the gradient pass of the coverage test must not reach them.
+    ("linalg_svd_complete", lambda a: fnp.abs(fnp.linalg.svd(fnp.stop_gradient(a))[0]), [(4, 3)]),
+    (
+        "linalg_qr_complete",
+        lambda a: fnp.abs(fnp.linalg.qr(fnp.stop_gradient(a), mode="complete")[0]),
+        [(4, 3)],
+    ),
 ]
 
 

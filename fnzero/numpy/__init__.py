@@ -58,7 +58,7 @@ from fnzero.numpy.elementwise import (
     tanh,
 )
 from fnzero.numpy.indexing import at, index, take
-from fnzero.numpy.linalg import dot, einsum, inner, matmul, outer, tensordot
+from fnzero.numpy.products import dot, einsum, inner, matmul, outer, tensordot
 from fnzero.numpy.logic import (
     equal,
     greater,
@@ -352,6 +352,7 @@ from fnzero.numpy.differences import ediff1d, gradient, trapezoid, unwrap
 from fnzero.numpy.bitwise import packbits, unpackbits
 from fnzero.numpy.polynomials import poly, polydiv
 from fnzero.numpy.vectorize import apply_along_axis, apply_over_axes, vectorize
+from fnzero.numpy import linalg  # noqa: E402  (the subpackage: fnzero.numpy.linalg.inv, ...)
 
 flatten = ravel
 
@@ -399,6 +400,7 @@ __all__ = [
     "isnan",
     "less",
     "less_equal",
+    "linalg",
     "linspace",
     "log",
     "log1p",
