@@ -16,9 +16,10 @@ from hypothesis.extra import numpy as hnp
 
 import fnzero as fz
 import fnzero.numpy as fnp
-from tests.jax_oracle import check_against_jax, jnp
+from fnzero.test_util import check_grads
+from tests.jax_oracle import check_against_jax, jax, jnp
 
-EXAMPLES = settings(max_examples=4, deadline=None)
+EXAMPLES = settings(max_examples=2, deadline=None)
 
 
 def floats(shape, low=-3.0, high=3.0):
@@ -90,6 +91,18 @@ SMOOTH = {
         [(4,), (2,)],
         2,
     ),
+    "polyfit": (
+        lambda x, y: fnp.polyfit(np.linspace(-1, 1, 6) + 0.1 * x, y, 2),
+        lambda x, y: jnp.polyfit(jnp.linspace(-1, 1, 6) + 0.1 * x, y, 2),
+        [(6,), (6,)],
+        2,
+    ),
+    "polyfit_weighted_columns": (
+        lambda y, w: fnp.polyfit(np.linspace(0, 2, 5), y, 1, w=w * w + 1.0),
+        lambda y, w: jnp.polyfit(jnp.linspace(0, 2, 5), y, 1, w=w * w + 1.0),
+        [(5, 2), (5,)],
+        2,
+    ),
     "vectorize": (
         fnp.vectorize(lambda a, b: fnp.sin(a) * b),
         jnp.vectorize(lambda a, b: jnp.sin(a) * b),
@@ -139,6 +152,40 @@ def test_the_values_only_functions_equal_numpy(x):
     assert c is not x and not np.shares_memory(c, x)
     np.testing.assert_array_equal(fnp.angle(x), np.angle(x))
     np.testing.assert_array_equal(fnp.angle(x, deg=True), np.angle(x, deg=True))
+
+
+@given(
+    hnp.arrays(np.float64, (30, 2), elements=st.floats(-3, 3, allow_subnormal=False)),
+    hnp.arrays(np.float64, (30,), elements=st.floats(0, 2, allow_subnormal=False)),
+)
+@settings(max_examples=5, deadline=None)
+def test_histogram2d_and_histogramdd_equal_jax_and_differentiate_in_the_weights(points, w):
+    x, y = points[:, 0], points[:, 1]
+    for kw in [{}, {"bins": [3, 4]}, {"bins": 4, "range": [[-1, 1], [-2, 2]], "weights": w, "density": True}]:
+        ours, theirs = fnp.histogram2d(x, y, **kw), jnp.histogram2d(x, y, **kw)
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    ours, theirs = (
+        fnp.histogramdd(points, bins=(2, 3), weights=w),
+        jnp.histogramdd(points, bins=(2, 3), weights=w),
+    )
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    g = fz.grad(lambda w: fnp.histogram2d(x, y, bins=3, weights=w)[0][1, 1])(w)
+    np.testing.assert_array_equal(
+        g, np.asarray(jax.grad(lambda w: jnp.histogram2d(x, y, bins=3, weights=w)[0][1, 1])(w))
+    )
+
+
+@given(floats((6,)))
+@settings(max_examples=5, deadline=None)
+def test_polyfit_covariance_equals_jax_and_differentiates(y):
+    x = np.linspace(0, 2, 6)
+    for cov in (True, "unscaled"):
+        (c, v), (jc, jv) = fnp.polyfit(x, y, 2, cov=cov), jnp.polyfit(x, y, 2, cov=cov)
+        np.testing.assert_allclose(c, jc, rtol=1e-9, atol=1e-10)
+        np.testing.assert_allclose(v, jv, rtol=1e-9, atol=1e-10)
+    # JAX's gradient of the scaled covariance is nan; central differences are the reference.
+    check_grads(lambda y: fnp.polyfit(x, y, 2, cov=True)[1], [y], order=1, modes=("rev",))
 
 
 def test_kind_predicates_and_signed_infinities():
@@ -227,7 +274,8 @@ def test_bad_arguments_are_named():
 
 NAMES = """ldexp frexp modf divmod spacing nextafter around copy angle iscomplex isreal iscomplexobj
 isrealobj isposinf isneginf vecdot matvec vecmat cov corrcoef ediff1d gradient trapezoid unwrap
-packbits unpackbits poly polydiv vectorize apply_along_axis apply_over_axes isdtype""".split()
+packbits unpackbits poly polydiv polyfit histogram2d histogramdd vectorize apply_along_axis apply_over_axes
+isdtype""".split()
 
 
 @pytest.mark.parametrize("name", NAMES)

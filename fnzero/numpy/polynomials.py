@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from fnzero.core.tracer import concrete
 from fnzero.numpy.arithmetic import multiply
 from fnzero.numpy.creation import arange, asarray, ones_like, shape, zeros_like
-from fnzero.numpy.shapes import concatenate, flip, pad, reshape, stack
+from fnzero.numpy.elementwise import sqrt
+from fnzero.numpy.linalg.solves import inv, lstsq
+from fnzero.numpy.products import matmul
+from fnzero.numpy.reductions import sum
+from fnzero.numpy.shapes import concatenate, flip, pad, reshape, stack, transpose
 
 
 def _coefficients(p: Any, where: str) -> Any:
@@ -138,3 +144,55 @@ def polydiv(u: Any, v: Any, *, trim_leading_zeros: bool = False) -> tuple[Any, A
             start += 1
         r = r[start:]
     return q, r
+
+
+def polyfit(
+    x: Any,
+    y: Any,
+    deg: int,
+    rcond: float | None = None,
+    full: bool = False,
+    w: Any = None,
+    cov: bool | str = False,
+) -> Any:
+    """The least-squares polynomial of degree ``deg`` through ``(x, y)`` (``y`` may hold one
+    data set per column), highest power first; differentiable in ``x``, ``y`` and ``w``.
+    ``full`` adds lstsq's residuals, rank, singular values and ``rcond``; ``cov`` adds the
+    coefficients' covariance (scaled by the residuals unless ``cov="unscaled"``)."""
+    if not isinstance(deg, (int, np.integer)) or isinstance(deg, bool) or deg < 0:
+        raise ValueError(f"fnzero.numpy.polyfit: deg must be a non-negative int, got {deg!r}")
+    x, y = asarray(x), asarray(y)
+    if len(shape(x)) != 1 or shape(x)[0] == 0:
+        raise ValueError(f"fnzero.numpy.polyfit: x must be 1-D and non-empty, got shape {shape(x)}")
+    if len(shape(y)) not in (1, 2) or shape(y)[0] != shape(x)[0]:
+        raise ValueError(
+            f"fnzero.numpy.polyfit: y must be (N,) or (N, K) for x of shape {shape(x)}, got {shape(y)}"
+        )
+    order = int(deg) + 1
+    if rcond is None:
+        rcond = shape(x)[0] * float(np.finfo(np.float64).eps)
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        w = asarray(w)
+        if shape(w) != shape(x):
+            raise ValueError(f"fnzero.numpy.polyfit: w must have x's shape {shape(x)}, got {shape(w)}")
+        lhs = lhs * reshape(w, (-1, 1))
+        rhs = rhs * (w if len(shape(y)) == 1 else reshape(w, (-1, 1)))
+    scale = sqrt(sum(lhs * lhs, axis=0))
+    solution, residuals, rank, s = lstsq(lhs / scale, rhs, rcond)
+    coefficients = solution / (scale if len(shape(y)) == 1 else reshape(scale, (-1, 1)))
+    if full:
+        return coefficients, residuals, rank, s, rcond
+    if cov:
+        scaled = lhs / scale
+        base = inv(matmul(transpose(scaled), scaled)) / (reshape(scale, (-1, 1)) * reshape(scale, (1, -1)))
+        if cov == "unscaled":
+            factor = 1.0
+        else:
+            if shape(x)[0] <= order:
+                raise ValueError("fnzero.numpy.polyfit: cov needs more points than coefficients")
+            factor = residuals / (shape(x)[0] - order)
+        if len(shape(y)) == 1:
+            return coefficients, base * factor
+        return coefficients, reshape(base, shape(base) + (1,)) * factor
+    return coefficients

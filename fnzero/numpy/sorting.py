@@ -38,6 +38,7 @@ from fnzero.numpy.shapes import (
     moveaxis,
     ravel,
     reshape,
+    stack,
     take_along_axis,
     transpose,
 )
@@ -511,3 +512,58 @@ def histogram(a, bins=10, range: Sequence | None = None, weights=None, density: 
     if density:
         counts = counts / (_sum_of(counts) * (edges[1:] - edges[:-1]))
     return counts, edges
+
+
+def _per_dimension(value, d: int, name: str, what: str) -> list:
+    """``bins`` or ``range`` for each of ``d`` dimensions: one given for all, or one each."""
+    if value is None or isinstance(value, (int, np.integer)):
+        return [value] * d
+    if what == "bins" and _ndim(value) == 1 and not isinstance(value[0], (list, tuple, np.ndarray)):
+        if len(value) == d and all(isinstance(v, (int, np.integer)) for v in value):
+            return list(value)
+        return [value] * d  # one array of edges for every dimension
+    if len(value) != d:
+        raise ValueError(
+            f"fnzero.numpy.{name}: {what} must be given once or once per dimension ({d}), got {len(value)}"
+        )
+    return list(value)
+
+
+def histogramdd(sample, bins=10, range: Sequence | None = None, weights=None, density: bool | None = None):  # noqa: A002
+    """Counts of the points of ``sample`` (N, D) in a grid of bins, and each dimension's edges
+    (per dimension as ``histogram`` takes them); differentiable in the weights."""
+    sample = sample if _is_float(sample) else astype(sample, np.float64)
+    if _ndim(sample) != 2:
+        raise ValueError(f"fnzero.numpy.histogramdd: sample must be (N, D), got shape {_shape(sample)}")
+    n, d = _shape(sample)
+    bins_d = _per_dimension(bins, d, "histogramdd", "bins")
+    range_d = [None] * d if range is None else _per_dimension(range, d, "histogramdd", "range")
+    edges, flat, inside, sizes = [], 0, None, []
+    for k in builtins.range(d):
+        column = sample[:, k]
+        e = _bin_edges(column, bins_d[k], range_d[k], "histogramdd")
+        m = _shape(e)[0] - 1
+        index = where(column == e[-1], m - 1, searchsorted(e, column, "right") - 1)
+        within = logical_and(less_equal(e[0], column), less_equal(column, e[-1]))
+        inside = within if inside is None else logical_and(inside, within)
+        flat = flat * m + clip(index, 0, m - 1)
+        edges.append(e)
+        sizes.append(m)
+    w = np.ones(n) if weights is None else ravel(weights)
+    counts = bincount(flat, where(inside, w, 0), length=int(np.prod(sizes)))
+    counts = reshape(counts, tuple(sizes))
+    if density:
+        volume = 1.0
+        for k, e in enumerate(edges):
+            widths = e[1:] - e[:-1]
+            volume = volume * reshape(widths, (1,) * k + (sizes[k],) + (1,) * (d - k - 1))
+        counts = counts / (_sum_of(counts) * volume)
+    return counts, edges
+
+
+def histogram2d(x, y, bins=10, range: Sequence | None = None, weights=None, density: bool | None = None):  # noqa: A002
+    """Counts of the points ``(x[i], y[i])`` in a grid of bins, and the x and y edges."""
+    counts, (x_edges, y_edges) = histogramdd(
+        stack([ravel(x), ravel(y)], axis=1), bins, range, weights, density
+    )
+    return counts, x_edges, y_edges
