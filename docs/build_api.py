@@ -20,6 +20,7 @@ PUBLIC_MODULES = (
     "fnzero",
     "fnzero.transforms",
     "fnzero.numpy",
+    "fnzero.numpy.batching",
     "fnzero.lax",
     "fnzero.nn",
     "fnzero.nn.models",
