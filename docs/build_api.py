@@ -21,6 +21,8 @@ PUBLIC_MODULES = (
     "fnzero.transforms",
     "fnzero.numpy",
     "fnzero.numpy.batching",
+    "fnzero.numpy.linalg",
+    "fnzero.scipy.linalg",
     "fnzero.lax",
     "fnzero.nn",
     "fnzero.nn.models",

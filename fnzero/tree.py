@@ -242,6 +242,7 @@ def map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: Callable[[Any], b
 
 
 def all_equal_structure(*trees: Any) -> bool:
+    """Whether every tree has the same structure (the same containers, keys and number of leaves)."""
     first = structure(trees[0])
     return builtins.all(structure(t) == first for t in trees[1:])
 

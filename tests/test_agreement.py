@@ -10,10 +10,23 @@ from hypothesis import strategies as st
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
+import fnzero.scipy.linalg as fsl
 from fnzero.core.primitive import Primitive
 
 SHAPE = (2, 8)
 IDX = np.array([0, 3, 3, 7])
+
+
+def _sq(x, shift=5.0):
+    """A 4x4 matrix from the (2, 8) input; with ``shift`` on the diagonal it is well conditioned
+    (entries are in [-1, 1], so the shifted diagonal dominates every row)."""
+    return fnp.reshape(x, (4, 4)) + shift * np.eye(4)
+
+
+def _spread(x):
+    """A symmetric 4x4 matrix with eigenvalues far apart (Gershgorin discs around 0, 10, 20, 30)."""
+    m = fnp.reshape(x, (4, 4))
+    return (m + m.T) * 0.5 + np.diag([0.0, 10.0, 20.0, 30.0])
 
 
 def _unary(op, scale=1.0, shift=0.0):
@@ -112,6 +125,43 @@ CASES = {
         ),
         "real",
     ),
+    "linalg.inv": (lambda x, y: fnp.sum(fnp.linalg.inv(_sq(x)) * _sq(y, 0.0)), "real"),
+    "linalg.solve": (lambda x, y: fnp.sum(fnp.linalg.solve(_sq(x), _sq(y, 0.0)) * x[0, :4]), "real"),
+    "linalg.triangular_solve": (
+        lambda x, y: fnp.sum(fsl.solve_triangular(_sq(x), _sq(y, 0.0), lower=True, trans=1) ** 2),
+        "real",
+    ),
+    "linalg.pinv": (lambda x, y: fnp.sum(fnp.linalg.pinv(_sq(x)[:, :3]) * _sq(y, 0.0)[:3]), "real"),
+    "linalg.det": (lambda x, y: fnp.linalg.det(_sq(x)) * fnp.sum(y), "real"),
+    "linalg.slogdet": (lambda x, y: fnp.linalg.slogdet(_sq(x * y, -5.0))[1] * fnp.sum(x), "real"),
+    "linalg.cholesky": (
+        lambda x, y: fnp.sum(
+            fnp.linalg.cholesky(_sq(x, 0.0) @ _sq(x, 0.0).T + 4.0 * np.eye(4)) * _sq(y, 0.0)
+        ),
+        "real",
+    ),
+    "linalg.eigh": (
+        lambda x, y: (
+            fnp.sum(fnp.linalg.eigh(_spread(x))[0] * y[0, :4])
+            + fnp.sum(fnp.linalg.eigh(_spread(x))[1] ** 2 * _sq(y, 0.0))
+        ),
+        "real",
+    ),
+    "linalg.eigvalsh": (lambda x, y: fnp.sum(fnp.linalg.eigvalsh(_spread(x * y)) * x[0, :4]), "real"),
+    "linalg.svd": (
+        lambda x, y: (
+            fnp.sum(fnp.linalg.svd(_sq(x, 0.0) + np.diag([10.0, 20.0, 30.0, 40.0]))[0] ** 2 * _sq(y, 0.0))
+            + fnp.sum(fnp.linalg.svd(_sq(x, 0.0) + np.diag([10.0, 20.0, 30.0, 40.0]))[1] * y[0, :4])
+        ),
+        "real",
+    ),
+    "linalg.svdvals": (lambda x, y: fnp.sum(fnp.linalg.svd(_sq(x * y), compute_uv=False) * x[1, :4]), "real"),
+    "linalg.qr": (
+        lambda x, y: (
+            fnp.sum(fnp.linalg.qr(_sq(x))[0] * _sq(y, 0.0)) + fnp.sum(fnp.linalg.qr(_sq(x))[1] * _sq(y))
+        ),
+        "real",
+    ),
     # Primitives that only the backward sweeps of others use: their case is a first derivative.
     "conv2d_backward": (
         lambda x, y: fnp.sum(
@@ -162,6 +212,9 @@ def test_cases_cover_every_differentiable_primitive():
 # Reached only with traced (dynamic) indices or from the second derivative of max pooling;
 # named here, so a new primitive without a case still fails.
 NOT_YET_COVERED = {"gather", "max_pool2d_gather", "scatter_add_dynamic", "scatter_set_dynamic"}
+# Decompositions whose rules refuse (no derivative exists, as in JAX): complete factors of
+# non-square matrices.
+NOT_YET_COVERED |= {"linalg.svd_complete", "linalg.qr_complete"}
 
 
 def _close(a, b):

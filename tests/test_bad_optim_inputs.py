@@ -244,3 +244,41 @@ def test_a_jitted_step_still_checks_and_runs():
     np.testing.assert_allclose(new["w"], 1.0 - 0.1)
     with pytest.raises(ValueError, match=r"shape \(3, 1\)"):
         step(params, {"w": np.ones((3, 2)), "b": np.ones((3, 1))}, opt.init(params))
+
+
+@pytest.mark.parametrize(
+    "make, fragment",
+    [
+        (
+            lambda: optim.warmup_schedule(0.1, -1),
+            r"warmup_schedule: warmup_steps must be an integer >= 0, got -1",
+        ),
+        (lambda: optim.warmup_schedule(0.1, 2.5), r"warmup_schedule: warmup_steps must be an integer >= 0"),
+        (
+            lambda: optim.warmup_schedule(math.nan, 5),
+            r"warmup_schedule: peak_value must be a finite real number",
+        ),
+        (lambda: optim.warmup_schedule(0.1, 5, after=0.01), r"warmup_schedule: after must be a schedule"),
+        (
+            lambda: optim.cosine_decay_schedule(0.1, 0),
+            r"cosine_decay_schedule: decay_steps must be an integer >= 1",
+        ),
+        (lambda: optim.cosine_decay_schedule(0.1, 10, alpha=2.0), r"cosine_decay_schedule: alpha must be"),
+        (
+            lambda: optim.step_schedule(-0.1, [5]),
+            r"step_schedule: init_value must be a finite real number >= 0",
+        ),
+        (lambda: optim.step_schedule(0.1, [5.5]), r"step_schedule: boundaries must be an integer >= 0"),
+        (lambda: optim.constant_schedule(math.inf), r"constant_schedule: value must be a finite real number"),
+    ],
+)
+def test_a_schedule_with_a_nonsensical_argument_is_refused_naming_it(make, fragment):
+    with pytest.raises((TypeError, ValueError), match=fragment):
+        make()
+
+
+def test_warmup_then_decay_gives_the_rates_it_promises():
+    schedule = optim.warmup_schedule(0.2, 4, optim.cosine_decay_schedule(0.2, 10))
+    assert [schedule(s) for s in range(4)] == pytest.approx([0.05, 0.1, 0.15, 0.2])
+    assert schedule(4) == pytest.approx(0.2) and schedule(14) == pytest.approx(0.0, abs=1e-12)
+    assert optim.warmup_schedule(0.3, 0)(0) == 0.3

@@ -55,6 +55,7 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "core": {"backends"},
     "_checks": {"core"},  # the package-wide argument checks (they recognise tracers)
     "numpy": {"core", "backends", "tree"},
+    "scipy": {"numpy", "backends"},  # fnzero.scipy.linalg: built on fnzero.numpy.linalg
     "random": {"core", "numpy", "backends"},
     "transforms": {"core", "numpy", "backends", "tree", "_checks"},
     "device": {"backends", "tree"},
@@ -70,8 +71,10 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
 # The traces of core run ops on cotangents, tangents and batches (sum_to, astype, moveaxis), so these three
 # modules sit above fnzero.numpy; the rest of core (primitive, tracer, trace, levels, graph) stays below it.
 CORE_ENGINES = {"fnzero.core.reverse", "fnzero.core.forward", "fnzero.core.batching"}
-# A private module shared across layers: one home for the argument checks and their error messages.
-SHARED_PRIVATE = {"fnzero._checks"}
+# Private modules shared across layers: fnzero._checks is the one home of the argument checks and their
+# error messages; numpy.linalg._matrices holds the matrix checks and helpers that scipy.linalg shares with
+# numpy.linalg (until it gets a public name).
+SHARED_PRIVATE = {"fnzero._checks", "fnzero.numpy.linalg._matrices"}
 
 
 def _cross_layer() -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
+import fnzero.scipy.linalg as fsl
 from fnzero.core.primitive import Primitive
 from fnzero.test_util import check_grads
 from fnzero.transforms._inputs import record
@@ -205,6 +206,15 @@ def _products(data, rng):
     return (lambda a, b: (fnp.tensordot(a, b, 1), fnp.dot(a, b), fnp.outer(a, b), fnp.inner(a, b.T))), [a, b]
 
 
+def matrices(f, *shapes):
+    """A linalg case: ``f`` of standard-normal matrices of the given shapes."""
+    return lambda data, rng: (f, [rng.standard_normal(shape) for shape in shapes])
+
+
+def _sym(a):
+    return (a + fnp.swapaxes(a, -1, -2)) / 2
+
+
 CASES = {
     "negative": unary(fnp.negative),
     "exp": unary(fnp.exp),
@@ -228,6 +238,19 @@ CASES = {
     "arcsin": unary(fnp.arcsin, -0.9, 0.9),
     "arccos": unary(fnp.arccos, -0.9, 0.9),
     "arcsinh": unary(fnp.arcsinh),
+    "arccosh": unary(fnp.arccosh, 1.2, 3.0),
+    "arctanh": unary(fnp.arctanh, -0.9, 0.9),
+    "cbrt": unary(fnp.cbrt, sample=away_from_zero),
+    "exp2": unary(fnp.exp2),
+    "log2_log10": unary(lambda x: fnp.log2(x) + fnp.log10(x), 0.3, 3.0),
+    "sinc": unary(fnp.sinc, sample=away_from_zero),
+    "sinc_derivative": unary(fz.grad(lambda y: fnp.sum(fnp.sinc(y))), sample=away_from_zero),
+    "arctan2": binary(fnp.arctan2, y=(0.3, 2.0), y_sample=away_from_zero),
+    "hypot": binary(fnp.hypot, x=(0.3, 2.0), y=(0.3, 2.0)),
+    "logaddexp_logaddexp2": binary(lambda x, y: fnp.logaddexp(x, y) + fnp.logaddexp2(x, y)),
+    "copysign": binary(fnp.copysign, y=(0.3, 2.0), y_sample=away_from_zero),
+    # Within one period of y, away from the jumps at multiples of y.
+    "remainder_fmod": binary(lambda x, y: fnp.remainder(x, y) + fnp.fmod(x, y), x=(0.1, 0.9), y=(1.0, 2.0)),
     "add": binary(fnp.add),
     "subtract": binary(fnp.subtract),
     "multiply": binary(fnp.multiply),
@@ -262,7 +285,41 @@ CASES = {
     "matmul": _matmul,
     "einsum": _einsum,
     "tensordot_dot_outer_inner": _products,
+    # Well conditioned (a shifted diagonal, a Gram matrix plus the identity); eigenvectors and
+    # singular vectors squared, which takes away their sign.
+    "linalg_inv_solve": matrices(
+        lambda a, b: (fnp.linalg.inv(a + 4 * np.eye(3)), fnp.linalg.solve(a + 4 * np.eye(3), b)),
+        (3, 3),
+        (3, 2),
+    ),
+    "linalg_triangular_solve": matrices(
+        lambda a, b: fsl.solve_triangular(fnp.tril(a) + 4 * np.eye(3), b, lower=True), (3, 3), (3,)
+    ),
+    "linalg_det_slogdet": matrices(
+        lambda a: (fnp.linalg.det(a), fnp.linalg.slogdet(a + 4 * np.eye(3))[1]), (3, 3)
+    ),
+    "linalg_cholesky": matrices(lambda a: fnp.linalg.cholesky(a @ a.T + np.eye(3)), (3, 3)),
+    "linalg_eigh": matrices(
+        lambda a: (
+            fnp.linalg.eigh(_sym(a))[0],
+            fnp.linalg.eigh(_sym(a))[1] ** 2,
+            fnp.linalg.eigvalsh(_sym(a)),
+        ),
+        (3, 3),
+    ),
+    "linalg_svd": matrices(
+        lambda a: (
+            fnp.linalg.svd(a, full_matrices=False)[1],
+            fnp.linalg.svd(a, full_matrices=False)[0] ** 2,
+            fnp.linalg.svd(a, compute_uv=False),
+        ),
+        (4, 3),
+    ),
+    "linalg_qr_pinv": matrices(lambda a: (fnp.linalg.qr(a)[1] ** 2, fnp.linalg.pinv(a)), (4, 3)),
 }
+
+# Refuse every derivative, as in JAX: the extra columns of a complete SVD or QR are not unique.
+NO_DERIVATIVE = {"linalg.svd_complete", "linalg.qr_complete"}
 
 
 def _draw_case(name, data):
@@ -315,7 +372,15 @@ def test_every_differentiable_primitive_has_a_jvp_rule_and_a_case_here():
         seen |= {node[0].name for node in record(f, args, False, "test").tape.nodes if node is not None}
     # astype has its own test below; fnzero.nn's primitives are checked in test_nn_forward_mode.py.
     numpy_prims = {p.name for p in prims if p.impl.__module__.startswith("fnzero.numpy")}
-    assert numpy_prims - {"astype"} - seen == set()
+    assert numpy_prims - {"astype"} - NO_DERIVATIVE - seen == set()
+
+
+def test_the_complete_decompositions_refuse_forward_mode():
+    a = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(Exception, match="full_matrices=True of a non-square matrix has no derivative"):
+        fz.jvp(lambda a: fnp.linalg.svd(a)[0], (a,), (a,))
+    with pytest.raises(Exception, match="complete"):
+        fz.jvp(lambda a: fnp.linalg.qr(a, mode="complete")[0], (a,), (a,))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

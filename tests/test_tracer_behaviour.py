@@ -184,15 +184,16 @@ def test_numpy_functions_on_traced_values_dispatch_to_fnzero(name):
     [
         lambda v: np.asarray(v),
         lambda v: np.array(v),
+        lambda v: np.linalg.eig(v),
         lambda v: np.fft.ifft(v),
         lambda v: np.fft.fft(v),
-        lambda v: np.spacing(v),
+        lambda v: np.fft.fftn(v),
         lambda v: np.add(v, 1.0, out=np.empty(3)),
         lambda v: np.add.reduce(v),
-        lambda v: np.nextafter(v, 2.0),
+        lambda v: np.fft.irfft(v),
         lambda v: np.fft.rfft(v),
     ],
-    ids=["asarray", "array", "ifft", "fft", "spacing", "out=", "ufunc.reduce", "nextafter", "rfft"],
+    ids=["asarray", "array", "linalg.eig", "ifft", "fft", "fftn", "out=", "ufunc.reduce", "irfft", "rfft"],
 )
 def test_numpy_functions_without_a_derivative_refuse_and_name_fnzero(call):
     with pytest.raises(TypeError, match="fnzero"):

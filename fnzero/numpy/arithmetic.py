@@ -150,6 +150,7 @@ def clip(x, a_min=None, a_max=None):
 
 
 def true_divide(x, y):
+    """``x / y`` (NumPy's other name for ``divide``)."""
     return divide(x, y)
 
 
@@ -379,6 +380,35 @@ def conj(x, /):
 
 
 conjugate = conj
+
+
+def angle(z, deg: bool = False):
+    """The complex argument; for a real array 0 where ``z >= +0`` and pi where ``z < 0``
+    (or ``z`` is -0.0), with zero derivative, as ``arctan2(0, z)``."""
+    _real_only("angle", z)
+    z = z if result_type(z).kind == "f" else astype(z, float)
+    out = arctan2(zeros_like(z), z)
+    return out * (180.0 / math.pi) if deg else out
+
+
+def iscomplexobj(x) -> bool:
+    """Whether ``x`` has a complex dtype (whatever its values)."""
+    return result_type(x).kind == "c"
+
+
+def isrealobj(x) -> bool:
+    """Whether ``x`` has a dtype that is not complex."""
+    return not iscomplexobj(x)
+
+
+def iscomplex(x):
+    """Where the imaginary part is not zero (all False for a real array)."""
+    return imag(x) != 0
+
+
+def isreal(x):
+    """Where the imaginary part is zero (all True for a real array)."""
+    return imag(x) == 0
 
 
 def _isclose_impl(a, b, rtol, atol, equal_nan):

@@ -87,6 +87,13 @@ def array(
     return out
 
 
+def copy(a: Any, order: Any = None) -> Any:
+    """A copy of ``a`` (a traced value is immutable, so it is its own copy)."""
+    if order not in (None, "K", "C", "A"):
+        raise ValueError(f"fnzero.numpy.copy: order must be None, 'K', 'C' or 'A', got {order!r}")
+    return array(a, copy=True)
+
+
 def zeros(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
     """An array of zeros (float64 unless ``dtype`` is given)."""
     return _xp(backend).zeros(shape, dtype)
@@ -277,10 +284,12 @@ def shape(x: Any) -> tuple[int, ...]:
 
 
 def ndim(x: Any) -> int:
+    """The number of dimensions of ``x`` (0 for a scalar)."""
     return len(shape(x))
 
 
 def size(x: Any) -> int:
+    """The number of elements of ``x``."""
     n = 1
     for d in shape(x):
         n *= d

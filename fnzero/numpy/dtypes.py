@@ -42,6 +42,32 @@ character = np.character
 object_ = np.object_
 dtype = np.dtype
 
+_KINDS = {
+    "bool": "b",
+    "signed integer": "i",
+    "unsigned integer": "u",
+    "integral": "iu",
+    "real floating": "f",
+    "complex floating": "c",
+    "numeric": "iufc",
+}
+
+
+def isdtype(dtype: Any, kind: Any) -> bool:
+    """Whether ``dtype`` is of ``kind``: a dtype, one of the array API's kind names
+    (``"bool"``, ``"signed integer"``, ``"unsigned integer"``, ``"integral"``,
+    ``"real floating"``, ``"complex floating"``, ``"numeric"``), or a tuple of those."""
+    dt = np.dtype(dtype)
+    if isinstance(kind, tuple):
+        return any(isdtype(dt, k) for k in kind)
+    if isinstance(kind, str):
+        if kind not in _KINDS:
+            raise ValueError(
+                f"fnzero.numpy.isdtype: kind must be a dtype or one of {sorted(_KINDS)}, got {kind!r}"
+            )
+        return dt.kind in _KINDS[kind]
+    return dt == np.dtype(kind)
+
 
 def _as_dtype_or_value(x: Any) -> Any:
     """A traced value as its dtype (its value would be read otherwise); anything else as given."""
@@ -87,3 +113,14 @@ def iinfo(int_type: Any) -> np.iinfo:
     """Machine limits of an integer dtype (``min``, ``max``); an array or traced value stands
     for its dtype."""
     return np.iinfo(_dtype_of(int_type))
+
+
+# NumPy's C-style names, at the 64-bit widths JAX gives them with x64 enabled; last in the
+# module, as this `bool` would shadow the builtin in everything below it.
+bool = np.bool_  # noqa: A001
+int_ = np.int64
+uint = np.uint64
+float_ = double = np.float64
+single = np.float32
+complex_ = cdouble = np.complex128
+csingle = np.complex64

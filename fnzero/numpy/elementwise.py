@@ -115,6 +115,11 @@ def round(x, decimals: int = 0):  # noqa: A001
     return _round(x, decimals=decimals)
 
 
+def around(a, decimals: int = 0):
+    """``a`` rounded to ``decimals`` places (NumPy's other name for ``round``)."""
+    return _round(a, decimals=decimals)
+
+
 # Inverse hyperbolic functions and other logarithms and powers: the array module's kernels
 # (more accurate than composites such as log(x + sqrt(x*x - 1)) near their edges).
 _LN2 = math.log(2.0)

@@ -46,3 +46,13 @@ logical_not = nondifferentiable_unary("logical_not")
 isfinite = nondifferentiable_unary("isfinite", onnx=_onnx_isfinite)
 isnan = nondifferentiable_unary("isnan")
 isinf = nondifferentiable_unary("isinf")
+
+
+def isposinf(x: Any, /) -> Any:
+    """Where ``x`` is +inf."""
+    return logical_and(isinf(x), greater(x, 0))
+
+
+def isneginf(x: Any, /) -> Any:
+    """Where ``x`` is -inf."""
+    return logical_and(isinf(x), less(x, 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fnzero.core.tracer import concrete
 from fnzero.numpy.arithmetic import multiply
 from fnzero.numpy.creation import arange, asarray, ones_like, shape, zeros_like
 from fnzero.numpy.shapes import concatenate, flip, pad, reshape, stack
@@ -98,3 +99,42 @@ def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:  # no
         columns.append(columns[-1] * x)
     out = stack(columns[:n], axis=1)
     return out if increasing else flip(out, 1)
+
+
+def poly(seq_of_zeros: Any) -> Any:
+    """The monic polynomial whose roots are the entries of the 1-D ``seq_of_zeros``."""
+    zeros = asarray(seq_of_zeros)
+    if len(shape(zeros)) != 1:
+        raise NotImplementedError(
+            f"fnzero.numpy.poly: roots must be 1-D (the characteristic polynomial of a matrix needs "
+            f"general eigenvalues, which fnzero lacks), got shape {shape(zeros)}"
+        )
+    out = ones_like(zeros[:1]) if shape(zeros)[0] else asarray([1.0])
+    for k in range(shape(zeros)[0]):
+        out = polymul(out, stack([ones_like(zeros[k]), -zeros[k]]))
+    return out
+
+
+def polydiv(u: Any, v: Any, *, trim_leading_zeros: bool = False) -> tuple[Any, Any]:
+    """Quotient and remainder of ``u / v``, by long division. The remainder keeps ``u``'s
+    length (leading zeros) unless ``trim_leading_zeros``, which reads its values (as JAX)."""
+    u, v = _coefficients(asarray(u), "polydiv"), _coefficients(asarray(v), "polydiv")
+    m, n = shape(u)[0] - 1, shape(v)[0] - 1
+    if n < 0:
+        raise ValueError("fnzero.numpy.polydiv: the divisor v has no coefficients")
+    rest = [u[k] for k in range(m + 1)]
+    quotient = []
+    for k in range(max(m - n + 1, 0)):
+        d = rest[k] / v[0]
+        quotient.append(d)
+        for j in range(n + 1):
+            rest[k + j] = rest[k + j] - d * v[j]
+    q = stack(quotient) if quotient else zeros_like(u[:1])
+    r = stack(rest)
+    if trim_leading_zeros:
+        values = concrete(r)
+        start = 0
+        while start < m and abs(float(values[start])) <= 1e-14 * max(1.0, float(abs(values).max())):
+            start += 1
+        r = r[start:]
+    return q, r

@@ -20,7 +20,7 @@ import numpy as np
 
 from fnzero.core.graph import Equation, Var
 from fnzero.core.primitive import Primitive
-from fnzero.numpy import arithmetic, linalg
+from fnzero.numpy import arithmetic, products
 
 # The passes jit runs; tests and benchmarks switch some off to compare.
 # "fuse" (jit_fusion) acts on CuPy programs only.
@@ -170,7 +170,7 @@ UFUNCS: Mapping[Primitive, str] = _UfuncNames()
 def _always_fresh(prim: Any) -> bool:
     """Whether the primitive's result is always a new array (never a view of, or the same
     object as, an input)."""
-    return prim in UFUNCS or prim is linalg.matmul
+    return prim in UFUNCS or prim is products.matmul
 
 
 def plan_buffer_reuse(

@@ -1,4 +1,4 @@
-"""Linear algebra: matmul and einsum are primitives; dot, tensordot and outer are built on them."""
+"""Products: matmul and einsum are primitives; dot, tensordot and outer are built on them."""
 
 from __future__ import annotations
 
