@@ -43,7 +43,7 @@ def worker(examples: int, repeats: int) -> None:
     opt = optim.sgd(0.1)
     opt_state = opt.init(model)
     step = fz.value_and_grad(lambda m, x, t: nn.softmax_cross_entropy(m(x), t))
-    loader = data.DataLoader(train_set, BATCH, key=random.key(1), shard=True)
+    loader = data.DataLoader(train_set, BATCH, key=random.key(1), rank=dist.rank(), size=dist.size())
     epochs, collective, compute = [], [], []
     for _ in range(repeats + 1):  # the first epoch warms up
         start, in_collective, in_compute = time.perf_counter(), 0.0, 0.0

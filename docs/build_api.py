@@ -20,6 +20,7 @@ PUBLIC_MODULES = (
     "fnzero",
     "fnzero.transforms",
     "fnzero.numpy",
+    "fnzero.numpy.batching",
     "fnzero.numpy.linalg",
     "fnzero.scipy.linalg",
     "fnzero.lax",

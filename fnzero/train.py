@@ -197,7 +197,9 @@ def score(
     model: Any, state: Any, dataset: data.ArrayDataset, backend: str, batch_size: int = 500
 ) -> tuple[float, float]:
     """Mean cross-entropy and accuracy on ``dataset``; with several processes each scores its shard."""
-    loader = data.DataLoader(dataset, batch_size, shuffle=False, backend=backend, shard=True)
+    loader = data.DataLoader(
+        dataset, batch_size, shuffle=False, backend=backend, rank=distributed.rank(), size=distributed.size()
+    )
     loss, correct, seen = 0.0, 0.0, 0  # device values until the end: one read, not one per batch
     for x, t in loader:
         logits = _predict(model, state, x)
@@ -342,7 +344,12 @@ def _train(
             raise ValueError(f"--resume: {checkpoint!r} has {len(history)} epochs of history, {epoch0} done")
         say(f"resumed from {checkpoint} at epoch {epoch0}")
     loader = data.DataLoader(
-        train_set, config.batch_size, key=random.fold_in(key, 1), backend=config.backend, shard=True
+        train_set,
+        config.batch_size,
+        key=random.fold_in(key, 1),
+        backend=config.backend,
+        rank=distributed.rank(),
+        size=distributed.size(),
     )
     step = fz.value_and_grad(_loss, has_aux=True)
     processes = f", {distributed.size()} processes" if distributed.size() > 1 else ""

@@ -81,7 +81,9 @@ def train(out: str, steps: int = 50, batch_size: int = 32) -> None:
     opt = optim.adam(config.lr)
     opt_state, bn_state = opt.init(model), None
     step = fz.value_and_grad(training._loss, has_aux=True)
-    loader = data.DataLoader(train_set, batch_size, key=random.fold_in(key, 1), shard=True)
+    loader = data.DataLoader(
+        train_set, batch_size, key=random.fold_in(key, 1), rank=dist.rank(), size=dist.size()
+    )
     done, differing = 0, 0
     while done < steps:
         for x, t in loader:

@@ -239,7 +239,7 @@ def test_dict_keys_of_mixed_types_name_the_keys():
     assert leaves == ["y", "x"]  # one type: sorted as before
 
 
-@pytest.mark.parametrize("name", ["shuffle", "drop_last", "shard"])
+@pytest.mark.parametrize("name", ["shuffle", "drop_last"])
 @pytest.mark.parametrize("value", ["False", None, 1])
 def test_dataloader_flags_must_be_bools(name, value):
     ds = data.ArrayDataset(np.zeros((5, 2)), np.zeros(5))

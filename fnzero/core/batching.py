@@ -15,7 +15,7 @@ from fnzero.core.primitive import Primitive
 from fnzero.core.trace import Trace
 from fnzero.core.tracer import Tracer, UnexpectedTracerError
 from fnzero.numpy import moveaxis
-from fnzero.numpy._batching import broadcast_axis
+from fnzero.numpy.batching import broadcast_axis
 
 
 class BatchTracer(Tracer):

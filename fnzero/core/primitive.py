@@ -14,7 +14,7 @@ One declaration per primitive, where its family is defined (as JAX's ``unop``):
 - ``defbatch``: the rule vmap applies. Family factories set it (``_unary`` in
   numpy/elementwise.py: the batch axis stays where it is; ``_binary`` in numpy/arithmetic.py:
   batch axes lined up; ``_reduction``: reduced axes shifted past the batch), from the
-  helpers in numpy/_batching.py.
+  helpers in numpy/batching.py.
 - ``ufunc``: the name of the array module's ufunc that computes the kernel, so that jit may
   write the result into a dead input's buffer (``out=``); None where the kernel is not one.
 - ``fusion``: a CUDA C expression over the operands ``{0}, {1}`` (of type ``T``), so that

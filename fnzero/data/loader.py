@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from fnzero import distributed, random
+from fnzero import random
 from fnzero._checks import flag, positive_int
 from fnzero.backends import get
 from fnzero.device import device_put
@@ -21,10 +21,12 @@ class DataLoader:
     reproducible from the key alone, so a resumed run (``set_epoch``) sees the same batches
     as an uninterrupted one. ``backend`` ("numpy" or "cupy") is where batches land.
 
-    With ``shard`` (data parallelism, :mod:`fnzero.distributed`) ``batch_size`` is the global
-    batch: every rank computes the same order from the same key and takes its own contiguous
-    part of each global batch, so the ranks' slices are disjoint and together make the epoch.
-    A last global batch with fewer examples than ranks is dropped.
+    With ``size`` > 1 (data parallelism over ``size`` processes; pass
+    ``rank=fnzero.distributed.rank(), size=fnzero.distributed.size()``) ``batch_size`` is the
+    global batch: every rank computes the same order from the same key and takes its own
+    contiguous part of each global batch, so the ranks' slices are disjoint and together make
+    the epoch. A last global batch with fewer examples than ranks is dropped. The loader itself
+    knows nothing of processes: ``rank`` and ``size`` are plain integers, default 0 and 1.
     """
 
     def __init__(
@@ -36,26 +38,30 @@ class DataLoader:
         key: Any = None,
         drop_last: bool = False,
         backend: str | None = None,
-        shard: bool = False,
+        rank: int = 0,
+        size: int = 1,
     ):
         where = f"fnzero.data.{type(self).__name__}"
         self.dataset = dataset
         self.batch_size = positive_int(batch_size, "batch_size", where)
-        shuffle, drop_last, shard = (
-            flag(v, n, where) for v, n in ((shuffle, "shuffle"), (drop_last, "drop_last"), (shard, "shard"))
-        )
+        shuffle, drop_last = (flag(v, n, where) for v, n in ((shuffle, "shuffle"), (drop_last, "drop_last")))
+        self.size = positive_int(size, "size", where)
+        self.rank = positive_int(rank, "rank", where, minimum=0)
+        if self.rank >= self.size:
+            raise ValueError(
+                f"{where}: rank must be an integer in [0, size) = [0, {self.size}), got {rank!r}"
+            )
         self.shuffle = shuffle
         self.key = random.key(0) if key is None else key
         self.drop_last = drop_last
         self.backend = None if backend is None else get(backend).name
         self.epoch = 0
-        self.shard = shard
 
     def __len__(self) -> int:
         n = len(self.dataset)
         if self.drop_last:
             return n // self.batch_size
-        if self.shard and 0 < n % self.batch_size < distributed.size():
+        if 0 < n % self.batch_size < self.size:
             return n // self.batch_size
         return math.ceil(n / self.batch_size)
 
@@ -74,8 +80,8 @@ class DataLoader:
         self.epoch += 1
         for i in range(len(self)):
             batch = order[i * self.batch_size : (i + 1) * self.batch_size]
-            if self.shard:
-                batch = np.array_split(batch, distributed.size())[distributed.rank()]
+            if self.size > 1:
+                batch = np.array_split(batch, self.size)[self.rank]
             yield self._fetch(batch)
 
     def _fetch(self, indices: np.ndarray) -> tuple[Any, Any]:

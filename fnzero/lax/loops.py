@@ -27,7 +27,7 @@ from fnzero.lax._common import (
     value_hidden,
 )
 from fnzero.lax._jit import all_arrays, jit_while
-from fnzero.numpy._batching import same_axis_rule
+from fnzero.numpy.batching import same_axis_rule
 from fnzero.transforms.jit import JitTrace
 
 REVERSE_MODE_REFUSED = (

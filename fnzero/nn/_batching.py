@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnzero.numpy import reshape
-from fnzero.numpy._batching import batch_size, shape_of, to_front
+from fnzero.numpy.batching import batch_size, shape_of, to_front
 
 
 def fold(x: Any, d: int | None, size: int) -> Any:

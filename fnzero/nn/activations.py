@@ -12,7 +12,7 @@ import numpy as np
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._batching import same_axis_rule
+from fnzero.numpy.batching import same_axis_rule
 from fnzero.numpy.elementwise import expression_primitive
 from fnzero.transforms.custom_jvp import custom_jvp
 

@@ -26,7 +26,7 @@ from fnzero.core.tracer import TRACER_TYPES
 from fnzero.nn._batching import fold, unfold
 from fnzero.nn._windows import Pair, col2im_kernel, im2col_kernel, out_hw, padding_argument, pair
 from fnzero.numpy import reshape
-from fnzero.numpy._batching import batch_size, shape_of, to_front
+from fnzero.numpy.batching import batch_size, shape_of, to_front
 
 IntOrPair = int | Sequence[int]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import fnzero.numpy as fnp
-from fnzero.numpy._batching import shape_of
+from fnzero.numpy.batching import shape_of
 
 
 def linear(x: Any, W: Any, b: Any = None) -> Any:

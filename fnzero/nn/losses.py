@@ -13,7 +13,7 @@ from fnzero.backends import array_module, backend_of, reads_values_cheaply
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.nn.activations import log_softmax
-from fnzero.numpy._batching import shape_of, to_front
+from fnzero.numpy.batching import shape_of, to_front
 
 
 def _reduce(losses: Any, reduction: str, where: str) -> Any:

@@ -25,7 +25,7 @@ from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
 from fnzero.core.reverse import fused
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.nn._batching import front_rule
-from fnzero.numpy._batching import broadcasting_rule
+from fnzero.numpy.batching import broadcasting_rule
 
 
 def _activate(z):

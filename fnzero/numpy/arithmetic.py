@@ -16,7 +16,7 @@ import numpy as np
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
-from fnzero.numpy._batching import broadcasting_rule, example_ndim, rank_up, to_front
+from fnzero.numpy.batching import broadcasting_rule, example_ndim, rank_up, to_front
 from fnzero.numpy.creation import astype, ones_like, zeros_like
 from fnzero.numpy.dtypes import result_type
 from fnzero.numpy.elementwise import abs as absolute

@@ -10,7 +10,7 @@ import numpy as np
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.numpy._batching import same_axis_rule
+from fnzero.numpy.batching import same_axis_rule
 
 
 def _xp(backend: str | Backend | None):

@@ -14,7 +14,7 @@ from typing import Any
 
 from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._batching import broadcasting_rule, same_axis_rule
+from fnzero.numpy.batching import broadcasting_rule, same_axis_rule
 
 
 def _unary(name: str, vjp=None, *, fusion: str | None = None, onnx: Any = None) -> Primitive:

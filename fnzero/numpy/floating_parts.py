@@ -9,8 +9,8 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._batching import same_axis_rule
 from fnzero.numpy.arithmetic import floor_divide, multiply, power, remainder
+from fnzero.numpy.batching import same_axis_rule
 from fnzero.numpy.creation import asarray, astype
 from fnzero.numpy.elementwise import trunc
 from fnzero.numpy.logic import nondifferentiable_binary, nondifferentiable_unary

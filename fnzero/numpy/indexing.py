@@ -14,7 +14,7 @@ from fnzero.backends import array_module, backend_of, get
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.numpy._axes import normalize_axis
-from fnzero.numpy._batching import batch_size, example_ndim, rank_up, shape_of, to_front
+from fnzero.numpy.batching import batch_size, example_ndim, rank_up, shape_of, to_front
 from fnzero.numpy.shapes import _transpose, moveaxis
 
 _BASIC = (int, np.integer, slice, type(None), type(Ellipsis))

@@ -8,7 +8,7 @@ from typing import Any
 
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._batching import broadcasting_rule, same_axis_rule
+from fnzero.numpy.batching import broadcasting_rule, same_axis_rule
 
 
 def nondifferentiable_binary(

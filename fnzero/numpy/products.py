@@ -12,8 +12,8 @@ import numpy as np
 from fnzero.backends import xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.numpy._axes import normalize_axis
-from fnzero.numpy._batching import batch_size, rank_up, shape_of, to_front
 from fnzero.numpy.arithmetic import multiply
+from fnzero.numpy.batching import batch_size, rank_up, shape_of, to_front
 from fnzero.numpy.shapes import broadcast_to, moveaxis, reshape, swapaxes, transpose
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
 from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
-from fnzero.numpy._batching import shape_of, shift_axes, to_front
+from fnzero.numpy.batching import shape_of, shift_axes, to_front
 from fnzero.numpy.elementwise import exp, sqrt, square
 from fnzero.numpy.logic import equal
 from fnzero.numpy.shapes import broadcast_to, flip, pad, reshape, transpose

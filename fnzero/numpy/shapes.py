@@ -15,8 +15,8 @@ from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.core.tracer import TRACER_TYPES as _TRACERS
 from fnzero.numpy._axes import normalize_axis
-from fnzero.numpy._batching import batch_size, example_ndim, shape_of, shift_axes, to_front
 from fnzero.numpy.arithmetic import where
+from fnzero.numpy.batching import batch_size, example_ndim, shape_of, shift_axes, to_front
 from fnzero.numpy.creation import zeros_like
 
 

@@ -21,8 +21,8 @@ from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError
 from fnzero.numpy._axes import normalize_axis
-from fnzero.numpy._batching import shape_of, to_front
 from fnzero.numpy.arithmetic import clip, maximum, where
+from fnzero.numpy.batching import shape_of, to_front
 from fnzero.numpy.creation import astype, zeros
 from fnzero.numpy.elementwise import ceil, floor
 from fnzero.numpy.indexing import at, take

@@ -6,7 +6,7 @@ from typing import Any
 
 from fnzero import tree
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._batching import same_axis_rule
+from fnzero.numpy.batching import same_axis_rule
 
 # No vjp rules: every transform passes the value through and records nothing.
 _stop_gradient = Primitive("stop_gradient", lambda x: x, onnx="Identity")

@@ -22,7 +22,7 @@ from fnzero.backends import Backend, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
 from fnzero.numpy import moveaxis
-from fnzero.numpy._batching import batch_size, to_front
+from fnzero.numpy.batching import batch_size, to_front
 from fnzero.random.threefry import Word, counter_words, rows_of, threefry2x32
 
 _MASK = 0xFFFFFFFF

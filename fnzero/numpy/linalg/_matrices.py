@@ -7,7 +7,7 @@ from typing import Any
 
 from fnzero.backends import array_module
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.numpy._batching import batch_size, example_ndim, rank_up, shape_of, to_front
+from fnzero.numpy.batching import batch_size, example_ndim, rank_up, shape_of, to_front
 from fnzero.numpy.reductions import sum as fsum
 from fnzero.numpy.shapes import expand_dims, swapaxes
 

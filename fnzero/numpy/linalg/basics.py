@@ -8,7 +8,7 @@ from typing import Any
 
 from fnzero.numpy import combining, products, vector_products
 from fnzero.numpy._axes import normalize_axis
-from fnzero.numpy._batching import shape_of
+from fnzero.numpy.batching import shape_of
 from fnzero.numpy.creation import astype
 from fnzero.numpy.linalg._matrices import check_matrix, mT
 from fnzero.numpy.reductions import sum as fsum

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fnzero.numpy._batching import shape_of
+from fnzero.numpy.batching import shape_of
 from fnzero.numpy.linalg._matrices import check_matrix, eye_like
 from fnzero.numpy.linalg.solves import inv
 from fnzero.numpy.products import matmul

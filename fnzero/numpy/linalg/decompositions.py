@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._batching import shape_of
+from fnzero.numpy.batching import shape_of
 from fnzero.numpy.linalg._matrices import (
     as_float,
     check_matrix,

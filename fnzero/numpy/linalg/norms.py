@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from fnzero.numpy._axes import normalize_axis
-from fnzero.numpy._batching import shape_of
+from fnzero.numpy.batching import shape_of
 from fnzero.numpy.creation import astype
 from fnzero.numpy.elementwise import abs as fabs
 from fnzero.numpy.elementwise import sqrt

@@ -14,7 +14,7 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive, SharedVJP
-from fnzero.numpy._batching import shape_of
+from fnzero.numpy.batching import shape_of
 from fnzero.numpy.linalg._matrices import as_float, check_matrix, leading_rule, mT, tri_mask
 from fnzero.numpy.products import matmul
 from fnzero.numpy.shapes import moveaxis, reshape

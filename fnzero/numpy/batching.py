@@ -1,4 +1,10 @@
-"""What batching rules share: moving a batch axis, and the rules of whole families.
+"""The batching-rule helpers: the public API for authors of primitives (in fnzero.numpy, fnzero.nn,
+fnzero.random, fnzero.lax or user code) who give a primitive its vmap rule.
+
+They move a batch axis (``to_front``, ``broadcast_axis``, ``rank_up``), read sizes (``shape_of``,
+``batch_size``, ``example_ndim``, ``shift_axes``), and build the rules of whole families
+(``broadcasting_rule`` for broadcasting elementwise primitives, ``same_axis_rule`` for elementwise
+primitives of one array). Layers above fnzero.numpy import them from here, never from a private module.
 
 A batching rule is ``rule(args, bdims, **params) -> (out, out_bdim)``; ``bdims[k]`` is the
 batch axis of ``args[k]`` or None when that argument is the same for every example. Rules
@@ -10,6 +16,18 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "batch_size",
+    "broadcast_axis",
+    "broadcasting_rule",
+    "example_ndim",
+    "rank_up",
+    "same_axis_rule",
+    "shape_of",
+    "shift_axes",
+    "to_front",
+]
+
 
 def _shapes():
     # The shape primitives are declared with batching rules from this module, so they are
@@ -20,6 +38,7 @@ def _shapes():
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of an array, tracer or Python scalar (``()`` for a scalar)."""
     return tuple(getattr(x, "shape", ()))
 
 
@@ -39,6 +58,7 @@ def to_front(x: Any, bdim: int | None, size: int | None = None) -> Any:
 
 
 def batch_size(args: Any, dims: Any) -> int:
+    """The batch size: the length of the batch axis of the first batched argument."""
     for a, d in zip(args, dims):
         if d is not None:
             return shape_of(a)[d]
@@ -46,6 +66,7 @@ def batch_size(args: Any, dims: Any) -> int:
 
 
 def example_ndim(x: Any, d: int | None) -> int:
+    """The number of axes of one example of ``x`` (its batch axis ``d`` left out)."""
     return len(shape_of(x)) - (d is not None)
 
 
