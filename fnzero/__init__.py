@@ -9,6 +9,7 @@ fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 from fnzero import backends, data, nn, optim, random, tree
 from fnzero import numpy as numpy
 from fnzero import onnx as onnx
+from fnzero import scipy as scipy
 from fnzero.core.tracer import ConcretizationTypeError, UnexpectedTracerError
 from fnzero.device import device_put
 from fnzero.io import load, save
@@ -39,6 +40,7 @@ __all__ = [
     "random",
     "nn",
     "numpy",
+    "scipy",
     "grad",
     "value_and_grad",
     "vjp",

@@ -96,10 +96,15 @@ def _rational(coefficients: tuple, r: Any) -> Any:
 
 def normal_quantile(p: Any) -> Any:
     """The x with Phi(x) = p, for a float64 array ``p`` in (0, 1)."""
-    xp = array_module(p)
-    q = p - 0.5
+    return quantile_from(p - 0.5, array_module(p).minimum(p, 1.0 - p))
+
+
+def quantile_from(q: Any, tail_p: Any) -> Any:
+    """The x with Phi(x) = 0.5 + q, given ``q`` and ``tail_p = min(Phi(x), 1 - Phi(x))``
+    separately, so that a caller who has both exactly (erfinv: ``q = y / 2``) loses no digits
+    to forming ``0.5 + q``."""
+    xp = array_module(q)
     central = q * _rational(_CENTRAL, 0.180625 - q * q)
-    tail_p = xp.minimum(p, 1.0 - p)
     r = xp.sqrt(-xp.log(xp.where(tail_p > 0, tail_p, 1.0)))
     tail = xp.where(r <= 5.0, _rational(_INTERMEDIATE, r - 1.6), _rational(_FAR, r - 5.0))
     tail = xp.where(q < 0, -tail, tail)

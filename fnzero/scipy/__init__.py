@@ -1,0 +1,5 @@
+"""fnzero.scipy: JAX's ``jax.scipy`` on fnzero, differentiable, with no SciPy at run time."""
+
+from fnzero.scipy import special, stats
+
+__all__ = ["special", "stats"]
