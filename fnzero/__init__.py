@@ -7,9 +7,11 @@ fz.grad(lambda x: fnp.sum(fnp.tanh(x) ** 2))(x)
 """
 
 from fnzero import backends, data, nn, optim, random, tree
+from fnzero import lax as lax
 from fnzero import numpy as numpy
 from fnzero import onnx as onnx
 from fnzero import scipy as scipy
+from fnzero import tree_util as tree_util
 from fnzero.core.tracer import ConcretizationTypeError, UnexpectedTracerError
 from fnzero.device import device_put
 from fnzero.io import load, save
@@ -37,9 +39,11 @@ __version__ = "0.1.0"
 __all__ = [
     "backends",
     "tree",
+    "tree_util",
     "random",
     "nn",
     "numpy",
+    "lax",
     "scipy",
     "grad",
     "value_and_grad",

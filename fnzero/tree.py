@@ -7,6 +7,8 @@ Built-in nodes are dict (children in sorted-key order), list, tuple, namedtuple 
 
 from __future__ import annotations
 
+import builtins
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
@@ -25,6 +27,17 @@ __all__ = [
     "static_field",
     "all_equal_structure",
     "node_children",
+    "reduce",
+    "all",
+    "register_pytree_node",
+    "tree_map",
+    "tree_leaves",
+    "tree_structure",
+    "tree_flatten",
+    "tree_unflatten",
+    "tree_reduce",
+    "tree_all",
+    "treedef_children",
 ]
 
 
@@ -84,7 +97,14 @@ def register_attrs(cls: type) -> type:
 
 
 def _dict_flatten(d):
-    keys = sorted(d)
+    try:
+        keys = sorted(d)
+    except TypeError:
+        raise TypeError(
+            f"fnzero.tree: a dict's keys must be sortable against each other (a dict's children are in "
+            f"sorted-key order), got keys {list(d)!r} of types {sorted({type(k).__name__ for k in d})}; "
+            f"use keys of one type (e.g. all str)"
+        ) from None
     return [d[k] for k in keys], tuple(keys)
 
 
@@ -197,10 +217,12 @@ def unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
 
 
 def leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
+    """The leaves of ``tree`` in order (dict children by sorted key)."""
     return flatten(tree, is_leaf)[0]
 
 
 def structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
+    """The structure of ``tree``: what :func:`unflatten` needs besides the leaves."""
     return flatten(tree, is_leaf)[1]
 
 
@@ -220,8 +242,9 @@ def map(f: Callable[..., Any], tree: Any, *rest: Any, is_leaf: Callable[[Any], b
 
 
 def all_equal_structure(*trees: Any) -> bool:
+    """Whether every tree has the same structure (the same containers, keys and number of leaves)."""
     first = structure(trees[0])
-    return all(structure(t) == first for t in trees[1:])
+    return builtins.all(structure(t) == first for t in trees[1:])
 
 
 def _paths_into(tree: Any, prefix: str, out: list, is_leaf) -> None:
@@ -241,3 +264,59 @@ def flatten_with_path(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -
     out: list = []
     _paths_into(tree, "", out, is_leaf)
     return out
+
+
+_NO_INITIALIZER = object()
+
+
+def reduce(  # noqa: A001
+    function: Callable[[Any, Any], Any],
+    tree: Any,
+    initializer: Any = _NO_INITIALIZER,
+    is_leaf: Callable[[Any], bool] | None = None,
+) -> Any:
+    """Fold ``function`` over the leaves of ``tree`` from the left (``functools.reduce``),
+    starting from ``initializer`` when given."""
+    flat = leaves(tree, is_leaf)
+    if initializer is _NO_INITIALIZER:
+        if not flat:
+            raise TypeError("tree.reduce: the tree has no leaves and no initializer was given")
+        return functools.reduce(function, flat)
+    return functools.reduce(function, flat, initializer)
+
+
+def all(tree: Any, *, is_leaf: Callable[[Any], bool] | None = None) -> bool:  # noqa: A001
+    """Whether every leaf of ``tree`` is truthy (True for a tree without leaves)."""
+    return builtins.all(leaves(tree, is_leaf))
+
+
+def register_pytree_node(
+    nodetype: type,
+    flatten_func: Callable[[Any], tuple[Iterable[Any], Any]],
+    unflatten_func: Callable[[Any, Any], Any],
+    flatten_with_keys_func: None = None,
+) -> None:
+    """JAX's spelling of :func:`register`: ``flatten_func(x) -> (children, aux)``,
+    ``unflatten_func(aux, children) -> x``. Keyed flattening is not supported (paths are
+    positions)."""
+    if flatten_with_keys_func is not None:
+        raise NotImplementedError(
+            "tree.register_pytree_node: flatten_with_keys_func is not supported; "
+            "use tree.register(cls, flatten_fn, unflatten_fn, keys_fn) to name the children"
+        )
+    register(nodetype, flatten_func, unflatten_func)
+
+
+def treedef_children(treedef: PyTreeDef) -> list[PyTreeDef]:
+    """The structures of the children of the root node of ``treedef`` (none for a leaf)."""
+    return list(treedef.children)
+
+
+# JAX's jax.tree_util spellings.
+tree_map = map
+tree_leaves = leaves
+tree_structure = structure
+tree_flatten = flatten
+tree_unflatten = unflatten
+tree_reduce = reduce
+tree_all = all

@@ -9,6 +9,12 @@ from hypothesis import HealthCheck, settings
 
 from fnzero import backends
 
+# JAX, the oracle of many tests, compiles each small test program with XLA; its costly
+# optimisation passes would make compiling most of the test's time, and buy nothing here.
+os.environ.setdefault(
+    "XLA_FLAGS", "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true"
+)
+
 # "ci" draws the same examples on every run (derandomize), so a green suite stays green;
 # "thorough" explores new random examples each time (HYPOTHESIS_PROFILE=thorough).
 settings.register_profile(

@@ -11,6 +11,7 @@ import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive
+from fnzero.scipy import special
 
 SHAPE = (2, 8)
 IDX = np.array([0, 3, 3, 7])
@@ -41,7 +42,34 @@ CASES = {
     "tan": (_unary(fnp.tan, 0.5), "real"),
     "tanh": (_unary(fnp.tanh), "real"),
     "negative": (_unary(fnp.negative), "real"),
+    "arccosh": (_unary(fnp.arccosh, 1.0, 1.0), "pos"),
+    "arctanh": (_unary(fnp.arctanh, 0.5), "real"),
+    "log2": (_unary(fnp.log2), "pos"),
+    "log10": (_unary(fnp.log10), "pos"),
+    "exp2": (_unary(fnp.exp2), "real"),
+    "cbrt": (_unary(fnp.cbrt), "pos"),
+    "sinc": (_unary(fnp.sinc), "real"),
+    "sinc_derivative": (lambda x, y: fnp.sum(fz.vjp(fnp.sinc, x)[1](y)[0] * x), "real"),
+    "arctan2": (lambda x, y: fnp.sum(fnp.arctan2(x, y) * x), "pos"),
+    "hypot": (lambda x, y: fnp.sum(fnp.hypot(x, y) * x), "real"),
+    "logaddexp": (lambda x, y: fnp.sum(fnp.logaddexp(x, y) * x), "real"),
+    "logaddexp2": (lambda x, y: fnp.sum(fnp.logaddexp2(x, y) * x), "real"),
+    "remainder": (lambda x, y: fnp.sum(fnp.remainder(x, y) * x), "pos"),
+    "fmod": (lambda x, y: fnp.sum(fnp.fmod(x, y) * x), "pos"),
+    "copysign": (lambda x, y: fnp.sum(fnp.copysign(x, y) * x), "real"),
     "sigmoid": (_unary(nn.sigmoid), "real"),
+    "erf": (_unary(special.erf), "real"),
+    "erfc": (_unary(special.erfc), "real"),
+    "erfinv": (_unary(special.erfinv, 0.9), "real"),
+    "ndtri": (_unary(special.ndtri, 0.45, 0.5), "real"),
+    "log_ndtr": (_unary(special.log_ndtr, 3.0, -1.0), "real"),
+    "erfcx": (
+        lambda x, y: fnp.sum(fz.grad(lambda a: fnp.sum(special.log_ndtr(a * 3 - 2) * y))(x) * y),
+        "real",
+    ),
+    "gammaln": (_unary(special.gammaln), "pos"),
+    "digamma": (_unary(special.digamma), "pos"),
+    "polygamma": (_unary(lambda x: special.polygamma(1, x)), "pos"),
     "relu": (_unary(nn.relu), "real"),
     # The derivatives of tanh, sigmoid and relu are primitives too: reached by a first
     # derivative taken inside the function (its cotangent is y).

@@ -3,6 +3,8 @@ what was given and what is accepted; grad of a complex output refuses."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -56,3 +58,77 @@ def test_grad_of_a_complex_output_refuses():
     assert "fnzero.vjp" in str(e.value)
     with pytest.raises(TypeError, match="real-valued"):
         fz.value_and_grad(lambda x: x * (2 + 0j))(1.0)
+
+
+@pytest.mark.parametrize("rule", [fz.custom_vjp, fz.custom_jvp])
+@pytest.mark.parametrize("nums", [1.0, "1", (1.0,), None, True])
+def test_nondiff_argnums_that_are_not_ints_are_refused(rule, nums):
+    with pytest.raises(
+        TypeError, match=rf"fnzero.{rule.__name__}: nondiff_argnums must be an int or a tuple of ints, got"
+    ):
+        rule(lambda a, b: a * b, nondiff_argnums=nums)
+
+
+def test_nondiff_argnums_may_be_one_int():
+    f = fz.custom_vjp(lambda a, n: a * n, nondiff_argnums=1)
+    f.defvjp(lambda a, n: (a * n, None), lambda n, res, g: (g * n,))
+    assert fz.grad(f)(2.0, 3.0) == 3.0
+
+
+@pytest.mark.parametrize("transform", [fz.grad, fz.jacrev, fz.jacfwd])
+def test_numpy_int_argnums_are_accepted_and_huge_ones_are_out_of_range(transform):
+    np.testing.assert_allclose(transform(lambda a, b: a * b, argnums=np.int64(1))(2.0, 3.0), 2.0)
+    for huge in (10**30, -(10**30), np.int64(2**62)):
+        with pytest.raises(
+            ValueError, match=rf"argnums={re.escape(repr(huge))} is out of range for a call with 2"
+        ):
+            transform(lambda a, b: a * b, argnums=huge)(2.0, 3.0)
+
+
+@pytest.mark.parametrize(
+    "in_axes, words",
+    [
+        (1.5, r"in_axes must be an int, None or a tuple \(one entry per argument\), got 1.5 \(float\)"),
+        (True, r"in_axes must be an int, None or a tuple .*got True \(bool\)"),
+        ("0", r"got '0' \(str\)"),
+        ((1.5,), r"in_axes entries must be an int or None, got 1.5 \(float\) in in_axes=\(1.5,\)"),
+        (({"w": 0.5},), r"in_axes entries must be an int or None, got 0.5"),
+        ((np.bool_(True),), r"in_axes entries must be an int or None, got np.True_ \(bool\)"),
+    ],
+)
+def test_vmap_in_axes_that_are_not_ints_are_refused(in_axes, words):
+    with pytest.raises(TypeError, match=words):
+        fz.vmap(lambda a: a.sum(), in_axes=in_axes)  # refused when the transform is made
+
+
+@pytest.mark.parametrize("out_axes", [1.5, True, "0", (0.0,)])
+def test_vmap_out_axes_that_are_not_ints_are_refused(out_axes):
+    with pytest.raises(TypeError, match=r"fnzero.vmap: out_axes entries must be an int or None, got"):
+        fz.vmap(lambda a: a * 2, out_axes=out_axes)
+
+
+@pytest.mark.parametrize(
+    "axis_size, error", [(2.5, TypeError), ("2", TypeError), (True, TypeError), (-1, ValueError)]
+)
+def test_vmap_axis_size_must_be_an_int(axis_size, error):
+    with pytest.raises(error, match=rf"fnzero.vmap: axis_size must be an integer >= 0, got {axis_size!r}"):
+        fz.vmap(lambda a: a, in_axes=None, axis_size=axis_size)
+
+
+def test_vmap_axes_that_are_ints_still_work():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(fz.vmap(lambda a: a.sum(), in_axes=np.int64(1))(x), x.sum(axis=0))
+    np.testing.assert_array_equal(fz.vmap(lambda a: a.sum(), in_axes=[0])(x), x.sum(axis=1))
+    np.testing.assert_array_equal(fz.vmap(lambda a: a * 2, out_axes=np.int64(1))(x), (x * 2).T)
+    with pytest.raises(
+        ValueError, match="in_axes 1000000000000000000000000000000 is out of range for argument 0"
+    ):
+        fz.vmap(lambda a: a, in_axes=10**30)(x)
+
+
+def test_huge_reduction_axes_say_out_of_bounds():
+    with pytest.raises(
+        np.exceptions.AxisError,
+        match="fnzero.numpy.sum: axis 1000000000000000000000000000000 is out of bounds",
+    ):
+        fnp.sum(np.ones((2, 3)), axis=10**30)

@@ -215,7 +215,7 @@ def test_numpy_ufuncs_dispatch_under_every_transform():
 @pytest.mark.parametrize(
     "call, fragment",
     [
-        (lambda v: np.frexp(v), "fnzero.numpy has no frexp"),
+        (lambda v: np.i0(v), "fnzero.numpy has no i0"),
         (lambda v: np.add(v, 1.0, out=np.empty(3)), "takes no out argument"),
         (lambda v: np.add(v, 1.0, where=v > 0), "takes no where argument"),
         (lambda v: np.multiply.reduce(v), "ufunc methods such as .reduce"),
@@ -223,7 +223,7 @@ def test_numpy_ufuncs_dispatch_under_every_transform():
         (lambda v: np.fft.fft(v), "fnzero.numpy.fft has no fft"),
         (lambda v: np.nanmedian(v), "fnzero.numpy has no nanmedian"),
     ],
-    ids=["frexp", "out=", "where=", "reduce", "mean dtype=", "fft", "nanmedian"],
+    ids=["i0", "out=", "where=", "reduce", "mean dtype=", "fft", "nanmedian"],
 )
 def test_numpy_calls_that_cannot_dispatch_name_the_function(call, fragment):
     for transform in (

@@ -47,7 +47,7 @@ def test_graph_of_a_second_derivative_contains_the_backward_sweeps():
 
 def test_dot_has_ellipses_for_values_and_boxes_for_ops():
     dot = fz.make_graph(lambda p: fnp.tanh(p["w"] @ p["x"]))({"w": np.ones((2, 3)), "x": np.ones(3)}).to_dot()
-    assert re.search(r'"x/w" \[label="x/w\\n\[2, 3\] float64", shape=ellipse', dot)
+    assert re.search(r'"p/w" \[label="p/w\\n\[2, 3\] float64", shape=ellipse', dot)  # p: the parameter
     assert dot.count("shape=box") == 2 and 'label="matmul"' in dot and 'label="tanh"' in dot
 
 

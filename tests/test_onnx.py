@@ -29,12 +29,13 @@ def _session(model):
     return onnxruntime.InferenceSession(model.SerializeToString())
 
 
-def _round_trip(fun, shape, seed=0, tolerance=1e-5, path=None):
-    """Export ``fun`` traced on one input, run the model on another in onnxruntime, compare."""
+def _round_trip(fun, shape, seed=0, tolerance=1e-5, path=None, name="x"):
+    """Export ``fun`` traced on one input, run the model on another in onnxruntime, compare;
+    the model's input is named after ``fun``'s parameter (``name``)."""
     rng = np.random.default_rng(seed)
     model = fonnx.export(fun, (rng.normal(size=shape).astype(np.float32),), path)
     x = rng.normal(size=shape).astype(np.float32)  # other values than the traced example's
-    (out,) = _session(model).run(None, {"x": x})
+    (out,) = _session(model).run(None, {name: x})
     want = fun(x)
     assert out.shape == want.shape and out.dtype == want.dtype == np.float32
     np.testing.assert_allclose(out, want, rtol=tolerance, atol=tolerance)
@@ -68,7 +69,7 @@ def test_the_examples_lstm_round_trips_through_onnxruntime():
     from fnzero.examples.sine_rnn import BetterRNN
 
     model = BetterRNN(5, key=fz.random.key(2))
-    _round_trip(lambda xs: model(xs)[0], (7, 2, 1))
+    _round_trip(lambda xs: model(xs)[0], (7, 2, 1), name="xs")
 
 
 def _many_ops(x, y):

@@ -184,15 +184,15 @@ def test_numpy_functions_on_traced_values_dispatch_to_fnzero(name):
     [
         lambda v: np.asarray(v),
         lambda v: np.array(v),
-        lambda v: np.linalg.norm(v),
+        lambda v: np.fft.ifft(v),
         lambda v: np.fft.fft(v),
-        lambda v: np.cumprod(v),
+        lambda v: np.fft.fftn(v),
         lambda v: np.add(v, 1.0, out=np.empty(3)),
         lambda v: np.add.reduce(v),
-        lambda v: np.float_power(v, 2.0),
-        lambda v: np.sort(v),
+        lambda v: np.fft.irfft(v),
+        lambda v: np.fft.rfft(v),
     ],
-    ids=["asarray", "array", "linalg.norm", "fft", "cumprod", "out=", "ufunc.reduce", "float_power", "sort"],
+    ids=["asarray", "array", "ifft", "fft", "fftn", "out=", "ufunc.reduce", "irfft", "rfft"],
 )
 def test_numpy_functions_without_a_derivative_refuse_and_name_fnzero(call):
     with pytest.raises(TypeError, match="fnzero"):
@@ -221,3 +221,35 @@ def test_augmented_assignment_rebinds_and_leaves_the_input_alone(backend):
     g = fz.grad(f)(x)
     np.testing.assert_array_equal(host(backend, g), [3.0, 5.0])  # d/dv (v + 1) v = 2v + 1
     np.testing.assert_array_equal(host(backend, x), [1.0, 2.0])
+
+
+_OPERATORS = {
+    "mod": (lambda a, b: a % b, lambda a, b: b % a),
+    "floordiv": (lambda a, b: a // b, lambda a, b: b // a),
+    "divmod": (lambda a, b: divmod(a, b)[1], lambda a, b: divmod(b, a)[0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OPERATORS))
+@given(st.lists(st.floats(0.5, 9.0), min_size=3, max_size=3), st.floats(0.5, 3.0))
+def test_remainder_operators_on_tracers_match_numpy_and_differentiate(name, values, divisor):
+    x = np.array(values)
+    for op in _OPERATORS[name]:
+        np.testing.assert_allclose(fz.jit(lambda v, op=op: op(v, divisor))(x), op(x, divisor))
+        grad = fz.grad(lambda v, op=op: fnp.sum(op(v, divisor)))(x)
+        h = 1e-6
+        fd = (op(x + h, divisor) - op(x - h, divisor)) / (2 * h)
+        near_a_jump = np.abs(fd) > 1e3
+        np.testing.assert_allclose(grad[~near_a_jump], fd[~near_a_jump], atol=1e-6)
+
+
+@given(st.lists(st.integers(0, 200), min_size=4, max_size=4))
+def test_bitwise_operators_on_tracers_match_numpy(values):
+    a = np.array(values)
+
+    def ops(v):
+        return (v & 6) | (v ^ 3), ~v, v << 2, v >> 1, (v > 2) & (v < 100) | ~(v == 7)
+
+    for got, expected in zip(fz.jit(ops)(a), ops(a)):
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == expected.dtype

@@ -86,6 +86,7 @@ def available() -> list[str]:
 
 
 def default() -> Backend:
+    """The backend new arrays go to when none is named: NumPy."""
     return get(DEFAULT)
 
 

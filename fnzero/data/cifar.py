@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 import pickle
+from typing import Any
 
 import numpy as np
 
@@ -12,11 +14,59 @@ from fnzero.data.dataset import ArrayDataset
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
+def _numpy_rebuilders() -> dict[tuple[str, str], object]:
+    """What a pickled NumPy array names to be rebuilt: the functions this NumPy's arrays
+    reduce to (protocols 2 and 5), under the module names old and new NumPy versions write."""
+    sample = np.zeros(1, np.uint8)
+    reconstruct, frombuffer = sample.__reduce_ex__(2)[0], sample.__reduce_ex__(5)[0]
+    allowed: dict[tuple[str, str], object] = {
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+        ("_codecs", "encode"): codecs.encode,  # how protocol 2 writes bytes from Python 3
+    }
+    for core in ("numpy.core", "numpy._core"):
+        allowed[(f"{core}.multiarray", "_reconstruct")] = reconstruct
+        allowed[(f"{core}.numeric", "_frombuffer")] = frombuffer
+    return allowed
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """An unpickler that rebuilds dicts, lists, bytes, numbers and NumPy arrays, and refuses
+    every other class or function a pickle names: a crafted file cannot run code."""
+
+    allowed = _numpy_rebuilders()
+
+    def __init__(self, file: Any, path: str):
+        super().__init__(file, encoding="bytes")
+        self.path = path
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = self.allowed.get((module, name))
+        if found is None:
+            raise ValueError(
+                f"{self.path}: not a CIFAR-10 batch: the pickle names {module}.{name}, and only NumPy "
+                f"arrays, dicts, lists, bytes and numbers are read (a crafted pickle could run code)"
+            )
+        return found
+
+
 def _read_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
     with open(path, "rb") as f:
-        batch = pickle.load(f, encoding="bytes")
-    data = np.asarray(batch[b"data"], dtype=np.uint8)
-    labels = np.asarray(batch[b"labels"], dtype=np.int64)
+        try:
+            batch = _ArraysOnly(f, path).load()
+        except (pickle.UnpicklingError, EOFError, TypeError, AttributeError, IndexError) as e:
+            raise ValueError(f"{path}: not a CIFAR-10 batch (a damaged pickle: {e})") from None
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        raise ValueError(f"{path}: not a CIFAR-10 batch (expected a dict with b'data' and b'labels')")
+    data = np.asarray(batch[b"data"])
+    if data.dtype != np.uint8:
+        raise ValueError(f"{path}: not a CIFAR-10 batch (data of dtype {data.dtype}, expected uint8)")
+    labels = np.asarray(batch[b"labels"])
+    if labels.ndim != 1 or (labels.size and labels.dtype.kind not in "iu"):
+        raise ValueError(
+            f"{path}: not a CIFAR-10 batch (labels of dtype {labels.dtype}, shape {labels.shape})"
+        )
+    labels = labels.astype(np.int64)
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
         raise ValueError(f"{path}: not a CIFAR-10 batch (data {data.shape}, {len(labels)} labels)")
     return data.reshape(-1, 3, 32, 32), labels

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from fnzero import distributed, random
+from fnzero._checks import flag, positive_int
 from fnzero.backends import get
 from fnzero.device import device_put
 
@@ -37,10 +38,12 @@ class DataLoader:
         backend: str | None = None,
         shard: bool = False,
     ):
-        if batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+        where = f"fnzero.data.{type(self).__name__}"
         self.dataset = dataset
-        self.batch_size = batch_size
+        self.batch_size = positive_int(batch_size, "batch_size", where)
+        shuffle, drop_last, shard = (
+            flag(v, n, where) for v, n in ((shuffle, "shuffle"), (drop_last, "drop_last"), (shard, "shard"))
+        )
         self.shuffle = shuffle
         self.key = random.key(0) if key is None else key
         self.drop_last = drop_last

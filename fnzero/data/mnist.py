@@ -7,10 +7,12 @@ network access fnzero ever makes, and only when asked).
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import urllib.error
 import urllib.request
+import zlib
 
 import numpy as np
 
@@ -23,20 +25,40 @@ _FILES = {
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-def read_idx(path: str) -> np.ndarray:
-    """An IDX file (optionally gzipped) as an array, checking its header against its size."""
+# The largest IDX body read (MNIST's training images are 47 MB): a header declaring more, or
+# a gzip stream that inflates past what its header declares, is refused before it is read.
+MAX_IDX_BYTES = 1 << 30
+
+
+def read_idx(path: str, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+    """An IDX file (optionally gzipped) as an array, checking its header against its size.
+
+    At most ``max_bytes`` of data, and never more than the header declares, are read (and so
+    decompressed): a small file that inflates without end (a gzip bomb) is refused."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path}: not an IDX file (bad magic number)")
-    dtype = np.dtype(_IDX_DTYPES[data[2]])
-    ndim = data[3]
-    shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
-    body = data[4 + 4 * ndim :]
-    expected = int(np.prod(shape)) * dtype.itemsize
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(4)
+            if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in _IDX_DTYPES:
+                raise ValueError(f"{path}: not an IDX file (bad magic number)")
+            dtype = np.dtype(_IDX_DTYPES[head[2]])
+            ndim = head[3]
+            dims = f.read(4 * ndim)
+            if len(dims) != 4 * ndim:
+                raise ValueError(f"{path}: not an IDX file (the header of {ndim} dimensions is cut short)")
+            shape = struct.unpack(f">{ndim}I", dims)
+            expected = math.prod(shape) * dtype.itemsize
+            if expected > max_bytes:
+                raise ValueError(
+                    f"{path}: header says {shape} ({expected} bytes), more than the {max_bytes} bytes "
+                    f"read at most (pass max_bytes= to read_idx for a larger file)"
+                )
+            body = f.read(expected + 1)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise ValueError(f"{path}: not a readable IDX file ({e})") from None
     if len(body) != expected:
-        raise ValueError(f"{path}: header says {shape} ({expected} bytes) but {len(body)} bytes follow")
+        more = "more than that" if len(body) > expected else f"{len(body)} bytes"
+        raise ValueError(f"{path}: header says {shape} ({expected} bytes) but {more} follow")
     return np.frombuffer(body, dtype=dtype).reshape(shape)
 
 
@@ -58,6 +80,11 @@ class _IDXDataset(ArrayDataset):
                 f"or pass download=True"
             )
         images, labels = (read_idx(p) for p in paths)
+        if images.ndim != 3 or labels.ndim != 1:
+            raise ValueError(
+                f"{self.name}: {paths[0]} holds an array of shape {images.shape} and {paths[1]} one of "
+                f"shape {labels.shape}; expected images (N, H, W) and labels (N,)"
+            )
         if len(images) != len(labels):
             raise ValueError(f"{self.name}: {len(images)} images but {len(labels)} labels in {folder!r}")
         super().__init__(images[:, None], labels.astype(np.int64), transform, target_transform)
@@ -72,7 +99,9 @@ class _IDXDataset(ArrayDataset):
                 url = mirror + os.path.basename(path)
                 try:
                     with urllib.request.urlopen(url, timeout=30) as response:
-                        payload = response.read()
+                        payload = response.read(MAX_IDX_BYTES + 1)
+                    if len(payload) > MAX_IDX_BYTES:
+                        raise OSError(f"the server sent more than {MAX_IDX_BYTES} bytes")
                 except (urllib.error.URLError, OSError) as e:
                     errors.append(f"{url}: {e}")
                     continue

@@ -39,6 +39,8 @@ class Flatten:
 
 
 class AsType:
+    """A transform that casts an example to ``dtype`` (float32 unless given)."""
+
     def __init__(self, dtype: Any = np.float32):
         self.dtype = dtype
 

@@ -105,6 +105,29 @@ def new_figure(*, figsize: tuple[float, float] = (6.4, 4.8)) -> Any:
     return Figure(figsize=figsize, layout="constrained")
 
 
+def label_axes(ax: Any, title: str, xlabel: str, ylabel: str, *, integer_x: bool = False) -> None:
+    """Title and axis labels on ``ax``: every figure an example writes says which example and run
+    it shows, and what its axes measure. ``integer_x``: whole-number ticks only (epochs)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def epoch_curves(ax: Any, history: list[dict], metric: str) -> None:
+    """``train_<metric>`` and, where the history has it, ``test_<metric>`` against the epoch."""
+    epochs = [h["epoch"] for h in history]
+    for split, name in (("train", "training"), ("test", "test")):
+        key = f"{split}_{metric}"
+        if all(key in h for h in history):
+            ax.plot(epochs, [h[key] for h in history], "o-", label=f"{name} {metric}")
+    ax.legend()
+    ax.grid(alpha=0.3)
+
+
 def save_figure(fig: Any, out: str, filename: str) -> str:
     """Write ``fig`` to ``out/filename``; returns the path."""
     path = out_path(out, filename)

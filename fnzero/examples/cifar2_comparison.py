@@ -19,6 +19,7 @@ from fnzero.examples._common import (
     fail,
     float_range,
     int_range,
+    label_axes,
     make_parser,
     new_figure,
     positive_float,
@@ -74,10 +75,11 @@ def digits() -> tuple[ArrayDataset, ArrayDataset]:
     return _standardized((train.data, train.label), (test.data, test.label))
 
 
-def plot(results: dict[str, dict], dataset: str, out: str) -> None:
+def plot(results: dict[str, dict], dataset: str, out: str, epochs: int | None = None) -> Any:
+    """Each design's training and test accuracy, written to accuracy_comparison.png; the Figure."""
     fig = new_figure(figsize=(8, 4.8))
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     names = list(results)
     positions = np.arange(len(names))
@@ -86,10 +88,11 @@ def plot(results: dict[str, dict], dataset: str, out: str) -> None:
     ax.set_xticks(positions, names)
     low = min(min(r["train_accuracy"], r["test_accuracy"]) for r in results.values())
     ax.set_ylim(max(0.0, low - 0.05), 1.0)
-    ax.set_ylabel("accuracy")
-    ax.set_title(dataset)
+    trained = "" if epochs is None else f" after {epochs} epochs"
+    label_axes(ax, f"cifar2_comparison: each design's accuracy on {dataset}{trained}", "design", "accuracy")
     ax.legend()
     save_figure(fig, out, "accuracy_comparison.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict:
             "test_accuracy": test["accuracy"],
         }
         print(f"{name:<12s}{nn.count_params(model):>9d}{train['accuracy']:>9.4f}{test['accuracy']:>9.4f}")
-    plot(results, dataset, args.out)
+    plot(results, dataset, args.out, epochs)
     return {"dataset": dataset, "results": results}
 
 

@@ -4,12 +4,23 @@ and dropout (its randomness an explicit key)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import fnzero as fz
 import fnzero.nn as nn
 from fnzero.data import AsType, Compose, Normalize
-from fnzero.examples._common import make_parser, new_figure, positive_float, positive_int, save_figure, seed
+from fnzero.examples._common import (
+    epoch_curves,
+    label_axes,
+    make_parser,
+    new_figure,
+    positive_float,
+    positive_int,
+    save_figure,
+    seed,
+)
 from fnzero.examples._training import evaluate, initial_state, train_epoch
 from fnzero.nn.models import ResBlock
 
@@ -32,17 +43,17 @@ def cnn(width: int, *, key) -> nn.Sequential:
     )
 
 
-def plot(history: list[dict], out: str) -> None:
+def plot(history: list[dict], out: str, run: str = "digits_cnn") -> Any:
+    """Training and test loss by epoch, written to loss.png; the Figure. ``run`` names the
+    model in the title."""
     fig = new_figure()
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
-    epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [h["train_loss"] for h in history], "o-", label="training loss")
-    ax.plot(epochs, [h["test_loss"] for h in history], "o-", label="test loss")
-    ax.set_xlabel("epoch")
-    ax.legend()
+    epoch_curves(ax, history, "loss")
+    label_axes(ax, f"{run}: cross-entropy loss", "epoch", "cross-entropy loss", integer_x=True)
     save_figure(fig, out, "loss.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -80,7 +91,9 @@ def main(argv: list[str] | None = None) -> dict:
             f"epoch {epoch + 1:2d}: train loss {train['loss']:.4f}, accuracy {train['accuracy']:.4f}; "
             f"test loss {test['loss']:.4f}, accuracy {test['accuracy']:.4f}"
         )
-    plot(history, args.out)
+    plot(
+        history, args.out, f"digits_cnn: CNN of width {width} on digits, {nn.count_params(model)} parameters"
+    )
     return {"params": nn.count_params(model), "history": history, **history[-1]}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import numpy as np
 
@@ -14,8 +15,10 @@ import fnzero as fz
 import fnzero.nn as nn
 from fnzero.data import AsType, Compose, Flatten, Normalize
 from fnzero.examples._common import (
+    epoch_curves,
     fail,
     float_range,
+    label_axes,
     make_parser,
     new_figure,
     out_path,
@@ -50,18 +53,23 @@ def optimizer(lr: float, weight_decay: float) -> fz.optim.GradientTransformation
     return fz.optim.chain(fz.optim.add_decayed_weights(weight_decay), fz.optim.adam(lr))
 
 
-def plot(history: list[dict], out: str) -> None:
-    fig = new_figure()
-    if fig is None:
-        return
-    ax = fig.subplots()
-    epochs = [h["epoch"] for h in history]
-    ax.plot(epochs, [h["train_accuracy"] for h in history], "o-", label="training")
-    ax.plot(epochs, [h["test_accuracy"] for h in history], "o-", label="test")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("accuracy")
-    ax.legend()
-    save_figure(fig, out, "accuracy.png")
+def plot(history: list[dict], out: str, run: str = "digits_mlp") -> dict[str, Any]:
+    """Training and test loss (loss.png) and accuracy (accuracy.png) by epoch; the Figures by
+    file name (none without matplotlib). ``run`` names the model and data in the titles."""
+    figures = {}
+    for filename, metric, ylabel in (
+        ("loss.png", "loss", "cross-entropy loss"),
+        ("accuracy.png", "accuracy", "accuracy"),
+    ):
+        fig = new_figure()
+        if fig is None:
+            return {}
+        ax = fig.subplots()
+        epoch_curves(ax, history, metric)
+        label_axes(ax, f"{run}: {ylabel}", "epoch", ylabel, integer_x=True)
+        save_figure(fig, out, filename)
+        figures[filename] = fig
+    return figures
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -133,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
         with open(metrics, "w") as f:
             json.dump(history, f, indent=1)
     print(f"wrote {checkpoint} and {metrics}")
-    plot(history, args.out)
+    plot(history, args.out, f"digits_mlp: MLP {[inputs, *hidden, 10]} on {name}")
     return {"dataset": name, "checkpoint": checkpoint, "history": history, **history[-1]}
 
 

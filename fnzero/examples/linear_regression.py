@@ -3,11 +3,20 @@ y = 5 + 2x + uniform noise in [0, 1), a line fitted with learning rate 0.1 for 1
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import fnzero as fz
 import fnzero.numpy as fnp
-from fnzero.examples._common import make_parser, new_figure, positive_float, positive_int, save_figure
+from fnzero.examples._common import (
+    label_axes,
+    make_parser,
+    new_figure,
+    positive_float,
+    positive_int,
+    save_figure,
+)
 
 
 def toy_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -37,18 +46,20 @@ def fit(x: np.ndarray, y: np.ndarray, lr: float, iters: int) -> tuple[dict, list
     return params, losses
 
 
-def plot(params: dict, x: np.ndarray, y: np.ndarray, out: str) -> None:
+def plot(params: dict, x: np.ndarray, y: np.ndarray, out: str) -> Any:
+    """The data and the fitted line, written to linear_regression.png; the Figure."""
     fig = new_figure()
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     ax.scatter(x[:, 0], y[:, 0], s=10)
     line = np.array([[0.0], [1.0]])
     ax.plot(line[:, 0], predict(params, line)[:, 0], color="red", label="fitted line")
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
+    w, b = float(np.ravel(params["W"])[0]), float(np.ravel(params["b"])[0])
+    label_axes(ax, f"linear_regression: y = {w:.3f} x + {b:.3f}, fitted by gradient descent", "x", "y")
     ax.legend()
     save_figure(fig, out, "linear_regression.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:

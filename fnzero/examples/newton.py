@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import fnzero as fz
-from fnzero.examples._common import fail, float_range, int_range, make_parser, new_figure, save_figure
+from fnzero.examples._common import (
+    fail,
+    float_range,
+    int_range,
+    label_axes,
+    make_parser,
+    new_figure,
+    save_figure,
+)
 
 
 def f(x):
@@ -25,17 +35,20 @@ def newton(x0: float = 2.0, iters: int = 10) -> list[float]:
     return xs
 
 
-def plot(xs: list[float], out: str) -> None:
+def plot(xs: list[float], out: str) -> Any:
+    """f and Newton's iterates on it, written to newton.png; the Figure."""
     fig = new_figure()
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     grid = np.linspace(-2.1, 2.1, 200)
     ax.plot(grid, f(grid), label="f(x) = x^4 - 2x^2")
     ax.plot(xs, [f(x) for x in xs], "o-", color="red", label="Newton iterates")
-    ax.set_xlabel("x")
+    title = f"newton: Newton's method on f(x) = x^4 - 2x^2 from x0 = {xs[0]:g}, {len(xs) - 1} steps"
+    label_axes(ax, title, "x", "f(x)")
     ax.legend()
     save_figure(fig, out, "newton.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:

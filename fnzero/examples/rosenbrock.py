@@ -3,10 +3,20 @@ learning rate 0.001 towards the minimum at (1, 1), along its long curved valley.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import fnzero as fz
-from fnzero.examples._common import fail, float_range, int_range, make_parser, new_figure, save_figure
+from fnzero.examples._common import (
+    fail,
+    float_range,
+    int_range,
+    label_axes,
+    make_parser,
+    new_figure,
+    save_figure,
+)
 
 MINIMUM = (1.0, 1.0)
 
@@ -30,19 +40,22 @@ def descend(start: tuple[float, float], lr: float, iters: int) -> np.ndarray:
     return np.array(path, dtype=np.float64)
 
 
-def plot(path: np.ndarray, out: str) -> None:
+def plot(path: np.ndarray, out: str, lr: float) -> Any:
+    """The descent's path over the function's contours, written to rosenbrock.png; the Figure."""
     fig = new_figure()
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     a, b = np.meshgrid(np.linspace(-2, 2, 300), np.linspace(-1, 3, 300))
     ax.contour(a, b, rosenbrock(a, b), levels=np.logspace(-1, 3.5, 15), cmap="viridis")
     ax.plot(path[:, 0], path[:, 1], ".-", color="red", markersize=2, label="gradient descent")
     ax.plot(*MINIMUM, "*", color="blue", markersize=12, label="minimum (1, 1)")
-    ax.set_xlabel("x0")
-    ax.set_ylabel("x1")
+    start = ", ".join(f"{v:g}" for v in path[0])
+    title = f"rosenbrock: gradient descent from ({start}), {len(path) - 1} steps of lr {lr:g}"
+    label_axes(ax, title, "x0", "x1")
     ax.legend()
     save_figure(fig, out, "rosenbrock.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -61,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
     x0, x1 = (float(v) for v in path[-1])
     distance = float(np.hypot(x0 - MINIMUM[0], x1 - MINIMUM[1]))
     print(f"distance to the minimum (1, 1): {distance:.4f} (from {np.hypot(1.0, 1.0):.4f})")
-    plot(path, args.out)
+    plot(path, args.out, args.lr)
     return {
         "x0": x0,
         "x1": x1,

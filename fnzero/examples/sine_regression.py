@@ -6,11 +6,20 @@ losses printed every 1,000 steps are the book's."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import fnzero as fz
 import fnzero.nn as nn
-from fnzero.examples._common import make_parser, new_figure, positive_float, positive_int, save_figure
+from fnzero.examples._common import (
+    label_axes,
+    make_parser,
+    new_figure,
+    positive_float,
+    positive_int,
+    save_figure,
+)
 
 NAME = "sine_regression"
 
@@ -52,19 +61,19 @@ def fit(params: dict, x: np.ndarray, y: np.ndarray, lr: float, iters: int) -> tu
     return params, losses
 
 
-def plot(params: dict, x: np.ndarray, y: np.ndarray, iters: int, out: str) -> None:
+def plot(params: dict, x: np.ndarray, y: np.ndarray, iters: int, out: str) -> Any:
+    """The data and the network's curve, written to sine_regression.png; the Figure."""
     fig = new_figure()
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     ax.scatter(x[:, 0], y[:, 0], s=10, label="data: sin(2 pi x) + noise")
     grid = np.linspace(0, 1, 200)[:, None]
     ax.plot(grid[:, 0], np.asarray(predict(params, grid))[:, 0], color="red", label="network")
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.set_title(f"Two-layer network fitting a noisy sine ({iters} steps)")
+    label_axes(ax, f"sine_regression: a two-layer network fitting a noisy sine ({iters} steps)", "x", "y")
     ax.legend()
     save_figure(fig, out, "sine_regression.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:

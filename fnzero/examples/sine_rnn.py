@@ -14,6 +14,7 @@ import fnzero.nn as nn
 import fnzero.numpy as fnp
 from fnzero.examples._common import (
     int_range,
+    label_axes,
     make_parser,
     new_figure,
     positive_float,
@@ -92,17 +93,19 @@ def predict_cosine(model: _Predictor) -> tuple[np.ndarray, np.ndarray, float]:
     return ys, ts, float(np.sqrt(np.mean((ys - ts) ** 2)))
 
 
-def plot(predictions: dict[str, np.ndarray], targets: np.ndarray, out: str) -> None:
+def plot(predictions: dict[str, np.ndarray], targets: np.ndarray, out: str) -> Any:
+    """Each model's predictions beside the targets, written to sine_rnn.png; the Figure."""
     fig = new_figure(figsize=(8, 4.8))
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     ax.plot(targets, color="black", linewidth=2, label="cos (next value)")
     for name, ys in predictions.items():
         ax.plot(ys, label=f"{name} prediction")
-    ax.set_xlabel("step")
+    label_axes(ax, f"sine_rnn: {' and '.join(predictions)} predicting the next value of cos", "step", "value")
     ax.legend()
     save_figure(fig, out, "sine_rnn.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -14,6 +14,7 @@ import fnzero as fz
 import fnzero.nn as nn
 from fnzero.examples._common import (
     fail,
+    label_axes,
     make_parser,
     new_figure,
     positive_float,
@@ -24,22 +25,29 @@ from fnzero.examples._common import (
 from fnzero.examples._training import predict, train_epoch
 
 MARKERS = ("o", "x", "^")
+# One colour per class, for its points and for the region where the model predicts it.
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 
 
-def plot(model: nn.MLP, x: np.ndarray, t: np.ndarray, out: str) -> None:
+def plot(model: nn.MLP, x: np.ndarray, t: np.ndarray, out: str, run: str = "") -> Any:
+    """The classes' regions under the data, each in its class's colour, written to
+    spiral_regions.png; the Figure. ``run`` describes the training run in the title."""
     fig = new_figure()
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     (x_min, y_min), (x_max, y_max) = x.min(axis=0) - 0.1, x.max(axis=0) + 0.1
     xx, yy = np.meshgrid(np.arange(x_min, x_max, 0.005), np.arange(y_min, y_max, 0.005))
     grid = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
     regions = np.argmax(predict(model, grid), axis=1).reshape(xx.shape)
-    ax.contourf(xx, yy, regions, alpha=0.4, levels=[-0.5, 0.5, 1.5, 2.5], cmap="viridis")
+    ax.contourf(xx, yy, regions, alpha=0.3, levels=[-0.5, 0.5, 1.5, 2.5], colors=COLORS)
     for c, marker in enumerate(MARKERS):
-        ax.scatter(x[t == c, 0], x[t == c, 1], s=30, marker=marker, label=f"class {c}")
+        ax.scatter(x[t == c, 0], x[t == c, 1], s=30, marker=marker, color=COLORS[c], label=f"class {c}")
+    sizes = [model.layers[0].in_features, *(layer.out_features for layer in model.layers)]
+    label_axes(ax, f"spiral_mlp: decision regions of an MLP {sizes}{run}", "x0", "x1")
     ax.legend()
     save_figure(fig, out, "spiral_regions.png")
+    return fig
 
 
 def book_run(epochs: int, batch_size: int, hidden: int) -> tuple[Any, Iterator[Iterable]]:
@@ -99,7 +107,8 @@ def main(argv: list[str] | None = None) -> dict:
     test_set = fz.data.spiral(train=False)
     test_accuracy = float(nn.accuracy(predict(model, test_set.data), test_set.label))
     print(f"training accuracy {train_accuracy:.3f}, test accuracy {test_accuracy:.3f}")
-    plot(model, x, t, args.out)
+    run = f", {args.epochs} epochs" + (" (the book's run)" if args.book else "")
+    plot(model, x, t, args.out, run)
     return {
         "train_accuracy": train_accuracy,
         "test_accuracy": test_accuracy,

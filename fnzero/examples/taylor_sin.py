@@ -6,12 +6,21 @@ from __future__ import annotations
 
 import math
 import shutil
+from typing import Any
 
 import numpy as np
 
 import fnzero as fz
 import fnzero.numpy as fnp
-from fnzero.examples._common import fail, float_range, make_parser, new_figure, out_path, save_figure
+from fnzero.examples._common import (
+    fail,
+    float_range,
+    label_axes,
+    make_parser,
+    new_figure,
+    out_path,
+    save_figure,
+)
 
 
 def taylor_term(x, i: int):
@@ -51,10 +60,11 @@ def write_graph(x: np.ndarray, threshold: float, out: str) -> None:
     print(f"wrote {graph.render(out_path(out, 'my_sin.png'))}")
 
 
-def plot(out: str) -> None:
+def plot(out: str) -> Any:
+    """sin and its first Taylor partial sums, written to taylor_sin.png; the Figure."""
     fig = new_figure()
     if fig is None:
-        return
+        return None
     ax = fig.subplots()
     grid = np.linspace(-2 * np.pi, 2 * np.pi, 400)
     ax.plot(grid, np.sin(grid), color="black", linewidth=2, label="sin x")
@@ -63,9 +73,10 @@ def plot(out: str) -> None:
         partial = partial + taylor_term(grid, i)
         ax.plot(grid, partial, label=f"{i + 1} term{'s' if i else ''}")
     ax.set_ylim(-2, 2)
-    ax.set_xlabel("x")
+    label_axes(ax, "taylor_sin: sin x and the partial sums of its Taylor series at 0", "x", "y")
     ax.legend(fontsize="small")
     save_figure(fig, out, "taylor_sin.png")
+    return fig
 
 
 def main(argv: list[str] | None = None) -> dict:

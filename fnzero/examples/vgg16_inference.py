@@ -1,6 +1,7 @@
 """VGG16 classifying an image (the book's step 58), with ImageNet weights read from a local
 .npz file (DeZero's vgg16.npz, or any file with its layer names: conv1_1/W, ..., fc8/b).
-fnzero never downloads: without --weights it says so and stops. With --fast it builds a tiny
+fnzero never downloads: without --weights it says so and stops. The model's sizes come from the
+file's shapes (no random VGG16 is built first). With --fast and no weights it builds a tiny
 VGG16 (width 2, 32x32 images) with random weights and runs one inference."""
 
 from __future__ import annotations
@@ -67,27 +68,24 @@ def read_labels(path: str | None, count: int) -> list[str]:
 
 
 def load_model(weights: str | None, fast: bool, seed: int) -> tuple[VGG16, int]:
-    """The model and its input size: the ImageNet VGG16 with ``weights``, or with --fast a tiny one."""
-    if weights is not None and not os.path.exists(weights):
-        fail(NAME, f"--weights: {weights!r} does not exist")
-    if fast:
-        model, size = VGG16(key=fz.random.key(seed), width=2, fc_width=32, image_size=32), 32
-    elif weights is None:
+    """The model and its input size: the VGG16 that ``weights`` holds (its sizes read from the
+    file's shapes, no random model built first), or with --fast and no weights a tiny random one."""
+    if weights is not None:
+        if not os.path.exists(weights):
+            fail(NAME, f"--weights: {weights!r} does not exist")
+        try:
+            model = VGG16.from_weights(weights)
+        except (ValueError, OSError) as e:
+            fail(NAME, f"--weights: {e}")
+        return model, model.image_size
+    if not fast:
         fail(
             NAME,
             "no weights: pass --weights PATH to a VGG16 .npz file (e.g. DeZero's vgg16.npz); "
             "fnzero does not download (or run with --fast for a tiny VGG16 with random weights)",
         )
-    else:
-        print("building VGG16 (138 million parameters; their random initialization takes a while)")
-        model, size = VGG16(key=fz.random.key(seed)), 224
-    if weights is None:
-        print("using random weights (tiny VGG16 for --fast): the classes it picks mean nothing")
-        return model, size
-    try:
-        return model.load_weights(weights), size
-    except (ValueError, OSError) as e:
-        fail(NAME, f"--weights: {e}")
+    print("using random weights (tiny VGG16 for --fast): the classes it picks mean nothing")
+    return VGG16(key=fz.random.key(seed), width=2, fc_width=32, image_size=32), 32
 
 
 def main(argv: list[str] | None = None) -> dict:

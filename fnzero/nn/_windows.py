@@ -27,6 +27,19 @@ def pair(value: int | Sequence[int], name: str, where: str, minimum: int) -> Pai
     return int(values[0]), int(values[1])
 
 
+def padding_argument(where: str, padding: Any, pad: Any, default: Any = 0) -> Any:
+    """The padding given as ``padding=`` (PyTorch's and JAX's name) or ``pad=`` (DeZero's), or
+    ``default``; both at once is an error, so that neither silently wins."""
+    if padding is not None and pad is not None:
+        raise TypeError(
+            f"fnzero.nn.{where}: got both padding={padding!r} and pad={pad!r}; they are one argument "
+            "(pad is DeZero's name for padding): pass only one"
+        )
+    if padding is not None:
+        return padding
+    return default if pad is None else pad
+
+
 def get_conv_outsize(input_size: int, kernel_size: int, stride: int, pad: int, dilation: int = 1) -> int:
     """The number of window positions along one axis (DeZero's get_conv_outsize)."""
     return (input_size + 2 * pad - dilation * (kernel_size - 1) - 1) // stride + 1

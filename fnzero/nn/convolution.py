@@ -24,7 +24,7 @@ from fnzero.core.primitive import Primitive, SharedVJP
 from fnzero.core.reverse import fused
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.nn._batching import fold, unfold
-from fnzero.nn._windows import Pair, col2im_kernel, im2col_kernel, out_hw, pair
+from fnzero.nn._windows import Pair, col2im_kernel, im2col_kernel, out_hw, padding_argument, pair
 from fnzero.numpy import reshape
 from fnzero.numpy._batching import batch_size, shape_of, to_front
 
@@ -288,15 +288,18 @@ def conv2d(
     b: Any = None,
     *,
     stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
+    padding: IntOrPair | None = None,
     dilation: IntOrPair = 1,
     groups: int = 1,
+    pad: IntOrPair | None = None,
 ) -> Any:
     """Cross-correlation of ``x`` (N, C, H, W) with ``W`` (O, C / groups, KH, KW), plus ``b`` (O,).
 
-    ``stride``, ``padding`` (zeros on each side) and ``dilation`` are ints or (height, width)
-    pairs. The output is (N, O, OH, OW) with OH = (H + 2 p - d (KH - 1) - 1) // s + 1.
+    ``stride``, ``padding`` (zeros on each side, default 0; ``pad=`` is DeZero's name for it)
+    and ``dilation`` are ints or (height, width) pairs. The output is (N, O, OH, OW) with
+    OH = (H + 2 p - d (KH - 1) - 1) // s + 1.
     """
+    padding = padding_argument("conv2d", padding, pad)
     geo = _geometry("conv2d", stride, padding, dilation, groups)
     _check_weight("conv2d", x, W, 1, groups)
     oh, ow = out_hw(_hw(x), _hw(W), geo["stride"], geo["padding"], geo["dilation"])
@@ -317,18 +320,21 @@ def conv_transpose2d(
     b: Any = None,
     *,
     stride: IntOrPair = 1,
-    padding: IntOrPair = 0,
+    padding: IntOrPair | None = None,
     output_padding: IntOrPair = 0,
     dilation: IntOrPair = 1,
     groups: int = 1,
+    pad: IntOrPair | None = None,
 ) -> Any:
     """The transpose (adjoint) of :func:`conv2d` applied to ``x`` (N, C, H, W), plus ``b``.
 
     ``W`` has shape (C, O / groups, KH, KW): the weight of the conv2d that maps O channels to C,
     as in PyTorch and DeZero's deconv2d. The output is (N, O, OH, OW) with
     OH = (H - 1) s - 2 p + d (KH - 1) + output_padding + 1; ``output_padding`` (less than the
-    stride) picks among the sizes a strided conv2d maps to H.
+    stride) picks among the sizes a strided conv2d maps to H. ``padding`` defaults to 0 (``pad=``
+    is DeZero's name for it).
     """
+    padding = padding_argument("conv_transpose2d", padding, pad)
     geo = _geometry("conv_transpose2d", stride, padding, dilation, groups)
     _check_weight("conv_transpose2d", x, W, 0, groups)
     extra = pair(output_padding, "output_padding", "conv_transpose2d", 0)

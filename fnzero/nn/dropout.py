@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
+
+import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import random
+from fnzero._checks import flag
 from fnzero.backends import backend_of
+
+
+def check_rate(rate: Any, where: str) -> None:
+    """A dropout rate: a number in [0, 1] (1 drops everything), not None, a string or NaN."""
+    number = isinstance(rate, numbers.Real) and not isinstance(rate, (bool, np.bool_))
+    if not number or not 0 <= rate <= 1:
+        raise (ValueError if number else TypeError)(
+            f"fnzero.nn.{where}: rate must be in [0, 1] (a number: the probability of dropping each "
+            f"entry), got {rate!r} ({type(rate).__name__})"
+        )
 
 
 def dropout(x: Any, rate: float, *, key: Any = None, train: bool) -> Any:
@@ -14,8 +28,8 @@ def dropout(x: Any, rate: float, *, key: Any = None, train: bool) -> Any:
     expected output is ``x``. ``train=False`` returns ``x`` unchanged; training needs a ``key``,
     and the same key drops the same entries.
     """
-    if not 0 <= rate <= 1:
-        raise ValueError(f"fnzero.nn.dropout: rate must be in [0, 1], got {rate!r}")
+    check_rate(rate, "dropout")
+    flag(train, "train", "fnzero.nn.dropout")
     if not train:
         return x
     if key is None:

@@ -12,7 +12,15 @@ from typing import Any
 
 from fnzero.core.primitive import Primitive
 from fnzero.nn._batching import folding_rule
-from fnzero.nn._windows import Pair, col2im_kernel, get_conv_outsize, im2col_kernel, out_hw, pair
+from fnzero.nn._windows import (
+    Pair,
+    col2im_kernel,
+    get_conv_outsize,
+    im2col_kernel,
+    out_hw,
+    padding_argument,
+    pair,
+)
 from fnzero.numpy import reshape, transpose
 
 __all__ = ["im2col", "col2im", "get_conv_outsize"]
@@ -58,15 +66,19 @@ def im2col(
     x: Any,
     kernel_size: int | Sequence[int],
     stride: int | Sequence[int] = 1,
-    pad: int | Sequence[int] = 0,
+    pad: int | Sequence[int] | None = None,
     to_matrix: bool = True,
     dilation: int | Sequence[int] = 1,
+    *,
+    padding: int | Sequence[int] | None = None,
 ) -> Any:
     """The windows of ``x`` (N, C, H, W) as columns.
 
     ``to_matrix``: a (N * OH * OW, C * KH * KW) matrix (DeZero's layout); otherwise the
-    (N, C, KH, KW, OH, OW) array.
+    (N, C, KH, KW, OH, OW) array. ``pad`` (default 0) may also be given as ``padding=``, the
+    name conv2d uses.
     """
+    pad = padding_argument("im2col", padding, pad)
     if len(x.shape) != 4:
         raise ValueError(f"fnzero.nn.im2col: expected an (N, C, H, W) input, got shape {tuple(x.shape)}")
     geometry = _geometry(kernel_size, stride, pad, dilation, "im2col")
@@ -83,11 +95,15 @@ def col2im(
     input_shape: Sequence[int],
     kernel_size: int | Sequence[int],
     stride: int | Sequence[int] = 1,
-    pad: int | Sequence[int] = 0,
+    pad: int | Sequence[int] | None = None,
     to_matrix: bool = True,
     dilation: int | Sequence[int] = 1,
+    *,
+    padding: int | Sequence[int] | None = None,
 ) -> Any:
-    """The adjoint of :func:`im2col`: columns summed back into an image of ``input_shape``."""
+    """The adjoint of :func:`im2col`: columns summed back into an image of ``input_shape``
+    (``pad``, default 0, may also be given as ``padding=``)."""
+    pad = padding_argument("col2im", padding, pad)
     n, c, h, w = (int(d) for d in input_shape)
     geometry = _geometry(kernel_size, stride, pad, dilation, "col2im")
     _check_fits((h, w), geometry, "col2im", (n, c, h, w))

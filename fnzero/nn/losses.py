@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
+from fnzero._checks import real_number
 from fnzero.backends import array_module, backend_of, reads_values_cheaply
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
@@ -23,6 +24,25 @@ def _reduce(losses: Any, reduction: str, where: str) -> Any:
     if reduction == "none":
         return losses
     raise ValueError(f"fnzero.nn.{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_broadcast(predictions: Any, targets: Any, where: str) -> None:
+    """Refuse shapes that broadcast against each other into a third shape: predictions
+    (N, 1) and targets (N,) would silently average an (N, N) table of every pair. One side
+    broadcasting into the other's shape (one target row for every example) is allowed."""
+    p, t = (tuple(getattr(x, "shape", None) or np.shape(x)) for x in (predictions, targets))
+    if p == t:
+        return
+    try:
+        both = np.broadcast_shapes(p, t)
+    except ValueError:
+        both = None
+    if both not in (p, t):
+        raise ValueError(
+            f"fnzero.nn.{where}: predictions of shape {p} and targets of shape {t} do not match: the "
+            f"targets must have the predictions' shape or broadcast to it (or the other way round), "
+            f"not both broadcast to {both or 'a third shape'}; reshape one of them"
+        )
 
 
 def checked_int_labels(labels: Any, logits_shape: tuple, where: str) -> Any:
@@ -164,6 +184,7 @@ squared_error_p.defbatch(_squared_error_batched)
 
 def mean_squared_error(predictions: Any, targets: Any, *, reduction: str = "mean") -> Any:
     """Squared differences, averaged over every element by default (PyTorch's MSELoss)."""
+    _check_broadcast(predictions, targets, "mean_squared_error")
     if reduction in ("mean", "sum"):
         return squared_error_p(predictions, targets, mean=reduction == "mean")
     return _reduce(fnp.square(predictions - targets), reduction, "mean_squared_error")
@@ -171,8 +192,8 @@ def mean_squared_error(predictions: Any, targets: Any, *, reduction: str = "mean
 
 def huber_loss(predictions: Any, targets: Any, delta: float = 1.0, *, reduction: str = "mean") -> Any:
     """Quadratic for errors up to ``delta``, linear beyond: ``0.5 e^2`` or ``delta (|e| - delta/2)``."""
-    if not delta > 0:
-        raise ValueError(f"fnzero.nn.huber_loss: delta must be positive, got {delta!r}")
+    real_number(delta, "delta", "fnzero.nn.huber_loss", low=0, low_open=True)
+    _check_broadcast(predictions, targets, "huber_loss")
     error = predictions - targets
     size = fnp.abs(error)
     losses = fnp.where(fnp.less_equal(size, delta), 0.5 * fnp.square(error), delta * (size - 0.5 * delta))

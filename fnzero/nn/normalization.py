@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import fnzero.numpy as fnp
+from fnzero._checks import flag, is_int, real_number
 
 
 def _check_param(p: Any, shape: tuple, name: str, where: str, x_shape: tuple) -> None:
@@ -36,9 +37,19 @@ def batch_norm(
     DeZero and PyTorch do). Inference uses the running statistics and returns them unchanged.
     Returns ``(y, (new_running_mean, new_running_var))``.
     """
+    flag(train, "train", "fnzero.nn.batch_norm")
     shape = tuple(x.shape)
     if len(shape) not in (2, 4):
         raise ValueError(f"fnzero.nn.batch_norm: expected an (N, C) or (N, C, H, W) input, got shape {shape}")
+    if shape[1] == 0:
+        raise ValueError(f"fnzero.nn.batch_norm: the input of shape {shape} has no channels (axis 1 is 0)")
+    if train and 0 in shape:
+        raise ValueError(
+            f"fnzero.nn.batch_norm: train=True on an empty batch (input of shape {shape}) has no "
+            f"statistics: its mean and variance would be NaN, and so the running statistics"
+        )
+    real_number(momentum, "momentum", "fnzero.nn.batch_norm", low=0, high=1)
+    real_number(eps, "eps", "fnzero.nn.batch_norm", low=0)
     channels = (shape[1],)
     params = {"gamma": gamma, "beta": beta, "running_mean": running_mean, "running_var": running_var}
     for name, p in params.items():
@@ -66,7 +77,15 @@ def layer_norm(
     """Normalize ``x`` over ``axis`` (each example on its own), then ``* gamma + beta``, whose
     shape is that of the normalized axes (None: no scale or shift)."""
     ndim = len(x.shape)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if is_int(axis):
+        axes = (axis,)
+    elif isinstance(axis, (tuple, list)) and all(is_int(a) for a in axis):
+        axes = tuple(axis)
+    else:
+        raise TypeError(
+            f"fnzero.nn.layer_norm: axis must be an int or a tuple of ints, "
+            f"got {axis!r} ({type(axis).__name__})"
+        )
     if not axes or any(not -ndim <= a < ndim for a in axes):
         raise ValueError(f"fnzero.nn.layer_norm: axis {axis} is out of range for an input of shape {x.shape}")
     axes = tuple(sorted(a % ndim for a in axes))

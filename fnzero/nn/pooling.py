@@ -15,7 +15,7 @@ from typing import Any
 from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive
 from fnzero.nn._batching import folding_rule
-from fnzero.nn._windows import Pair, out_hw, pad_hw, pair, tap
+from fnzero.nn._windows import Pair, out_hw, pad_hw, padding_argument, pair, tap
 from fnzero.numpy import mean
 
 _UNIT = (1, 1)
@@ -150,20 +150,33 @@ IntOrPair = int | Sequence[int]
 
 
 def max_pool2d(
-    x: Any, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+    x: Any,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair | None = None,
+    *,
+    pad: IntOrPair | None = None,
 ) -> Any:
     """The maximum of each window of ``x`` (N, C, H, W); ``stride`` defaults to ``kernel_size``.
 
-    Padding counts as -inf (it is never the maximum) and is at most half the window.
+    Padding (default 0; ``pad=`` is DeZero's name for it) counts as -inf (it is never the
+    maximum) and is at most half the window.
     """
+    padding = padding_argument("max_pool2d", padding, pad)
     return max_pool_p(x, **_geometry(x, kernel_size, stride, padding, "max_pool2d"))
 
 
 def avg_pool2d(
-    x: Any, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
+    x: Any,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair | None = None,
+    *,
+    pad: IntOrPair | None = None,
 ) -> Any:
-    """The mean of each window of ``x`` (N, C, H, W); zero padding counts in the mean (PyTorch's
-    default ``count_include_pad=True``)."""
+    """The mean of each window of ``x`` (N, C, H, W); zero padding (default 0; ``pad=`` is
+    DeZero's name for it) counts in the mean (PyTorch's default ``count_include_pad=True``)."""
+    padding = padding_argument("avg_pool2d", padding, pad)
     geo = _geometry(x, kernel_size, stride, padding, "avg_pool2d")
     kh, kw = geo["kernel"]
     return window_sum_p(x, **geo) * (1.0 / (kh * kw))

@@ -8,6 +8,7 @@ elementwise function is diagonal, so ``g * f'(x)`` is also its jvp rule (``g`` a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -124,3 +125,61 @@ _round.defbatch(same_axis_rule(_round))
 def round(x, decimals: int = 0):  # noqa: A001
     """``x`` rounded to ``decimals`` places, halves to even (NumPy's); zero derivative."""
     return _round(x, decimals=decimals)
+
+
+def around(a, decimals: int = 0):
+    """``a`` rounded to ``decimals`` places (NumPy's other name for ``round``)."""
+    return _round(a, decimals=decimals)
+
+
+# Inverse hyperbolic functions and other logarithms and powers: the array module's kernels
+# (more accurate than composites such as log(x + sqrt(x*x - 1)) near their edges).
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+arccosh = _unary("arccosh", lambda g, ans, x: g / (sqrt(x - 1) * sqrt(x + 1)), fusion="acosh({0})")
+arctanh = _unary("arctanh", lambda g, ans, x: g / ((1 - x) * (1 + x)), fusion="atanh({0})")
+log2 = _unary("log2", lambda g, ans, x: g / (x * _LN2))
+log10 = _unary("log10", lambda g, ans, x: g / (x * _LN10))
+exp2 = _unary("exp2", lambda g, ans, x: g * ans * _LN2)
+cbrt = _unary("cbrt", lambda g, ans, x: g / (square(ans) * 3))
+_trunc = _unary("trunc")
+
+
+def trunc(x):
+    """``x`` rounded towards zero; zero derivative."""
+    return _trunc(x)
+
+
+rint = _unary("rint")
+signbit = _unary("signbit")
+
+
+def _sinc_derivative_impl(x):
+    """d/dx sin(pi x) / (pi x) = (cos(pi x) - sinc(x)) / x, and its limit 0 at x == 0."""
+    xp = array_module(x)
+    zero = x == 0
+    safe = xp.where(zero, 1, x)
+    return xp.where(zero, 0, (xp.cos(math.pi * safe) - xp.sinc(safe)) / safe)
+
+
+def _sinc_second_derivative(g, ans, x):
+    """g * sinc''(x): -pi**2 sinc(x) - 2 sinc'(x) / x, whose limit at 0 is -pi**2 / 3. Written
+    with fnzero operations (a selection between two finite branches) for higher orders."""
+    from fnzero.numpy.arithmetic import where
+
+    zero = x == 0
+    safe = where(zero, 1, x)
+    curve = -(math.pi**2) * sinc(safe) - 2 * sinc_derivative(safe) / safe
+    return g * where(zero, -(math.pi**2) / 3, curve)
+
+
+# sinc and its derivative are primitives so that both are exact at 0, where the quotient
+# sin(pi x) / (pi x) is 0 / 0 (as JAX: first derivative 0 and second -pi**2 / 3 there).
+# numpy.sinc is a Python function, not a ufunc, and CUDA has no sinc: no ufunc, no fusion.
+sinc_derivative = Primitive("sinc_derivative", _sinc_derivative_impl)
+sinc_derivative.defvjp(_sinc_second_derivative).defjvp(_sinc_second_derivative)
+sinc_derivative.defbatch(same_axis_rule(sinc_derivative))
+sinc = Primitive("sinc", lambda x: array_module(x).sinc(x))
+sinc.defvjp(lambda g, ans, x: g * sinc_derivative(x)).defjvp(lambda g, ans, x: g * sinc_derivative(x))
+sinc.defbatch(same_axis_rule(sinc))
+bitwise_count = _unary("bitwise_count")  # the number of 1 bits of each integer

@@ -11,14 +11,19 @@ from fnzero.core.primitive import Primitive
 from fnzero.numpy._batching import broadcasting_rule, same_axis_rule
 
 
-def _binary(name: str, impl: Callable[..., Any] | None = None, onnx: str | None = None) -> Primitive:
+def nondifferentiable_binary(
+    name: str, impl: Callable[..., Any] | None = None, onnx: str | None = None
+) -> Primitive:
+    """The array module's broadcasting function ``name`` as a primitive with no derivative
+    (its results are booleans or integers): vmap lines the batch axes up."""
     if impl is None:
         impl = lambda x, y: getattr(xp_of(x, y), name)(x, y)  # noqa: E731
     prim = Primitive(name, impl, onnx=onnx)
     return prim.defbatch(broadcasting_rule(prim))
 
 
-def _unary(name: str, onnx: Any = None) -> Primitive:
+def nondifferentiable_unary(name: str, onnx: Any = None) -> Primitive:
+    """The array module's elementwise function ``name`` as a primitive with no derivative."""
     prim = Primitive(name, lambda x: getattr(array_module(x), name)(x), onnx=onnx)
     return prim.defbatch(same_axis_rule(prim))
 
@@ -28,16 +33,26 @@ def _onnx_isfinite(b, eq, ops, out):
     return b.node("Not", [bad], out)
 
 
-less = _binary("less", operator.lt, onnx="Less")
-less_equal = _binary("less_equal", operator.le)
-greater = _binary("greater", operator.gt, onnx="Greater")
-greater_equal = _binary("greater_equal", operator.ge)
-equal = _binary("equal", onnx="Equal")
-not_equal = _binary("not_equal")
-logical_and = _binary("logical_and")
-logical_or = _binary("logical_or")
-logical_xor = _binary("logical_xor")
-logical_not = _unary("logical_not")
-isfinite = _unary("isfinite", onnx=_onnx_isfinite)
-isnan = _unary("isnan")
-isinf = _unary("isinf")
+less = nondifferentiable_binary("less", operator.lt, onnx="Less")
+less_equal = nondifferentiable_binary("less_equal", operator.le)
+greater = nondifferentiable_binary("greater", operator.gt, onnx="Greater")
+greater_equal = nondifferentiable_binary("greater_equal", operator.ge)
+equal = nondifferentiable_binary("equal", onnx="Equal")
+not_equal = nondifferentiable_binary("not_equal")
+logical_and = nondifferentiable_binary("logical_and")
+logical_or = nondifferentiable_binary("logical_or")
+logical_xor = nondifferentiable_binary("logical_xor")
+logical_not = nondifferentiable_unary("logical_not")
+isfinite = nondifferentiable_unary("isfinite", onnx=_onnx_isfinite)
+isnan = nondifferentiable_unary("isnan")
+isinf = nondifferentiable_unary("isinf")
+
+
+def isposinf(x: Any, /) -> Any:
+    """Where ``x`` is +inf."""
+    return logical_and(isinf(x), greater(x, 0))
+
+
+def isneginf(x: Any, /) -> Any:
+    """Where ``x`` is -inf."""
+    return logical_and(isinf(x), less(x, 0))

@@ -206,6 +206,7 @@ def mean(x, axis: Axis = None, keepdims: bool = False):
 
 
 def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
+    """The variance over ``axis``, divided by ``N - ddof``."""
     axes = normalize_axis(axis, _ndim(x), "var")
     n = reduced_size(_shape(x), axes)
     centered = x - _sum(x, axes, True) / n
@@ -213,6 +214,7 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
 
 
 def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
+    """The standard deviation over ``axis``: the root of ``var``."""
     return sqrt(var(x, normalize_axis(axis, _ndim(x), "std"), keepdims, ddof))
 
 
@@ -329,3 +331,274 @@ def argmin(x, axis: int | None = None, keepdims: bool = False):
     _single_axis(axis, "argmin")
     axes = normalize_axis(axis, _ndim(x), "argmin")
     return _argmin(x, None if axes is None else axes[0], keepdims)
+
+
+_all = _reduction("all")
+_any = _reduction("any")
+
+
+def all(a, axis: Axis = None, keepdims: bool = False):  # noqa: A001
+    """Whether every element along ``axis`` is true (nonzero); not differentiable."""
+    return _all(a, normalize_axis(axis, _ndim(a), "all"), keepdims)
+
+
+def any(a, axis: Axis = None, keepdims: bool = False):  # noqa: A001
+    """Whether some element along ``axis`` is true (nonzero); not differentiable."""
+    return _any(a, normalize_axis(axis, _ndim(a), "any"), keepdims)
+
+
+def amax(a, axis: Axis = None, keepdims: bool = False):
+    """The maximum over ``axis`` (jax.numpy's other name for ``max``)."""
+    return max(a, axis, keepdims)
+
+
+def amin(a, axis: Axis = None, keepdims: bool = False):
+    """The minimum over ``axis`` (jax.numpy's other name for ``min``)."""
+    return min(a, axis, keepdims)
+
+
+def ptp(a, axis: Axis = None, keepdims: bool = False):
+    """The range, maximum minus minimum, over ``axis``."""
+    return max(a, axis, keepdims) - min(a, axis, keepdims)
+
+
+def _dtype(x) -> np.dtype:
+    return np.asarray(x).dtype if not hasattr(x, "dtype") else np.dtype(x.dtype)
+
+
+def average(a, axis: Axis = None, weights=None, returned: bool = False, keepdims: bool = False):
+    """The weighted mean over ``axis``: ``sum(a * w) / sum(w)``; with ``returned`` also the sum
+    of the weights. 1-D weights with an int ``axis`` weigh along that axis."""
+    axes = normalize_axis(axis, _ndim(a), "average")
+    if weights is None:
+        avg = mean(a, axes, keepdims)
+        count = broadcast_to(np.asarray(reduced_size(_shape(a), axes), _dtype(avg)), _shape(avg))
+        return (avg, count) if returned else avg
+    wshape = _shape(weights)
+    if wshape != _shape(a):
+        if axes is None or len(axes) != 1 or len(wshape) != 1 or wshape[0] != _shape(a)[axes[0]]:
+            raise ValueError(
+                f"fnzero.numpy.average: weights of shape {wshape} must have a's shape {_shape(a)}, or be "
+                f"1-D along a single axis of that length (axis={axis!r})"
+            )
+        weights = reshape(weights, tuple(-1 if i == axes[0] else 1 for i in range(_ndim(a))))
+    total = _sum(broadcast_to(weights, _shape(a)), axes, keepdims)
+    avg = _sum(a * weights, axes, keepdims) / total
+    return (avg, total) if returned else avg
+
+
+def count_nonzero(a, axis: Axis = None, keepdims: bool = False):
+    """How many elements along ``axis`` are nonzero (an integer array; not differentiable)."""
+    from fnzero.numpy.creation import astype
+    from fnzero.numpy.logic import not_equal
+
+    return _sum(astype(not_equal(a, 0), np.int64), normalize_axis(axis, _ndim(a), "count_nonzero"), keepdims)
+
+
+def _moved_last(x, axis: int):
+    return x if axis == _ndim(x) - 1 else transpose(x, [i for i in range(_ndim(x)) if i != axis] + [axis])
+
+
+def _moved_back(x, axis: int):
+    n = _ndim(x)
+    if axis == n - 1:
+        return x
+    perm = [i for i in range(n - 1)]
+    perm.insert(axis, n - 1)
+    return transpose(x, perm)
+
+
+def _inclusive_cumprod(a):
+    """Along the last axis, each entry the product of it and the entries before it, by
+    log2(n) rounds of shifted multiplications: only products, so exact at zeros under every
+    derivative."""
+    by = 1
+    while by < a.shape[-1]:
+        a = a * _shifted(a, by)
+        by *= 2
+    return a
+
+
+def cumprod(a, axis: int | None = None, dtype=None):
+    """Running product along ``axis`` (the flattened array when None); its derivatives of
+    every order are exact at zeros (no division)."""
+    from fnzero.numpy.creation import astype
+
+    if dtype is not None:
+        a = astype(a, dtype)
+    if axis is None:
+        a, axis = reshape(a, (-1,)), 0
+    else:
+        axis = normalize_axis(axis, _ndim(a), "cumprod")[0]
+    return _moved_back(_inclusive_cumprod(_moved_last(a, axis)), axis)
+
+
+def cumulative_sum(x, /, *, axis: int | None = None, dtype=None, include_initial: bool = False):
+    """Running sum along ``axis`` (needed unless ``x`` is 1-D); ``include_initial`` puts a 0
+    in front (the Array API's cumulative_sum)."""
+    from fnzero.numpy.creation import astype
+
+    if axis is None:
+        if _ndim(x) != 1:
+            raise ValueError(
+                f"fnzero.numpy.cumulative_sum: axis is needed for an array of {_ndim(x)} dimensions"
+            )
+        axis = 0
+    axis = normalize_axis(axis, _ndim(x), "cumulative_sum")[0]
+    if dtype is not None:
+        x = astype(x, dtype)
+    out = _cumsum(x, axis)
+    if include_initial:
+        out = pad(out, [(1, 0) if i == axis else (0, 0) for i in range(_ndim(x))])
+    return out
+
+
+def cumulative_prod(x, /, *, axis: int | None = None, dtype=None, include_initial: bool = False):
+    """Running product along ``axis`` (needed unless ``x`` is 1-D); ``include_initial`` puts
+    a 1 in front (the Array API's cumulative_prod). Exact at zeros, as cumprod."""
+    from fnzero.numpy.creation import astype
+
+    if axis is None:
+        if _ndim(x) != 1:
+            raise ValueError(
+                f"fnzero.numpy.cumulative_prod: axis is needed for an array of {_ndim(x)} dimensions"
+            )
+        axis = 0
+    axis = normalize_axis(axis, _ndim(x), "cumulative_prod")[0]
+    if dtype is not None:
+        x = astype(x, dtype)
+    out = cumprod(x, axis)
+    if include_initial:
+        out = pad(out, [(1, 0) if i == axis else (0, 0) for i in range(_ndim(x))], constant_values=1)
+    return out
+
+
+def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``axis``: ``a[1:] - a[:-1]``, ``n`` times;
+    ``prepend``/``append`` are joined on first (scalars broadcast)."""
+    from fnzero.numpy.shapes import concatenate
+
+    if int(n) != n or n < 0:
+        raise ValueError(f"fnzero.numpy.diff: n must be a non-negative int, got {n!r}")
+    if _ndim(a) == 0:
+        raise ValueError("fnzero.numpy.diff: needs at least 1 axis, got a 0-d array")
+    axis = normalize_axis(axis, _ndim(a), "diff")[0]
+    shape = tuple(1 if i == axis else d for i, d in enumerate(_shape(a)))
+    parts = [broadcast_to(p, shape) if _ndim(p) == 0 else p for p in (prepend, a, append) if p is not None]
+    if len(parts) > 1:
+        a = concatenate(parts, axis)
+    lead = (slice(None),) * axis
+    for _ in range(int(n)):
+        a = a[lead + (slice(1, None),)] - a[lead + (slice(None, -1),)]
+    return a
+
+
+def _without_nans(a, fill):
+    from fnzero.numpy.arithmetic import where
+    from fnzero.numpy.logic import isnan
+
+    return where(isnan(a), fill, a) if _dtype(a).kind in "fc" else a
+
+
+def nansum(a, axis: Axis = None, dtype=None, keepdims: bool = False):
+    """Sum over ``axis`` with NaNs counted as zero."""
+    from fnzero.numpy.creation import astype
+
+    a = a if dtype is None else astype(a, dtype)
+    return sum(_without_nans(a, 0), axis, keepdims)
+
+
+def nanprod(a, axis: Axis = None, dtype=None, keepdims: bool = False):
+    """Product over ``axis`` with NaNs counted as one."""
+    from fnzero.numpy.creation import astype
+
+    a = a if dtype is None else astype(a, dtype)
+    return prod(_without_nans(a, 1), axis, keepdims)
+
+
+def _nan_count(a, axes, keepdims):
+    from fnzero.numpy.creation import astype
+    from fnzero.numpy.logic import isnan, logical_not
+
+    if _dtype(a).kind not in "fc":
+        return reduced_size(_shape(a), axes)
+    return _sum(astype(logical_not(isnan(a)), _dtype(a)), axes, keepdims)
+
+
+def nanmean(a, axis: Axis = None, dtype=None, keepdims: bool = False):
+    """Mean over ``axis`` of the elements that are not NaN (NaN where all are)."""
+    from fnzero.numpy.creation import astype
+
+    a = a if dtype is None else astype(a, dtype)
+    axes = normalize_axis(axis, _ndim(a), "nanmean")
+    return _sum(_without_nans(a, 0), axes, keepdims) / _nan_count(a, axes, keepdims)
+
+
+def nanvar(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False):
+    """Variance over ``axis`` of the elements that are not NaN."""
+    from fnzero.numpy.arithmetic import maximum
+
+    axes = normalize_axis(axis, _ndim(a), "nanvar")
+    centered = _without_nans(a - nanmean(a, axes, dtype, True), 0)
+    return _sum(square(centered), axes, keepdims) / maximum(_nan_count(a, axes, keepdims) - ddof, 0)
+
+
+def nanstd(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False):
+    """Standard deviation over ``axis`` of the elements that are not NaN."""
+    return sqrt(nanvar(a, axis, dtype, ddof, keepdims))
+
+
+def _nan_extremum(a, axis, keepdims, reduce, fill, name: str):
+    from fnzero.numpy.arithmetic import where
+
+    axes = normalize_axis(axis, _ndim(a), name)
+    if _dtype(a).kind not in "fc":
+        return reduce(a, axes, keepdims)
+    out = reduce(_without_nans(a, fill), axes, keepdims)
+    return where(equal(_nan_count(a, axes, keepdims), 0), np.nan, out)
+
+
+def nanmax(a, axis: Axis = None, keepdims: bool = False):
+    """Maximum over ``axis`` ignoring NaNs (NaN where all are)."""
+    return _nan_extremum(a, axis, keepdims, _max, -np.inf, "nanmax")
+
+
+def nanmin(a, axis: Axis = None, keepdims: bool = False):
+    """Minimum over ``axis`` ignoring NaNs (NaN where all are)."""
+    return _nan_extremum(a, axis, keepdims, _min, np.inf, "nanmin")
+
+
+def _nan_arg(a, axis, keepdims, arg, fill, name: str):
+    from fnzero.numpy.arithmetic import where
+
+    index = arg(_without_nans(a, fill), axis, bool(keepdims))
+    if _dtype(a).kind not in "fc":
+        return index
+    axes = None if axis is None else normalize_axis(axis, _ndim(a), name)
+    return where(equal(_nan_count(a, axes, bool(keepdims)), 0), -1, index)
+
+
+def nanargmax(a, axis: int | None = None, keepdims: bool | None = None):
+    """Index of the maximum ignoring NaNs (-1 where all are NaN, as jax.numpy)."""
+    return _nan_arg(a, axis, keepdims, argmax, -np.inf, "nanargmax")
+
+
+def nanargmin(a, axis: int | None = None, keepdims: bool | None = None):
+    """Index of the minimum ignoring NaNs (-1 where all are NaN, as jax.numpy)."""
+    return _nan_arg(a, axis, keepdims, argmin, np.inf, "nanargmin")
+
+
+def nancumprod(a, axis: int | None = None, dtype=None):
+    """Running product along ``axis`` (the flattened array when None) with NaNs counted as one."""
+    from fnzero.numpy.creation import astype
+
+    a = a if dtype is None else astype(a, dtype)
+    return cumprod(_without_nans(a, 1), axis)
+
+
+def nancumsum(a, axis: int | None = None, dtype=None):
+    """Running sum along ``axis`` with NaNs counted as zero."""
+    from fnzero.numpy.creation import astype
+
+    a = a if dtype is None else astype(a, dtype)
+    return cumsum(_without_nans(a, 0), axis)

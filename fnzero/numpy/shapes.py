@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
+from fnzero.core.tracer import TRACER_TYPES as _TRACERS
 from fnzero.numpy._axes import normalize_axis
 from fnzero.numpy._batching import batch_size, example_ndim, shape_of, shift_axes, to_front
 from fnzero.numpy.arithmetic import where
@@ -99,6 +101,7 @@ def _permute(x, perm: tuple[int, ...]):
 
 
 def swapaxes(x, axis1: int, axis2: int):
+    """``x`` with axes ``axis1`` and ``axis2`` exchanged."""
     ndim = len(_shape(x))
     axes = list(range(ndim))
     a, b = normalize_axis(axis1, ndim, "swapaxes")[0], normalize_axis(axis2, ndim, "swapaxes")[0]
@@ -107,6 +110,7 @@ def swapaxes(x, axis1: int, axis2: int):
 
 
 def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
+    """``x`` with the axes ``source`` moved to ``destination``, the others in order."""
     ndim = len(_shape(x))
     src = [normalize_axis(s, ndim, "moveaxis")[0] for s in ((source,) if isinstance(source, int) else source)]
     dst = [
@@ -193,6 +197,7 @@ def sum_to(x, shape: Sequence[int]):
 
 
 def expand_dims(x, axis: int | Sequence[int]):
+    """``x`` with new axes of size 1 at the positions ``axis``."""
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     ndim = len(_shape(x)) + len(axes)
     axes = normalize_axis(axes, ndim, "expand_dims")
@@ -201,6 +206,7 @@ def expand_dims(x, axis: int | Sequence[int]):
 
 
 def squeeze(x, axis: int | Sequence[int] | None = None):
+    """``x`` without its axes of size 1 (only those in ``axis`` when given)."""
     shape = _shape(x)
     if axis is None:
         axes = tuple(i for i, d in enumerate(shape) if d == 1)
@@ -213,6 +219,7 @@ def squeeze(x, axis: int | Sequence[int] | None = None):
 
 
 def ravel(x):
+    """``x`` as a 1-D array, in C order."""
     return reshape(x, (-1,))
 
 
@@ -398,3 +405,222 @@ def repeat(x, repeats, axis: int | None = None):
         return reshape(widened, shape[:axis] + (shape[axis] * int(repeats),) + shape[axis + 1 :])
     index = np.repeat(np.arange(shape[axis]), np.asarray(repeats))
     return x[(slice(None),) * axis + (index,)]
+
+
+def _at_least(arys: tuple, ndim: int, place) -> object:
+    out = [x if len(_shape(x)) >= ndim else reshape(x, place(_shape(x))) for x in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_1d(*arys):
+    """Each array with at least one axis (a scalar becomes shape (1,)); one array or a list."""
+    return _at_least(arys, 1, lambda s: (1,))
+
+
+def atleast_2d(*arys):
+    """Each array with at least two axes, new axes in front (NumPy's rule)."""
+    return _at_least(arys, 2, lambda s: (1,) * (2 - len(s)) + s)
+
+
+def atleast_3d(*arys):
+    """Each array with at least three axes: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    return _at_least(arys, 3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
+
+
+def _sequence(tup, name: str) -> list:
+    arrays = list(tup)
+    if not arrays:
+        raise ValueError(f"fnzero.numpy.{name}: need at least one array")
+    return arrays
+
+
+def vstack(tup: Sequence, dtype=None):
+    """Join along the first axis, 1-D arrays taken as rows."""
+    out = concatenate([atleast_2d(a) for a in _sequence(tup, "vstack")], axis=0)
+    return out if dtype is None else out.astype(dtype)
+
+
+def hstack(tup: Sequence, dtype=None):
+    """Join along the second axis (the first for 1-D arrays)."""
+    arrays = [atleast_1d(a) for a in _sequence(tup, "hstack")]
+    out = concatenate(arrays, axis=0 if len(_shape(arrays[0])) == 1 else 1)
+    return out if dtype is None else out.astype(dtype)
+
+
+def dstack(tup: Sequence, dtype=None):
+    """Join along the third axis, arrays first made at least 3-D."""
+    out = concatenate([atleast_3d(a) for a in _sequence(tup, "dstack")], axis=2)
+    return out if dtype is None else out.astype(dtype)
+
+
+def column_stack(tup: Sequence):
+    """Join 1-D arrays as columns of a 2-D array (2-D arrays are joined as they are)."""
+    arrays = [reshape(a, (-1, 1)) if len(_shape(a)) < 2 else a for a in _sequence(tup, "column_stack")]
+    return concatenate(arrays, axis=1)
+
+
+def _block_depth(arrays, name: str = "block") -> int:
+    if isinstance(arrays, tuple):
+        raise TypeError(f"fnzero.numpy.{name}: arrays must be nested lists, not tuples, got {arrays!r}")
+    if not isinstance(arrays, list):
+        return 0
+    if not arrays:
+        raise ValueError(f"fnzero.numpy.{name}: an empty list cannot be a block")
+    depths = {_block_depth(a) for a in arrays}
+    if len(depths) != 1:
+        raise ValueError(f"fnzero.numpy.{name}: lists are nested to different depths: {sorted(depths)}")
+    return depths.pop() + 1
+
+
+def block(arrays):
+    """Assemble an array from nested lists of blocks: the innermost lists join along the
+    last axis, the next along the one before, and so on (NumPy's ``block``)."""
+    depth = _block_depth(arrays)
+
+    def assemble(item, level: int, ndim: int):
+        if level == depth:
+            s = _shape(item)
+            return reshape(item, (1,) * (ndim - len(s)) + s)
+        parts = [assemble(a, level + 1, ndim) for a in item]
+        return concatenate(parts, axis=-(depth - level))
+
+    def leaf_ndim(item) -> int:
+        return builtins.max(leaf_ndim(a) for a in item) if isinstance(item, list) else len(_shape(item))
+
+    return assemble(arrays, 0, builtins.max(depth, leaf_ndim(arrays)))
+
+
+def roll(a, shift: int | Sequence[int], axis: int | Sequence[int] | None = None):
+    """Shift elements along ``axis`` cyclically (over the flattened array when None)."""
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), _shape(a))
+    shifts = (shift,) if isinstance(shift, (int, np.integer)) else tuple(shift)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    if len(axes) == 1 and len(shifts) > 1:
+        axes = axes * len(shifts)
+    if len(shifts) != len(axes):
+        raise ValueError(f"fnzero.numpy.roll: shift {shift!r} and axis {axis!r} have different lengths")
+    ndim = len(_shape(a))
+    total = {}
+    for s, ax in zip(shifts, axes):
+        ax = normalize_axis(int(ax), ndim, "roll")[0]
+        total[ax] = total.get(ax, 0) + int(s)
+    for ax, s in total.items():
+        n = _shape(a)[ax]
+        s = s % n if n else 0
+        if s:
+            lead = (slice(None),) * ax
+            a = concatenate([a[lead + (slice(n - s, None),)], a[lead + (slice(0, n - s),)]], axis=ax)
+    return a
+
+
+def rot90(m, k: int = 1, axes: tuple[int, int] = (0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes`` (from the first toward the second)."""
+    ndim = len(_shape(m))
+    if len(axes) != 2:
+        raise ValueError(f"fnzero.numpy.rot90: axes must be two axes, got {axes!r}")
+    a, b = (normalize_axis(int(x), ndim, "rot90")[0] for x in axes)
+    if a == b:
+        raise ValueError(f"fnzero.numpy.rot90: axes must differ, got {axes!r}")
+    k = int(k) % 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(m, (a, b))
+    if k == 1:
+        return swapaxes(flip(m, b), a, b)
+    return flip(swapaxes(m, a, b), b)
+
+
+def fliplr(m):
+    """Reverse the order of columns (axis 1)."""
+    if len(_shape(m)) < 2:
+        raise ValueError(f"fnzero.numpy.fliplr: needs at least 2 axes, got shape {_shape(m)}")
+    return flip(m, 1)
+
+
+def flipud(m):
+    """Reverse the order of rows (axis 0)."""
+    if len(_shape(m)) < 1:
+        raise ValueError("fnzero.numpy.flipud: needs at least 1 axis, got a 0-d array")
+    return flip(m, 0)
+
+
+def array_split(ary, indices_or_sections: int | Sequence[int], axis: int = 0) -> list:
+    """Split into pieces along ``axis``; ``n`` sections need not divide the length (the first
+    ``length % n`` pieces get one more element)."""
+    if not isinstance(indices_or_sections, (int, np.integer)):
+        return split(ary, indices_or_sections, axis)
+    shape = _shape(ary)
+    axis = normalize_axis(axis, len(shape), "array_split")[0]
+    n, sections = shape[axis], int(indices_or_sections)
+    if sections <= 0:
+        raise ValueError(f"fnzero.numpy.array_split: indices_or_sections must be positive, got {sections}")
+    size, extra = divmod(n, sections)
+    sizes = [size + 1] * extra + [size] * (sections - extra)
+    return split(ary, list(itertools.accumulate(sizes))[:-1], axis)
+
+
+def hsplit(ary, indices_or_sections: int | Sequence[int]) -> list:
+    """Split along the second axis (the first for 1-D arrays)."""
+    if len(_shape(ary)) == 0:
+        raise ValueError("fnzero.numpy.hsplit: needs at least 1 axis, got a 0-d array")
+    return split(ary, indices_or_sections, 1 if len(_shape(ary)) > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections: int | Sequence[int]) -> list:
+    """Split along the first axis of an array of at least 2 axes."""
+    if len(_shape(ary)) < 2:
+        raise ValueError(f"fnzero.numpy.vsplit: needs at least 2 axes, got shape {_shape(ary)}")
+    return split(ary, indices_or_sections, 0)
+
+
+def dsplit(ary, indices_or_sections: int | Sequence[int]) -> list:
+    """Split along the third axis of an array of at least 3 axes."""
+    if len(_shape(ary)) < 3:
+        raise ValueError(f"fnzero.numpy.dsplit: needs at least 3 axes, got shape {_shape(ary)}")
+    return split(ary, indices_or_sections, 2)
+
+
+def take_along_axis(arr, indices, axis: int | None = -1):
+    """``arr``'s elements at ``indices`` along ``axis``: each index picks along that axis for
+    its own position in the other axes (which broadcast). Differentiable in ``arr``; the
+    indices may be traced (a sort's permutation under vmap or jit)."""
+    from fnzero.numpy.indexing import index
+
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    shape, ishape = _shape(arr), _shape(indices)
+    if len(ishape) != len(shape):
+        raise ValueError(
+            f"fnzero.numpy.take_along_axis: indices must have arr's number of axes ({len(shape)}), "
+            f"got shape {ishape}"
+        )
+    if getattr(indices, "dtype", np.dtype(np.int64)).kind not in "iu":
+        raise TypeError(f"fnzero.numpy.take_along_axis: indices must be integers, got {indices.dtype}")
+    axis = normalize_axis(axis, len(shape), "take_along_axis")[0]
+    out_shape = tuple(
+        ishape[i] if i == axis else builtins.max(d, e) for i, (d, e) in enumerate(zip(shape, ishape))
+    )
+    for i, (d, e) in enumerate(zip(shape, ishape)):
+        if i != axis and d != e and 1 not in (d, e):
+            raise ValueError(
+                f"fnzero.numpy.take_along_axis: shapes {shape} and {ishape} do not broadcast on axis {i}"
+            )
+    arr = broadcast_to(arr, tuple(shape[axis] if i == axis else d for i, d in enumerate(out_shape)))
+    indices = broadcast_to(indices, out_shape)
+    n = shape[axis]
+    if type(indices) not in _TRACERS:
+        indices = np.where(np.asarray(indices) < 0, np.asarray(indices) + n, np.asarray(indices))
+    else:
+        indices = where(indices < 0, indices + n, indices)
+    grid = np.ogrid[tuple(slice(0, d) for d in out_shape)]
+    return index(arr, tuple(indices if i == axis else g for i, g in enumerate(grid)))
+
+
+def broadcast_arrays(*args) -> list:
+    """The arrays broadcast against each other to one shape (NumPy's rules)."""
+    shape = np.broadcast_shapes(*(_shape(a) for a in args))
+    return [broadcast_to(a, shape) for a in args]

@@ -28,6 +28,13 @@ def attach(fnp: Any) -> None:
         "truediv": fnp.divide,
         "pow": fnp.power,
         "matmul": fnp.matmul,
+        "mod": fnp.remainder,
+        "floordiv": fnp.floor_divide,
+        "and": fnp.bitwise_and,
+        "or": fnp.bitwise_or,
+        "xor": fnp.bitwise_xor,
+        "lshift": fnp.left_shift,
+        "rshift": fnp.right_shift,
     }
     for name, f in binary.items():
         setattr(Tracer, f"__{name}__", lambda self, other, f=f: f(self, other))
@@ -45,6 +52,9 @@ def attach(fnp: Any) -> None:
     Tracer.__neg__ = lambda self: fnp.negative(self)
     Tracer.__pos__ = lambda self: self
     Tracer.__abs__ = lambda self: fnp.abs(self)
+    Tracer.__invert__ = lambda self: fnp.invert(self)
+    Tracer.__divmod__ = lambda self, other: (fnp.floor_divide(self, other), fnp.remainder(self, other))
+    Tracer.__rdivmod__ = lambda self, other: (fnp.floor_divide(other, self), fnp.remainder(other, self))
     Tracer.__getitem__ = lambda self, idx: fnp.index(self, idx)
     Tracer.__iter__ = lambda self: (self[i] for i in range(len(self)))
     Tracer.T = property(lambda self: fnp.transpose(self))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fnzero._checks import real_number
 from fnzero.optim.base import GradientTransformation, chain
 from fnzero.optim.transforms import (
     LearningRate,
@@ -21,6 +22,7 @@ def sgd(
     """``p -= lr * g``; with ``momentum`` PyTorch's heavy-ball (or Nesterov) buffer."""
     if momentum is None:
         return scale_by_learning_rate(learning_rate)
+    real_number(momentum, "momentum", "fnzero.optim.sgd", low=0, high=1, high_open=True)
     return chain(trace(momentum, nesterov), scale_by_learning_rate(learning_rate))
 
 
@@ -30,24 +32,29 @@ def momentum(learning_rate: LearningRate = 0.01, momentum: float = 0.9) -> Gradi
 
 
 def adagrad(learning_rate: LearningRate = 0.001, eps: float = 1e-8) -> GradientTransformation:
+    """AdaGrad: each parameter's step divided by the root of its summed squared gradients."""
     return chain(scale_by_adagrad(eps), scale_by_learning_rate(learning_rate))
 
 
 def adadelta(
     learning_rate: LearningRate = 1.0, rho: float = 0.95, eps: float = 1e-6
 ) -> GradientTransformation:
+    """AdaDelta: steps scaled by the ratio of the running RMS of updates to that of gradients
+    (no learning rate to tune)."""
     return chain(scale_by_adadelta(rho, eps), scale_by_learning_rate(learning_rate))
 
 
 def rmsprop(
     learning_rate: LearningRate = 0.01, decay: float = 0.99, eps: float = 1e-8
 ) -> GradientTransformation:
+    """RMSProp: each step divided by the root of a running average of squared gradients."""
     return chain(scale_by_rms(decay, eps), scale_by_learning_rate(learning_rate))
 
 
 def adam(
     learning_rate: LearningRate = 0.001, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
 ) -> GradientTransformation:
+    """Adam: bias-corrected running averages of the gradient and its square (Kingma and Ba)."""
     return chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(learning_rate))
 
 

@@ -9,8 +9,9 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import tree
+from fnzero._checks import real_number
 from fnzero.backends import backend_of
-from fnzero.optim.base import GradientTransformation, stateless
+from fnzero.optim.base import GradientTransformation, matching_leaves, refuse_none, stateless
 from fnzero.optim.schedules import Schedule
 
 LearningRate = float | Schedule
@@ -18,6 +19,19 @@ LearningRate = float | Schedule
 
 def _zeros(params):
     return tree.map(fnp.zeros_like, params)
+
+
+def _fraction(value: Any, argument: str, where: str) -> Any:
+    """A decay rate: a number in [0, 1) (1 would never forget; above, the average diverges)."""
+    return real_number(value, argument, f"fnzero.optim.{where}", low=0, high=1, high_open=True)
+
+
+def _positive(value: Any, argument: str, where: str, allow_inf: bool = False) -> Any:
+    return real_number(value, argument, f"fnzero.optim.{where}", low=0, low_open=True, allow_inf=allow_inf)
+
+
+def _like_updates(where: str, updates: Any, name: str, state: Any) -> None:
+    matching_leaves(f"fnzero.optim.{where}", "updates", updates, name, state)
 
 
 def _count() -> np.ndarray:
@@ -35,16 +49,22 @@ def _count_like(params: Any) -> Any:
 
 
 def scale(factor: float) -> GradientTransformation:
+    """Multiply every update by ``factor`` (a finite number)."""
+    real_number(factor, "factor", "fnzero.optim.scale")
     return stateless(lambda u, p: tree.map(lambda x: x * factor, u))
 
 
 def scale_by_learning_rate(learning_rate: LearningRate) -> GradientTransformation:
     """Multiply by ``-learning_rate`` (a number, or a schedule of the step count)."""
+    where = "fnzero.optim.scale_by_learning_rate"
     if not callable(learning_rate):
+        real_number(learning_rate, "learning_rate", where, low=0)
         return scale(-learning_rate)
 
     def update(updates, count, params=None):
+        refuse_none(updates)
         lr = learning_rate(int(count))
+        real_number(lr, f"learning_rate (the schedule's value at step {int(count)})", where, low=0)
         return tree.map(lambda u: u * -lr, updates), count + 1
 
     return GradientTransformation(lambda params: _count(), update)
@@ -52,8 +72,10 @@ def scale_by_learning_rate(learning_rate: LearningRate) -> GradientTransformatio
 
 def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
     """Momentum: ``t = g + decay * t``; the update is ``t`` (or ``g + decay * t`` with Nesterov)."""
+    _fraction(decay, "decay", "trace")
 
     def update(updates, state, params=None):
+        _like_updates("trace", updates, "the momentum state", state)
         new = tree.map(lambda g, t: g + decay * t, updates, state)
         out = tree.map(lambda g, t: g + decay * t, updates, new) if nesterov else new
         return out, new
@@ -63,8 +85,10 @@ def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
 
 def scale_by_adagrad(eps: float = 1e-8) -> GradientTransformation:
     """``g / (sqrt(h) + eps)`` with ``h`` the running sum of squared gradients."""
+    _positive(eps, "eps", "scale_by_adagrad")
 
     def update(updates, h, params=None):
+        _like_updates("scale_by_adagrad", updates, "the state", h)
         h = tree.map(lambda g, s: s + g * g, updates, h)
         return tree.map(lambda g, s: g / (fnp.sqrt(s) + eps), updates, h), h
 
@@ -73,11 +97,15 @@ def scale_by_adagrad(eps: float = 1e-8) -> GradientTransformation:
 
 def scale_by_adadelta(rho: float = 0.95, eps: float = 1e-6) -> GradientTransformation:
     """Zeiler's AdaDelta: steps scaled by the ratio of running RMS of steps and gradients."""
+    _fraction(rho, "rho", "scale_by_adadelta")
+    _positive(eps, "eps", "scale_by_adadelta")
 
     def init(params):
         return {"msg": _zeros(params), "msdx": _zeros(params)}
 
     def update(updates, state, params=None):
+        _like_updates("scale_by_adadelta", updates, "state['msg']", state["msg"])
+        _like_updates("scale_by_adadelta", updates, "state['msdx']", state["msdx"])
         msg = tree.map(lambda g, m: rho * m + (1 - rho) * g * g, updates, state["msg"])
         dx = tree.map(lambda g, m, d: fnp.sqrt((d + eps) / (m + eps)) * g, updates, msg, state["msdx"])
         msdx = tree.map(lambda d, s: rho * s + (1 - rho) * d * d, dx, state["msdx"])
@@ -88,8 +116,11 @@ def scale_by_adadelta(rho: float = 0.95, eps: float = 1e-6) -> GradientTransform
 
 def scale_by_rms(decay: float = 0.99, eps: float = 1e-8) -> GradientTransformation:
     """RMSprop: ``g / (sqrt(v) + eps)`` with ``v`` a running mean of squared gradients."""
+    _fraction(decay, "decay", "scale_by_rms")
+    _positive(eps, "eps", "scale_by_rms")
 
     def update(updates, v, params=None):
+        _like_updates("scale_by_rms", updates, "the state", v)
         v = tree.map(lambda g, s: decay * s + (1 - decay) * g * g, updates, v)
         return tree.map(lambda g, s: g / (fnp.sqrt(s) + eps), updates, v), v
 
@@ -142,6 +173,9 @@ def _adam_leaf(g, m, v, b1: float, b2: float, eps: float, c1: Any, c2: Any) -> t
 
 def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> GradientTransformation:
     """Adam's bias-corrected ``m_hat / (sqrt(v_hat) + eps)``."""
+    _fraction(b1, "b1", "scale_by_adam")
+    _fraction(b2, "b2", "scale_by_adam")
+    _positive(eps, "eps", "scale_by_adam")
 
     def init(params):
         return {"count": _count_like(params), "m": _zeros(params), "v": _zeros(params)}
@@ -150,11 +184,10 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
         count = state["count"] + 1
         # bias corrections as arrays (not Python floats) so that fnzero.jit can trace them
         c1, c2 = 1 - fnp.power(b1, count), 1 - fnp.power(b2, count)
-        grads, treedef = tree.flatten(updates)
-        new = [
-            _adam_leaf(g, m, v, b1, b2, eps, c1, c2)
-            for g, m, v in zip(grads, tree.leaves(state["m"]), tree.leaves(state["v"]))
-        ]
+        where = "fnzero.optim.scale_by_adam"
+        grads, ms, treedef = matching_leaves(where, "updates", updates, "state['m']", state["m"])
+        vs = matching_leaves(where, "updates", updates, "state['v']", state["v"], flat=(grads, treedef))[1]
+        new = [_adam_leaf(g, m, v, b1, b2, eps, c1, c2) for g, m, v in zip(grads, ms, vs)]
         m, v, out = (tree.unflatten(treedef, [leaf[k] for leaf in new]) for k in range(3))
         return out, {"count": count, "m": m, "v": v}
 
@@ -163,10 +196,12 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
 
 def add_decayed_weights(weight_decay: float) -> GradientTransformation:
     """Add ``weight_decay * params`` (L2 weight decay; decoupled when placed after Adam)."""
+    real_number(weight_decay, "weight_decay", "fnzero.optim.add_decayed_weights", low=0)
 
     def fn(updates, params):
         if params is None:
             raise ValueError("add_decayed_weights needs params: call opt.update(grads, state, params)")
+        _like_updates("add_decayed_weights", updates, "params", params)
         return tree.map(lambda u, p: u + weight_decay * p, updates, params)
 
     return stateless(fn)
@@ -174,6 +209,7 @@ def add_decayed_weights(weight_decay: float) -> GradientTransformation:
 
 def clip(max_delta: float) -> GradientTransformation:
     """Clip every element to ``[-max_delta, max_delta]``."""
+    _positive(max_delta, "max_delta", "clip", allow_inf=True)
     return stateless(lambda u, p: tree.map(lambda x: fnp.clip(x, -max_delta, max_delta), u))
 
 
@@ -184,6 +220,7 @@ def global_norm(updates: Any) -> Any:
 
 def clip_by_global_norm(max_norm: float) -> GradientTransformation:
     """Scale all updates by ``min(1, max_norm / norm)`` (the book's ClipGrad hook)."""
+    _positive(max_norm, "max_norm", "clip_by_global_norm", allow_inf=True)
 
     def fn(updates, params):
         factor = fnp.minimum(1.0, max_norm / (global_norm(updates) + 1e-6))
@@ -206,8 +243,12 @@ def masked(inner: GradientTransformation, mask: Any | Callable[[Any], Any]) -> G
         return inner.init(select(params, resolve(params)))
 
     def update(updates, state, params=None):
+        refuse_none(updates)
         m = resolve(params if params is not None else updates)
-        chosen, state = inner.update(select(updates, m), state, None if params is None else select(params, m))
+        picked = select(updates, m)
+        if picked is None:  # one leaf, masked out: nothing for the inner transformation
+            return updates, state
+        chosen, state = inner.update(picked, state, None if params is None else select(params, m))
         return tree.map(
             lambda u, c, keep: c if keep else u, updates, chosen, m, is_leaf=lambda x: x is None
         ), state

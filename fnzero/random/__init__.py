@@ -10,11 +10,36 @@ gives the same numbers every time, in every process, on NumPy and on CuPy. Use a
 """
 
 from fnzero.random.distributions import bernoulli, normal, randint, truncated_normal, uniform
+from fnzero.random.families import (
+    beta,
+    categorical,
+    dirichlet,
+    exponential,
+    gamma,
+    gumbel,
+    laplace,
+    logistic,
+    multivariate_normal,
+    poisson,
+)
 from fnzero.random.keys import bits, fold_in, key, split
 from fnzero.random.permutations import choice, permutation
 from fnzero.random.threefry import threefry2x32
 
+PRNGKey = key  # JAX's older name for key
+
 __all__ = [
+    "PRNGKey",
+    "beta",
+    "categorical",
+    "dirichlet",
+    "exponential",
+    "gamma",
+    "gumbel",
+    "laplace",
+    "logistic",
+    "multivariate_normal",
+    "poisson",
     "bernoulli",
     "bits",
     "choice",

@@ -83,32 +83,89 @@ _FAR = (
     ),
 )
 
+# NumPy scalars: cheaper operands than Python floats in an in-place ufunc call, on any backend.
+_CENTRAL, _INTERMEDIATE, _FAR = (
+    tuple(tuple(np.float64(c) for c in part) for part in region) for region in (_CENTRAL, _INTERMEDIATE, _FAR)
+)
+
+
+def _rational_(coefficients: tuple, r: Any, num: Any, den: Any) -> Any:
+    """P(r) / Q(r) into ``num`` by Horner's rule, in place (``den`` is scratch): two array
+    operations per coefficient and no temporaries. The leading coefficients enter as
+    ``r * a0 + a1``, which is what Horner's rule started from zero rounds to, bit for bit."""
+    xp = array_module(r)
+    num_c, den_c = coefficients
+    xp.multiply(r, num_c[0], num)
+    xp.multiply(r, den_c[0], den)
+    xp.add(num, num_c[1], num)
+    xp.add(den, den_c[1], den)
+    for a, b in zip(num_c[2:], den_c[2:]):
+        xp.multiply(num, r, num)
+        xp.add(num, a, num)
+        xp.multiply(den, r, den)
+        xp.add(den, b, den)
+    return xp.divide(num, den, num)
+
 
 def _rational(coefficients: tuple, r: Any) -> Any:
-    num_c, den_c = coefficients
-    num = 0.0
-    den = 0.0
-    for a, b in zip(num_c, den_c):
-        num = num * r + a
-        den = den * r + b
-    return num / den
+    xp = array_module(r)
+    return _rational_(coefficients, r, xp.empty_like(r), xp.empty_like(r))
+
+
+def _tail(xp: Any, t: Any, q: Any) -> Any:
+    """The quantile where ``|q| = |p - 1/2| > 0.425``, given ``t = min(p, 1 - p)``: a rational
+    function of ``r = sqrt(-log(t))``, the far one only where ``r > 5`` (p below about 1e-11)."""
+    r = xp.where(t > 0, t, 1.0)
+    xp.log(r, r)
+    xp.negative(r, r)
+    xp.sqrt(r, r)
+    far = xp.flatnonzero(~(r <= 5.0))
+    x = _rational(_INTERMEDIATE, r - 1.6)
+    if far.size:
+        x[far] = _rational(_FAR, r[far] - 5.0)
+    return xp.negative(x, x, where=q < 0)
+
+
+def normal_quantile_(p: Any, x: Any, work: Any) -> Any:
+    """``normal_quantile(p)`` into ``x`` (1-d float64 arrays of one length), with ``work`` a
+    (3, len(p)) float64 scratch: the central rational function runs in place on every element,
+    the tails' only on the elements in a tail (``|p - 1/2| > 0.425``)."""
+    xp = array_module(p)
+    q, r, den = work
+    xp.subtract(p, 0.5, q)
+    xp.multiply(q, q, r)
+    xp.subtract(0.180625, r, r)
+    _rational_(_CENTRAL, r, x, den)
+    xp.multiply(x, q, x)
+    xp.abs(q, r)
+    tails = xp.flatnonzero(r > 0.425)
+    if tails.size:
+        pt = p[tails]
+        x[tails] = _tail(xp, xp.minimum(pt, 1.0 - pt), q[tails])
+    return x
 
 
 def normal_quantile(p: Any) -> Any:
     """The x with Phi(x) = p, for a float64 array ``p`` in (0, 1)."""
-    return quantile_from(p - 0.5, array_module(p).minimum(p, 1.0 - p))
+    xp = array_module(p)
+    flat = xp.ascontiguousarray(p).reshape(-1)
+    x = normal_quantile_(flat, xp.empty_like(flat), xp.empty((3, flat.size), dtype=xp.float64))
+    return x.reshape(p.shape)
 
 
 def quantile_from(q: Any, tail_p: Any) -> Any:
     """The x with Phi(x) = 0.5 + q, given ``q`` and ``tail_p = min(Phi(x), 1 - Phi(x))``
-    separately, so that a caller who has both exactly (erfinv: ``q = y / 2``) loses no digits
-    to forming ``0.5 + q``."""
+    separately (float64 arrays of one shape), so that a caller who has both exactly (erfinv:
+    ``q = y / 2``) loses no digits to forming ``0.5 + q``."""
     xp = array_module(q)
-    central = q * _rational(_CENTRAL, 0.180625 - q * q)
-    r = xp.sqrt(-xp.log(xp.where(tail_p > 0, tail_p, 1.0)))
-    tail = xp.where(r <= 5.0, _rational(_INTERMEDIATE, r - 1.6), _rational(_FAR, r - 5.0))
-    tail = xp.where(q < 0, -tail, tail)
-    return xp.where(xp.abs(q) <= 0.425, central, tail)
+    shape = q.shape
+    q = xp.ascontiguousarray(q, dtype=xp.float64).reshape(-1)
+    tail_p = xp.ascontiguousarray(tail_p, dtype=xp.float64).reshape(-1)
+    x = q * _rational(_CENTRAL, 0.180625 - q * q)
+    tails = xp.flatnonzero(xp.abs(q) > 0.425)
+    if tails.size:
+        x[tails] = _tail(xp, tail_p[tails], q[tails])
+    return x.reshape(shape)
 
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)

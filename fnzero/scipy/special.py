@@ -17,7 +17,8 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive
-from fnzero.nn.activations import sigmoid
+from fnzero.nn.activations import _normal_cdf, sigmoid
+from fnzero.nn.activations import logsumexp as _nn_logsumexp
 from fnzero.numpy._batching import broadcasting_rule
 from fnzero.numpy.elementwise import _unary
 from fnzero.scipy import _kernels
@@ -60,10 +61,13 @@ _erfc = _unary(
 )
 # exp(x**2) erfc(x): what log_ndtr's derivative is made of in the lower tail.
 _erfcx = _unary("erfcx", lambda g, ans, x: g * (x * ans * 2 - _TWO_OVER_SQRT_PI), kernel=_kernels.erfcx)
+_HALF_SQRT_PI = math.sqrt(math.pi) / 2
 _erfinv = _unary(
-    "erfinv", lambda g, ans, x: g * (math.sqrt(math.pi) / 2 * fnp.exp(fnp.square(ans))), kernel=_kernels.erfinv
+    "erfinv", lambda g, ans, x: g * (_HALF_SQRT_PI * fnp.exp(fnp.square(ans))), kernel=_kernels.erfinv
 )
-_ndtri = _unary("ndtri", lambda g, ans, x: g * (_SQRT_2PI * fnp.exp(fnp.square(ans) / 2)), kernel=_kernels.ndtri)
+_ndtri = _unary(
+    "ndtri", lambda g, ans, x: g * (_SQRT_2PI * fnp.exp(fnp.square(ans) / 2)), kernel=_kernels.ndtri
+)
 
 
 def _log_ndtr_derivative(x: Any, ans: Any) -> Any:
@@ -77,9 +81,7 @@ def _log_ndtr_derivative(x: Any, ans: Any) -> Any:
     return fnp.where(lower, math.sqrt(2 / math.pi) / _erfcx(z), upper)
 
 
-_log_ndtr = _unary(
-    "log_ndtr", lambda g, ans, x: g * _log_ndtr_derivative(x, ans), kernel=_kernels.log_ndtr
-)
+_log_ndtr = _unary("log_ndtr", lambda g, ans, x: g * _log_ndtr_derivative(x, ans), kernel=_kernels.log_ndtr)
 _polygamma = Primitive("polygamma", _kernels.polygamma_kernel)
 _polygamma.defvjp(None, lambda g, ans, n, x: g * _polygamma(n + 1, x))
 _polygamma.defjvp(None, lambda t, ans, n, x: t * _polygamma(n + 1, x))
@@ -103,9 +105,16 @@ def erfinv(x: Any) -> Any:
     return _erfinv(x)
 
 
+def _as_float(x: Any) -> Any:
+    """x, with integers and booleans made float64 (the float types pass unchanged)."""
+    x = fnp.asarray(x)
+    return x if fnp.issubdtype(x.dtype, fnp.floating) else fnp.astype(x, fnp.float64)
+
+
 def ndtr(x: Any) -> Any:
-    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2."""
-    return _erfc(x * -_SQRT_HALF) * 0.5
+    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2 (fnzero.nn's
+    normal_cdf primitive, the one gelu uses)."""
+    return _normal_cdf(_as_float(x))
 
 
 def ndtri(p: Any) -> Any:
@@ -121,7 +130,9 @@ def log_ndtr(x: Any, series_order: int = 3) -> Any:
     if not isinstance(series_order, (int, np.integer)) or isinstance(series_order, bool):
         raise TypeError(f"fnzero.scipy.special.log_ndtr: series_order must be an int; got {series_order!r}")
     if not 0 <= series_order <= 30:
-        raise ValueError(f"fnzero.scipy.special.log_ndtr: series_order must be in [0, 30]; got {series_order}")
+        raise ValueError(
+            f"fnzero.scipy.special.log_ndtr: series_order must be in [0, 30]; got {series_order}"
+        )
     return _log_ndtr(x)
 
 
@@ -231,7 +242,9 @@ def _axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...]:
     out = []
     for ax in axes:
         if not isinstance(ax, (int, np.integer)) or not -ndim <= ax < max(ndim, 1):
-            raise ValueError(f"fnzero.scipy.special.{name}: axis {axis!r} is out of range for an array of rank {ndim}")
+            raise ValueError(
+                f"fnzero.scipy.special.{name}: axis {axis!r} is out of range for an array of rank {ndim}"
+            )
         out.append(int(ax) % max(ndim, 1))
     return tuple(sorted(set(out)))
 
@@ -244,36 +257,9 @@ def logsumexp(
     return_sign: bool = False,
     where: Any = None,
 ) -> Any:
-    """log(|sum(b * exp(a))|) over ``axis``, without overflow, as JAX's.
-
-    ``b`` scales each term (it may be negative); ``where`` keeps only the entries where it is
-    True. With ``return_sign`` the result is ``(log|s|, sign(s))``; without it a negative sum
-    gives nan. A sum of zero gives -inf."""
-    if b is None and where is None and not return_sign:
-        return fnp.logsumexp(a, axis=axis, keepdims=keepdims)
-    axes = _axes(axis, fnp.ndim(a), "logsumexp")
-    if b is not None:
-        shape = np.broadcast_shapes(fnp.shape(a), fnp.shape(b))
-        a, b = fnp.broadcast_to(a, shape), fnp.broadcast_to(b, shape)
-    if where is not None:
-        a = fnp.where(where, a, -np.inf)
-        b = fnp.where(where, 1.0 if b is None else b, 0.0)
-    if b is not None:
-        a = fnp.where(b == 0, -np.inf, a)
-    m = fnp.stop_gradient(fnp.max(a, axis=axes, keepdims=True))
-    m = fnp.where(fnp.isfinite(m), m, 0.0)
-    terms = fnp.exp(a - m)
-    if b is not None:
-        terms = terms * b
-    s = fnp.sum(terms, axis=axes, keepdims=True)
-    sign = fnp.sign(fnp.stop_gradient(s))
-    out = fnp.log(fnp.abs(s)) + m
-    if not keepdims:
-        out = fnp.squeeze(out, axis=axes)
-        sign = fnp.squeeze(sign, axis=axes)
-    if return_sign:
-        return out, sign
-    return fnp.where(sign < 0, np.nan, out)
+    """log(|sum(b * exp(a))|) over ``axis`` without overflow (fnzero.nn.logsumexp, as JAX's
+    two are one function)."""
+    return _nn_logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign, where=where)
 
 
 def softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:

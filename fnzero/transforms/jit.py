@@ -42,7 +42,7 @@ from fnzero.transforms.jit_passes import (
     live_equations,
     plan_buffer_reuse,
 )
-from fnzero.transforms.make_graph import Graph, trace_args
+from fnzero.transforms.make_graph import Graph, argument_names, trace_args
 
 # Programs kept per signature for different values of inputs read in Python (labels, keys).
 VALUE_VARIANTS = 8
@@ -409,7 +409,9 @@ class Jitted:
                 return True
             return False
 
-        traced, inputs = trace_args(trace, args, traced_leaf)
+        # Inputs named after the parameters; keyword arguments' leaves by their keyword (path).
+        names = argument_names(self.fun, nargs) + [""] * with_kwargs
+        traced, inputs = trace_args(trace, args, traced_leaf, names)
         trace.positions = {v: k for k, v in enumerate(inputs)}
         try:
             out = self._apply(tuple(traced), with_kwargs)

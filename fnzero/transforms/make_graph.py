@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
+import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -94,17 +96,54 @@ class Graph:
         return path
 
 
-def input_name(n: int, path: str) -> str:
-    """The name of an input leaf in a listing: x, y, z, ... for the arguments, then its path."""
-    base = _NAMES[n] if n < len(_NAMES) else f"arg{n}"
-    return f"{base}/{path}" if path else base
+def argument_names(fun: Callable[..., Any], count: int) -> list[str]:
+    """Names for the first ``count`` positional arguments of ``fun`` in a listing: its parameter
+    names where ``inspect.signature`` finds them (``xs0``, ``xs1``, ... for ``*xs``), else (no
+    signature, or a bare ``*args`` wrapper) x, y, z, ... A name that looks like an intermediate
+    value's (``v1``) or is taken gets a ``_``, so that every input's name is its own."""
+    letters = [_NAMES[n] if n < len(_NAMES) else f"arg{n}" for n in range(count)]
+    try:
+        parameters = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):  # some builtins and extension functions have none
+        return letters
+    positional = [p for p in parameters if p.kind <= inspect.Parameter.VAR_POSITIONAL]
+    if [(p.kind, p.name) for p in positional] == [(inspect.Parameter.VAR_POSITIONAL, "args")]:
+        return letters  # a generic wrapper, ``f(*args, **kwargs)``: its names say nothing
+    names: list[str] = []
+    for p in parameters:
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            names += [f"{p.name}{k}" for k in range(count - len(names))]
+        elif p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+    # More arguments than the signature takes get argN (the call itself will say what is wrong).
+    names = names[:count] + [f"arg{n}" for n in range(len(names), count)]
+    unique: list[str] = []
+    for name in names:
+        while re.fullmatch(r"v\d+", name) or name in unique:
+            name += "_"
+        unique.append(name)
+    return unique
+
+
+def input_name(n: int, path: str, names: Sequence[str] | None = None) -> str:
+    """The name of an input leaf in a listing: the argument's name (``names[n]``, default x, y,
+    z, ...), then the leaf's path inside it; an empty argument name (keyword arguments, whose
+    paths start with the keyword) leaves the path alone."""
+    if names is not None:
+        base = names[n]
+    else:
+        base = _NAMES[n] if n < len(_NAMES) else f"arg{n}"
+    return f"{base}/{path}" if base and path else base or path
 
 
 def trace_args(
-    trace: GraphTrace, args: tuple, traced: Callable[[int, int, Any], bool] = lambda n, i, leaf: True
+    trace: GraphTrace,
+    args: tuple,
+    traced: Callable[[int, int, Any], bool] = lambda n, i, leaf: True,
+    names: Sequence[str] | None = None,
 ) -> tuple[list, list[Var]]:
     """``args`` with their leaves replaced by ``trace``'s tracers (those ``traced(arg, leaf
-    index, leaf)`` picks), and the Vars of those inputs in order."""
+    index, leaf)`` picks), and the Vars of those inputs in order, named by ``input_name``."""
     inputs: list[Var] = []
     traced_args = []
     for n, arg in enumerate(args):
@@ -117,7 +156,7 @@ def trace_args(
                 continue
             if paths is None:
                 paths = tree.flatten_with_path(arg)
-            t = trace.new_var(leaf, input_name(n, paths[i][0]))
+            t = trace.new_var(leaf, input_name(n, paths[i][0], names))
             inputs.append(t._var)
             out.append(t)
         traced_args.append(tree.unflatten(treedef, out))
@@ -128,13 +167,13 @@ def make_graph(fun: Callable[..., Any]) -> Callable[..., Graph]:
     """``make_graph(f)(*args)`` runs ``f`` and returns the :class:`Graph` of what it computed.
 
     Works on transformed functions: ``make_graph(grad(grad(tanh)))(x)`` shows the second
-    derivative's computation.
+    derivative's computation. Inputs are named after ``fun``'s parameters (``params/W1``, ``x``).
     """
 
     @functools.wraps(fun)
     def graph_of(*args: Any) -> Graph:
         trace = GraphTrace()
-        traced_args, inputs = trace_args(trace, args)
+        traced_args, inputs = trace_args(trace, args, names=argument_names(fun, len(args)))
         out = fun(*traced_args)
         outputs = tuple(
             o._var if type(o) is GraphTracer and o._trace is trace else repr(o) for o in tree.leaves(out)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from fnzero import tree
+from fnzero._checks import positive_int
 from fnzero.backends import backend_of
 from fnzero.core.batching import BatchTrace, BatchTracer
 from fnzero.core.tracer import TRACER_TYPES
@@ -22,13 +23,25 @@ Axes = Any  # an int, None, or a pytree prefix of the arguments with ints and No
 
 
 def _is_axis_leaf(x: Any) -> bool:
-    return x is None or isinstance(x, (int, np.integer))
+    return x is None or (isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)))
+
+
+def _check_axes(axes: Any, what: str) -> None:
+    """Refuse an ``in_axes`` / ``out_axes`` with an entry that is neither an int nor None
+    (a float, a string, a bool): a TypeError naming the entry."""
+    for axis in tree.leaves(axes, is_leaf=lambda x: x is None):
+        if not _is_axis_leaf(axis):
+            raise TypeError(
+                f"fnzero.vmap: {what} entries must be an int or None, got {axis!r} ({type(axis).__name__}) "
+                f"in {what}={axes!r}"
+            )
 
 
 def _broadcast_prefix(prefix: Any, full: Any, what: str) -> list:
     """One axis per leaf of ``full``, from ``prefix`` (a pytree prefix of ``full``)."""
     if _is_axis_leaf(prefix):
         return [prefix] * len(tree.leaves(full))
+    _check_axes(prefix, what)
     try:
         subtrees = _split_like(prefix, full, is_leaf=_is_axis_leaf)
     except ValueError:
@@ -77,8 +90,13 @@ def vmap(
     """
     if not (_is_axis_leaf(in_axes) or isinstance(in_axes, (tuple, list))):
         raise TypeError(
-            f"fnzero.vmap: in_axes must be an int, None or a tuple (one entry per argument), got {in_axes!r}"
+            f"fnzero.vmap: in_axes must be an int, None or a tuple (one entry per argument), got "
+            f"{in_axes!r} ({type(in_axes).__name__})"
         )
+    _check_axes(in_axes, "in_axes")
+    _check_axes(out_axes, "out_axes")
+    if axis_size is not None:
+        axis_size = positive_int(axis_size, "axis_size", "fnzero.vmap", minimum=0)
 
     @functools.wraps(fun)
     def batched(*args: Any, **kwargs: Any) -> Any:

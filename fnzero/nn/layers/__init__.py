@@ -1,7 +1,8 @@
 """Layers: modules whose parameters are pytree leaves and whose call is a pure function."""
 
 from fnzero.nn.layers.conv import AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d
-from fnzero.nn.layers.dropout import Dropout, Embedding
+from fnzero.nn.layers.dropout import Dropout
+from fnzero.nn.layers.embedding import Embedding
 from fnzero.nn.layers.linear import MLP, Linear
 from fnzero.nn.layers.normalization import BatchNorm, LayerNorm
 from fnzero.nn.layers.recurrent import LSTM, RNN, LSTMCell, RNNCell

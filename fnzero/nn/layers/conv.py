@@ -6,14 +6,23 @@ from typing import Any
 
 import numpy as np
 
+from fnzero._checks import is_int, positive_int
 from fnzero.nn import initializers
 from fnzero.nn.convolution import conv2d, conv_transpose2d
 from fnzero.nn.module import Module, static_field
 from fnzero.nn.pooling import avg_pool2d, max_pool2d
 
 
-def _pair(v: int | tuple[int, int]) -> tuple[int, int]:
-    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+def _pair(v: Any, argument: str, where: str, minimum: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints, each >= ``minimum``, as a pair; a clear error otherwise."""
+    if is_int(v):
+        v = (v, v)
+    if not isinstance(v, (tuple, list)) or len(v) != 2:
+        raise TypeError(
+            f"{where}: {argument} must be an int or a pair of ints >= {minimum}, "
+            f"got {v!r} ({type(v).__name__})"
+        )
+    return tuple(positive_int(n, argument, where, minimum=minimum) for n in v)
 
 
 def _init_conv(
@@ -31,11 +40,15 @@ def _init_conv(
     transposed: bool,
 ) -> None:
     """Set the weight (LeCun-normal), bias and geometry shared by both convolution layers."""
+    where = f"fnzero.nn.{type(layer).__name__}"
+    c_in = positive_int(c_in, "in_channels", where)
+    c_out = positive_int(c_out, "out_channels", where)
+    groups = positive_int(groups, "groups", where)
     if c_in % groups or c_out % groups:
         raise ValueError(
             f"{type(layer).__name__}: channels {c_in} -> {c_out} are not divisible by groups={groups}"
         )
-    kh, kw = _pair(kernel_size)
+    kh, kw = _pair(kernel_size, "kernel_size", where)
     if transposed:
         init = initializers.lecun_normal(in_axis=0, out_axis=1, dtype=dtype)
         layer.W = init(key, (c_in, c_out // groups, kh, kw))
@@ -43,7 +56,9 @@ def _init_conv(
         init = initializers.lecun_normal(in_axis=1, out_axis=0, dtype=dtype)
         layer.W = init(key, (c_out, c_in // groups, kh, kw))
     layer.b = initializers.zeros(key, (c_out,), dtype) if bias else None
-    layer.stride, layer.padding, layer.dilation = _pair(stride), _pair(padding), _pair(dilation)
+    layer.stride = _pair(stride, "stride", where)
+    layer.padding = _pair(padding, "padding", where, minimum=0)
+    layer.dilation = _pair(dilation, "dilation", where)
     layer.groups = groups
 
 
@@ -139,7 +154,7 @@ class ConvTranspose2d(Module):
             dtype,
             transposed=True,
         )
-        self.output_padding = _pair(output_padding)
+        self.output_padding = _pair(output_padding, "output_padding", "fnzero.nn.ConvTranspose2d", minimum=0)
 
     def __call__(self, x: Any) -> Any:
         return conv_transpose2d(
@@ -154,19 +169,33 @@ class ConvTranspose2d(Module):
         )
 
 
+def _window_field(minimum: int, **kwargs: Any) -> Any:
+    """A pooling layer's geometry, checked when the layer is made: an int or a pair >= minimum."""
+
+    def check(layer: Any, field: Any, value: Any) -> None:
+        if value is not None:
+            _pair(value, field.name, f"fnzero.nn.{type(layer).__name__}", minimum)
+
+    return static_field(validator=check, **kwargs)
+
+
 class MaxPool2d(Module):
-    kernel_size: Any = static_field()
-    stride: Any = static_field(default=None)
-    padding: Any = static_field(default=0)
+    """``max_pool2d`` over windows of ``kernel_size`` (``stride`` defaults to it)."""
+
+    kernel_size: Any = _window_field(1)
+    stride: Any = _window_field(1, default=None)
+    padding: Any = _window_field(0, default=0)
 
     def __call__(self, x: Any) -> Any:
         return max_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool2d(Module):
-    kernel_size: Any = static_field()
-    stride: Any = static_field(default=None)
-    padding: Any = static_field(default=0)
+    """``avg_pool2d`` over windows of ``kernel_size`` (``stride`` defaults to it)."""
+
+    kernel_size: Any = _window_field(1)
+    stride: Any = _window_field(1, default=None)
+    padding: Any = _window_field(0, default=0)
 
     def __call__(self, x: Any) -> Any:
         return avg_pool2d(x, self.kernel_size, self.stride, self.padding)

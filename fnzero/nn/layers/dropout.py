@@ -1,14 +1,10 @@
-"""Dropout and Embedding layers."""
+"""The Dropout layer: a train/test switch and an RNG key per call."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from fnzero import random
-from fnzero.nn.dropout import dropout
-from fnzero.nn.embedding import embedding
+from fnzero.nn.dropout import check_rate, dropout
 from fnzero.nn.module import Module, static_field
 
 
@@ -18,20 +14,7 @@ class Dropout(Module):
     uses_key = True
     uses_train = True
 
-    rate: float = static_field(default=0.5)
+    rate: float = static_field(default=0.5, validator=lambda self, field, rate: check_rate(rate, "Dropout"))
 
     def __call__(self, x: Any, *, key: Any = None, train: bool = False) -> Any:
         return dropout(x, self.rate, key=key, train=train)
-
-
-class Embedding(Module):
-    """Rows of ``W`` (num_embeddings, embedding_dim) picked by integer ids (DeZero's EmbedID)."""
-
-    W: Any
-
-    def __init__(self, num_embeddings: int, embedding_dim: int, *, key: Any, dtype: Any = np.float32):
-        self.W = random.normal(key, (num_embeddings, embedding_dim), dtype)
-
-    def __call__(self, ids: Any) -> Any:
-        """ids of any shape -> (*ids.shape, embedding_dim)."""
-        return embedding(ids, self.W)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from fnzero import random
+from fnzero._checks import positive_int
 from fnzero.nn import initializers
 from fnzero.nn.activations import relu
 from fnzero.nn.linear import linear
@@ -41,6 +42,8 @@ class Linear(Module):
         init: str = "lecun_normal",
         rng: np.random.RandomState | int | None = None,
     ):
+        in_features = positive_int(in_features, "in_features", "fnzero.nn.Linear")
+        out_features = positive_int(out_features, "out_features", "fnzero.nn.Linear")
         if init == "dezero":
             self.W = initializers.dezero_normal(
                 _legacy_rng(rng, "Linear"), (in_features, out_features), dtype
@@ -80,8 +83,11 @@ class MLP(Module):
     ):
         """``init`` and ``rng`` as for :class:`Linear`; with ``init="dezero"`` the layers draw
         from one ``rng`` in order, first layer first, as DeZero's MLP does."""
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(f"fnzero.nn.MLP: sizes must be a sequence of ints, got {sizes!r}")
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs an input and an output size, got {list(sizes)}")
+        sizes = [positive_int(n, f"sizes[{i}]", "fnzero.nn.MLP") for i, n in enumerate(sizes)]
         if init not in INITS:
             raise ValueError(f"MLP: init must be one of {INITS}, got {init!r}")
         if init == "dezero":

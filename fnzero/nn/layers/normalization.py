@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
+from fnzero._checks import is_int, positive_int, real_number
 from fnzero.nn.module import Module, static_field
 from fnzero.nn.normalization import batch_norm, layer_norm
 
@@ -30,6 +31,9 @@ class BatchNorm(Module):
     def __init__(
         self, num_features: int, *, momentum: float = 0.9, eps: float = 1e-5, dtype: Any = np.float32
     ):
+        num_features = positive_int(num_features, "num_features", "fnzero.nn.BatchNorm")
+        real_number(momentum, "momentum", "fnzero.nn.BatchNorm", low=0, high=1)
+        real_number(eps, "eps", "fnzero.nn.BatchNorm", low=0)
         self.gamma = np.ones(num_features, dtype)
         self.beta = np.zeros(num_features, dtype)
         self.momentum = momentum
@@ -65,7 +69,14 @@ class LayerNorm(Module):
     eps: float = static_field()
 
     def __init__(self, normalized_shape: int | Sequence[int], *, eps: float = 1e-5, dtype: Any = np.float32):
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        where = "fnzero.nn.LayerNorm"
+        if not is_int(normalized_shape) and not isinstance(normalized_shape, (tuple, list)):
+            raise TypeError(
+                f"{where}: normalized_shape must be an int or a tuple of ints, got {normalized_shape!r}"
+            )
+        shape = (normalized_shape,) if is_int(normalized_shape) else tuple(normalized_shape)
+        shape = tuple(positive_int(n, "normalized_shape", where) for n in shape)
+        real_number(eps, "eps", where, low=0)
         self.gamma = np.ones(shape, dtype)
         self.beta = np.zeros(shape, dtype)
         self.eps = eps

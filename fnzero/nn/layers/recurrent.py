@@ -18,6 +18,7 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import random
+from fnzero._checks import positive_int
 from fnzero.backends import backend_of
 from fnzero.core.tracer import shape_source
 from fnzero.nn import initializers
@@ -26,6 +27,9 @@ from fnzero.nn.module import Module, static_field
 
 
 def _weights(key: Any, input_size: int, hidden_size: int, gates: int, dtype: Any) -> tuple[Any, Any, Any]:
+    where = f"fnzero.nn.{'LSTMCell' if gates == 4 else 'RNNCell'}"
+    input_size = positive_int(input_size, "input_size", where)
+    hidden_size = positive_int(hidden_size, "hidden_size", where)
     kx, kh = random.split(key)
     init = initializers.lecun_normal(dtype=dtype)
     return (

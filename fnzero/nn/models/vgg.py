@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -64,18 +65,53 @@ class VGG16(Module):
             raise ValueError(
                 f"VGG16: image_size must be a multiple of 32 (five 2x2 poolings), got {image_size}"
             )
-        keys = iter(random.split(key, len(CONV_NAMES) + 3))
-        channels = in_channels
-        for block, count, multiple in _BLOCKS:
-            for i in range(1, count + 1):
-                conv = Conv2d(channels, width * multiple, 3, key=next(keys), padding=1)
-                setattr(self, f"conv{block}_{i}", conv)
-                channels = width * multiple
-        flat = channels * (image_size // 32) ** 2
-        self.fc6 = Linear(flat, fc_width, key=next(keys))
-        self.fc7 = Linear(fc_width, fc_width, key=next(keys))
-        self.fc8 = Linear(fc_width, num_classes, key=next(keys))
+        layers = _layout(num_classes, in_channels, image_size, width, fc_width)
+        keys = iter(random.split(key, len(layers)))
+        for name, (c_in, c_out) in layers.items():
+            if name.startswith("conv"):
+                setattr(self, name, Conv2d(c_in, c_out, 3, key=next(keys), padding=1))
+            else:
+                setattr(self, name, Linear(c_in, c_out, key=next(keys)))
         self.dropout_rate = dropout_rate
+
+    @classmethod
+    def from_weights(
+        cls, path: str | os.PathLike, *, dropout_rate: float = 0.5, dtype: Any = np.float32
+    ) -> VGG16:
+        """The VGG16 that a DeZero-style .npz file holds (keys ``conv1_1/W``, ``fc6/b``, ...),
+        its sizes (classes, input channels, image size, widths) read from the arrays' shapes.
+
+        No random initialization runs: for the ImageNet network that saves drawing 138 million
+        numbers only to throw them away. A file whose shapes do not make a VGG16 raises a
+        ValueError naming the arrays that are missing or do not fit.
+        """
+        stored = _read_npz(path)
+        where = f"VGG16.from_weights: {os.fspath(path)!r}"
+        needed = ("conv1_1/W", "conv5_3/W", "fc6/W", "fc8/W")
+        absent = [k for k in needed if k not in stored or np.ndim(stored[k]) < 2]
+        if absent:
+            raise ValueError(f"{where} is not a VGG16 weight file: no (or not a matrix) {absent}")
+        width, in_channels = stored["conv1_1/W"].shape[:2]
+        flat, fc_width = stored["fc6/W"].shape
+        num_classes = stored["fc8/W"].shape[1]
+        side = math.isqrt(max(flat // max(stored["conv5_3/W"].shape[0], 1), 0))
+        layers = _layout(num_classes, in_channels, 32 * side, width, fc_width)
+        _check_fits(where, stored, _shapes(layers))
+        fields: dict[str, Any] = {"dropout_rate": dropout_rate}
+        for name in layers:
+            W, b = (np.asarray(stored[f"{name}/{p}"], dtype=dtype) for p in ("W", "b"))
+            if name.startswith("conv"):
+                geometry = {"stride": (1, 1), "padding": (1, 1), "dilation": (1, 1), "groups": 1}
+                fields[name] = _assembled(Conv2d, W=W, b=b, **geometry)
+            else:
+                fields[name] = _assembled(Linear, W=W, b=b, in_features=W.shape[0], out_features=W.shape[1])
+        return _assembled(cls, **fields)
+
+    @property
+    def image_size(self) -> int:
+        """The side of the square images the model takes (fc6's inputs fix it)."""
+        channels = self.conv5_3.W.shape[0]
+        return 32 * math.isqrt(self.fc6.W.shape[0] // channels)
 
     def __call__(self, x: Any, *, key: Any = None, train: bool = False) -> Any:
         for block, count, _ in _BLOCKS:
@@ -91,20 +127,61 @@ class VGG16(Module):
     def load_weights(self, path: str | os.PathLike) -> VGG16:
         """A copy holding the weights in ``path``: a DeZero-style .npz whose keys are
         ``conv1_1/W``, ``fc6/b``, ... (a leading ``/`` and ``.`` separators are accepted)."""
-        with np.load(os.fspath(path), allow_pickle=False) as f:
-            stored = {k.strip("/").replace(".", "/"): f[k] for k in f.files}
+        stored = _read_npz(path)
         paths = [p for p, _ in tree.flatten_with_path(self)]
-        missing = [p for p in paths if p not in stored]
-        wrong = [
-            f"{p}: file {stored[p].shape}, model {leaf.shape}"
-            for p, leaf in tree.flatten_with_path(self)
-            if p in stored and stored[p].shape != leaf.shape
-        ]
-        if missing or wrong:
-            raise ValueError(
-                f"VGG16.load_weights: {os.fspath(path)!r} does not fit: missing {missing}, mismatched {wrong}"
-            )
+        _check_fits(
+            f"VGG16.load_weights: {os.fspath(path)!r}",
+            stored,
+            {p: tuple(leaf.shape) for p, leaf in tree.flatten_with_path(self)},
+        )
         leaves = tree.leaves(self)
         return tree_at(
             lambda m: tree.leaves(m), self, [stored[p].astype(leaf.dtype) for p, leaf in zip(paths, leaves)]
         )
+
+
+def _layout(
+    num_classes: int, in_channels: int, image_size: int, width: int, fc_width: int
+) -> dict[str, tuple[int, int]]:
+    """Every layer's name and (inputs, outputs): channels for a convolution, features for fc."""
+    layers = {}
+    channels = in_channels
+    for block, count, multiple in _BLOCKS:
+        for i in range(1, count + 1):
+            layers[f"conv{block}_{i}"] = (channels, width * multiple)
+            channels = width * multiple
+    layers["fc6"] = (channels * (image_size // 32) ** 2, fc_width)
+    layers["fc7"] = (fc_width, fc_width)
+    layers["fc8"] = (fc_width, num_classes)
+    return layers
+
+
+def _shapes(layers: dict[str, tuple[int, int]]) -> dict[str, tuple[int, ...]]:
+    """The arrays' paths and shapes for a ``_layout``: conv ``W`` (out, in, 3, 3), fc ``W`` (in, out)."""
+    shapes = {}
+    for name, (c_in, c_out) in layers.items():
+        shapes[f"{name}/W"] = (c_out, c_in, 3, 3) if name.startswith("conv") else (c_in, c_out)
+        shapes[f"{name}/b"] = (c_out,)
+    return shapes
+
+
+def _read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The arrays of a weight file by path: a leading ``/`` dropped, ``.`` read as ``/``."""
+    with np.load(os.fspath(path), allow_pickle=False) as f:
+        return {k.strip("/").replace(".", "/"): f[k] for k in f.files}
+
+
+def _check_fits(where: str, stored: dict[str, np.ndarray], shapes: dict[str, tuple[int, ...]]) -> None:
+    missing = [p for p in shapes if p not in stored]
+    wrong = [
+        f"{p}: file {stored[p].shape}, model {shape}"
+        for p, shape in shapes.items()
+        if p in stored and stored[p].shape != shape
+    ]
+    if missing or wrong:
+        raise ValueError(f"{where} does not fit: missing {missing}, mismatched {wrong}")
+
+
+def _assembled(cls: type, **fields: Any) -> Any:
+    """A ``cls`` module holding ``fields`` (all of them), made without running its ``__init__``."""
+    return object.__new__(cls).replace(**fields)

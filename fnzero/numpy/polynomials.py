@@ -1,0 +1,140 @@
+"""Polynomials as coefficient arrays, highest power first (NumPy's and JAX's convention),
+written with differentiable fnzero operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fnzero.core.tracer import concrete
+from fnzero.numpy.arithmetic import multiply
+from fnzero.numpy.creation import arange, asarray, ones_like, shape, zeros_like
+from fnzero.numpy.shapes import concatenate, flip, pad, reshape, stack
+
+
+def _coefficients(p: Any, where: str) -> Any:
+    if len(shape(p)) != 1:
+        raise ValueError(f"fnzero.numpy.{where}: coefficients must be 1-D, got shape {shape(p)}")
+    return p
+
+
+def polyval(p: Any, x: Any) -> Any:
+    """The polynomial with coefficients ``p`` at ``x``, by Horner's rule."""
+    p = _coefficients(p, "polyval")
+    out = zeros_like(x) + p[0]
+    for k in range(1, shape(p)[0]):
+        out = out * x + p[k]
+    return out
+
+
+def _aligned(a1: Any, a2: Any) -> tuple[Any, Any]:
+    n1, n2 = shape(a1)[0], shape(a2)[0]
+    n = max(n1, n2)
+    return pad(a1, (n - n1, 0)), pad(a2, (n - n2, 0))
+
+
+def polyadd(a1: Any, a2: Any) -> Any:
+    """The sum of two polynomials."""
+    a1, a2 = _aligned(_coefficients(a1, "polyadd"), _coefficients(a2, "polyadd"))
+    return a1 + a2
+
+
+def polysub(a1: Any, a2: Any) -> Any:
+    """The difference of two polynomials."""
+    a1, a2 = _aligned(_coefficients(a1, "polysub"), _coefficients(a2, "polysub"))
+    return a1 - a2
+
+
+def polymul(a1: Any, a2: Any) -> Any:
+    """The product of two polynomials: each coefficient pair's product lands on the sum of
+    their powers."""
+    a1, a2 = _coefficients(a1, "polymul"), _coefficients(a2, "polymul")
+    n1 = shape(a1)[0]
+    products = reshape(a1, (n1, 1)) * a2
+    rows = [pad(products[i], (i, n1 - 1 - i)) for i in range(n1)]
+    out = rows[0]
+    for r in rows[1:]:
+        out = out + r
+    return out
+
+
+def polyder(p: Any, m: int = 1) -> Any:
+    """The ``m``-th derivative of a polynomial; each derivative drops the highest power, so a
+    constant's derivative is the empty polynomial (as in JAX)."""
+    if m < 0:
+        raise ValueError(f"fnzero.numpy.polyder: m must be >= 0, got {m}")
+    p = _coefficients(p, "polyder")
+    for _ in range(m):
+        n = shape(p)[0]
+        if n == 0:
+            return p
+        p = multiply(p[:-1], asarray(arange(n - 1, 0, -1), p.dtype))
+    return p
+
+
+def polyint(p: Any, m: int = 1, k: Any = None) -> Any:
+    """The ``m``-th antiderivative of a polynomial; ``k`` the integration constants (zeros
+    by default), one per integration, the first used first."""
+    if m < 0:
+        raise ValueError(f"fnzero.numpy.polyint: m must be >= 0, got {m}")
+    p = _coefficients(p, "polyint")
+    constants = [0.0] * m if k is None else list(asarray(k).reshape(-1))
+    if len(constants) == 1 and m > 1:
+        constants = constants * m
+    if len(constants) != m:
+        raise ValueError(f"fnzero.numpy.polyint: k must hold m={m} constants, got {len(constants)}")
+    for c in constants:
+        n = shape(p)[0]
+        p = concatenate([p / asarray(arange(n, 0, -1), p.dtype), stack([zeros_like(p[0]) + c])])
+    return p
+
+
+def vander(x: Any, N: int | None = None, increasing: bool = False) -> Any:  # noqa: N803 (NumPy's name)
+    """The Vandermonde matrix of the 1-D ``x``: columns ``x**(N-1), ..., x, 1`` (or
+    increasing powers)."""
+    if len(shape(x)) != 1:
+        raise ValueError(f"fnzero.numpy.vander: x must be 1-D, got shape {shape(x)}")
+    n = shape(x)[0] if N is None else N
+    columns = [ones_like(x)]
+    for _ in range(1, n):
+        columns.append(columns[-1] * x)
+    out = stack(columns[:n], axis=1)
+    return out if increasing else flip(out, 1)
+
+
+def poly(seq_of_zeros: Any) -> Any:
+    """The monic polynomial whose roots are the entries of the 1-D ``seq_of_zeros``."""
+    zeros = asarray(seq_of_zeros)
+    if len(shape(zeros)) != 1:
+        raise NotImplementedError(
+            f"fnzero.numpy.poly: roots must be 1-D (the characteristic polynomial of a matrix needs "
+            f"general eigenvalues, which fnzero lacks), got shape {shape(zeros)}"
+        )
+    out = ones_like(zeros[:1]) if shape(zeros)[0] else asarray([1.0])
+    for k in range(shape(zeros)[0]):
+        out = polymul(out, stack([ones_like(zeros[k]), -zeros[k]]))
+    return out
+
+
+def polydiv(u: Any, v: Any, *, trim_leading_zeros: bool = False) -> tuple[Any, Any]:
+    """Quotient and remainder of ``u / v``, by long division. The remainder keeps ``u``'s
+    length (leading zeros) unless ``trim_leading_zeros``, which reads its values (as JAX)."""
+    u, v = _coefficients(asarray(u), "polydiv"), _coefficients(asarray(v), "polydiv")
+    m, n = shape(u)[0] - 1, shape(v)[0] - 1
+    if n < 0:
+        raise ValueError("fnzero.numpy.polydiv: the divisor v has no coefficients")
+    rest = [u[k] for k in range(m + 1)]
+    quotient = []
+    for k in range(max(m - n + 1, 0)):
+        d = rest[k] / v[0]
+        quotient.append(d)
+        for j in range(n + 1):
+            rest[k + j] = rest[k + j] - d * v[j]
+    q = stack(quotient) if quotient else zeros_like(u[:1])
+    r = stack(rest)
+    if trim_leading_zeros:
+        values = concrete(r)
+        start = 0
+        while start < m and abs(float(values[start])) <= 1e-14 * max(1.0, float(abs(values).max())):
+            start += 1
+        r = r[start:]
+    return q, r
