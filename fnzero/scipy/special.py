@@ -214,22 +214,23 @@ def logit(x: Any) -> Any:
 
 
 def xlogy(x: Any, y: Any) -> Any:
-    """x * log(y), and 0 where x == 0 whatever y is (its derivative there is 0 too)."""
-    zero = x == 0
-    return fnp.where(zero, 0.0, x * fnp.log(fnp.where(zero, 1.0, y)))
+    """x * log(y), and 0 where x == 0 whatever y is. Only there is y replaced (by 1, where it is
+    not a finite positive number), so the derivative in x at x = 0 is still log(y), as JAX's."""
+    bad = fnp.logical_and(x == 0, fnp.logical_not(fnp.logical_and(y > 0, y < np.inf)))
+    return x * fnp.log(fnp.where(bad, 1, y))
 
 
 def xlog1py(x: Any, y: Any) -> Any:
-    """x * log1p(y), and 0 where x == 0 whatever y is."""
-    zero = x == 0
-    return fnp.where(zero, 0.0, x * fnp.log1p(fnp.where(zero, 0.0, y)))
+    """x * log1p(y), and 0 where x == 0 whatever y is (y is replaced there only where
+    log1p(y) is not finite, so the derivative in x at x = 0 is log1p(y))."""
+    bad = fnp.logical_and(x == 0, fnp.logical_not(fnp.logical_and(y > -1, y < np.inf)))
+    return x * fnp.log1p(fnp.where(bad, 0, y))
 
 
 def entr(x: Any) -> Any:
     """The entropy term -x log(x): 0 at x = 0, -inf for x < 0."""
-    positive = x > 0
-    value = -x * fnp.log(fnp.where(positive, x, 1.0))
-    return fnp.where(positive, value, fnp.where(x == 0, 0.0, -np.inf))
+    value = -x * fnp.log(fnp.where(x > 0, x, 1))
+    return fnp.where(x < 0, -np.inf, value)
 
 
 Axis = int | Sequence[int] | None

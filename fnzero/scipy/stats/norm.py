@@ -18,7 +18,9 @@ _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """log of the density, -((x - loc) / scale)**2 / 2 - log(scale) - log(2 pi) / 2."""
     z = (x - loc) / scale
-    return -fnp.square(z) / 2 - fnp.log(scale) - _HALF_LOG_2PI
+    # A Python number's log stays a Python number, so float32 arguments give float32.
+    log_scale = math.log(scale) if isinstance(scale, (int, float)) else fnp.log(scale)
+    return -fnp.square(z) / 2 - log_scale - _HALF_LOG_2PI
 
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
