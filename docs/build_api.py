@@ -28,6 +28,8 @@ PUBLIC_MODULES = (
     "fnzero.nn.models",
     "fnzero.optim",
     "fnzero.random",
+    "fnzero.scipy.special",
+    "fnzero.scipy.stats.norm",
     "fnzero.data",
     "fnzero.tree",
     "fnzero.backends",

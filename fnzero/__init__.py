@@ -10,6 +10,7 @@ from fnzero import backends, data, nn, optim, random, tree
 from fnzero import lax as lax
 from fnzero import numpy as numpy
 from fnzero import onnx as onnx
+from fnzero import scipy as scipy
 from fnzero import tree_util as tree_util
 from fnzero.core.tracer import ConcretizationTypeError, UnexpectedTracerError
 from fnzero.device import device_put
@@ -43,6 +44,7 @@ __all__ = [
     "nn",
     "numpy",
     "lax",
+    "scipy",
     "grad",
     "value_and_grad",
     "vjp",

@@ -12,6 +12,7 @@ import fnzero.nn as nn
 import fnzero.numpy as fnp
 import fnzero.scipy.linalg as fsl
 from fnzero.core.primitive import Primitive
+from fnzero.scipy import special
 
 SHAPE = (2, 8)
 IDX = np.array([0, 3, 3, 7])
@@ -70,6 +71,18 @@ CASES = {
     "fmod": (lambda x, y: fnp.sum(fnp.fmod(x, y) * x), "pos"),
     "copysign": (lambda x, y: fnp.sum(fnp.copysign(x, y) * x), "real"),
     "sigmoid": (_unary(nn.sigmoid), "real"),
+    "erf": (_unary(special.erf), "real"),
+    "erfc": (_unary(special.erfc), "real"),
+    "erfinv": (_unary(special.erfinv, 0.9), "real"),
+    "ndtri": (_unary(special.ndtri, 0.45, 0.5), "real"),
+    "log_ndtr": (_unary(special.log_ndtr, 3.0, -1.0), "real"),
+    "erfcx": (
+        lambda x, y: fnp.sum(fz.grad(lambda a: fnp.sum(special.log_ndtr(a * 3 - 2) * y))(x) * y),
+        "real",
+    ),
+    "gammaln": (_unary(special.gammaln), "pos"),
+    "digamma": (_unary(special.digamma), "pos"),
+    "polygamma": (_unary(lambda x: special.polygamma(1, x)), "pos"),
     "relu": (_unary(nn.relu), "real"),
     # The derivatives of tanh, sigmoid and relu are primitives too: reached by a first
     # derivative taken inside the function (its cotangent is y).

@@ -16,6 +16,7 @@ from fnzero import lax
 from fnzero.core.batching import BatchTrace
 from fnzero.core.primitive import Primitive
 from fnzero.lax._jit import JIT_ONLY
+from fnzero.scipy import special
 
 # (name, function of one example, per-example argument shapes)
 CASES = [
@@ -107,6 +108,13 @@ CASES = [
     ("relu", nn.relu, [(3, 4)]),
     ("sigmoid", nn.sigmoid, [(3, 4)]),
     ("gelu_exact", lambda x: nn.gelu(x, approximate=False), [(3, 4)]),
+    *[
+        (name, getattr(special, name), [(3, 4)])
+        for name in "erf erfc erfinv ndtri log_ndtr gammaln digamma".split()
+    ],
+    ("erfcx", fz.grad(lambda x: fnp.sum(special.log_ndtr(x * 4 - 5))), [(3, 4)]),
+    ("polygamma", lambda x: special.polygamma(2, x), [(3, 4)]),
+    ("polygamma_n", lambda n, x: special.polygamma(fnp.floor(n * 3), x), [(3, 4), (4,)]),
     (
         "lstm_cell",
         lambda x, h, c, wx, wh, b: nn.lstm_cell(x, h, c, wx, wh, b)[0],

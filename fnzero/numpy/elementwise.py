@@ -17,19 +17,31 @@ from fnzero.core.primitive import Primitive
 from fnzero.numpy.batching import broadcasting_rule, same_axis_rule
 
 
-def _unary(name: str, vjp=None, *, fusion: str | None = None, onnx: Any = None) -> Primitive:
+def _unary(
+    name: str,
+    vjp=None,
+    *,
+    fusion: str | None = None,
+    onnx: Any = None,
+    kernel: Callable[[Any], Any] | None = None,
+) -> Primitive:
     """The array module's ufunc ``name`` as a primitive. A differentiable one is a ufunc jit
-    may give an output buffer, and fusible as ``fusion`` (default: CUDA's ``name({0})``)."""
+    may give an output buffer, and fusible as ``fusion`` (default: CUDA's ``name({0})``).
+    With ``kernel`` (a function of one raw array, as fnzero.scipy.special's), the primitive
+    computes that instead: not a ufunc, and fusible only where ``fusion`` is given."""
 
     def impl(x):
         return getattr(array_module(x), name)(x)
 
     differentiable = vjp is not None
+    ufunc = name if differentiable and kernel is None else None
+    if kernel is None and differentiable:
+        fusion = fusion or f"{name}({{0}})"
     prim = Primitive(
         name,
-        impl,
-        ufunc=name if differentiable else None,
-        fusion=(fusion or f"{name}({{0}})") if differentiable else None,
+        impl if kernel is None else kernel,
+        ufunc=ufunc,
+        fusion=fusion if differentiable else None,
         onnx=onnx,
     )
     if vjp is not None:

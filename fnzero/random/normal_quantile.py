@@ -112,10 +112,9 @@ def _rational(coefficients: tuple, r: Any) -> Any:
     return _rational_(coefficients, r, xp.empty_like(r), xp.empty_like(r))
 
 
-def _tail(xp: Any, p: Any, q: Any) -> Any:
-    """The quantile where ``|q| = |p - 1/2| > 0.425``: a rational function of
-    ``r = sqrt(-log(min(p, 1 - p)))``, the far one only where ``r > 5`` (p below about 1e-11)."""
-    t = xp.minimum(p, 1.0 - p)
+def _tail(xp: Any, t: Any, q: Any) -> Any:
+    """The quantile where ``|q| = |p - 1/2| > 0.425``, given ``t = min(p, 1 - p)``: a rational
+    function of ``r = sqrt(-log(t))``, the far one only where ``r > 5`` (p below about 1e-11)."""
     r = xp.where(t > 0, t, 1.0)
     xp.log(r, r)
     xp.negative(r, r)
@@ -141,7 +140,8 @@ def normal_quantile_(p: Any, x: Any, work: Any) -> Any:
     xp.abs(q, r)
     tails = xp.flatnonzero(r > 0.425)
     if tails.size:
-        x[tails] = _tail(xp, p[tails], q[tails])
+        pt = p[tails]
+        x[tails] = _tail(xp, xp.minimum(pt, 1.0 - pt), q[tails])
     return x
 
 
@@ -151,6 +151,21 @@ def normal_quantile(p: Any) -> Any:
     flat = xp.ascontiguousarray(p).reshape(-1)
     x = normal_quantile_(flat, xp.empty_like(flat), xp.empty((3, flat.size), dtype=xp.float64))
     return x.reshape(p.shape)
+
+
+def quantile_from(q: Any, tail_p: Any) -> Any:
+    """The x with Phi(x) = 0.5 + q, given ``q`` and ``tail_p = min(Phi(x), 1 - Phi(x))``
+    separately (float64 arrays of one shape), so that a caller who has both exactly (erfinv:
+    ``q = y / 2``) loses no digits to forming ``0.5 + q``."""
+    xp = array_module(q)
+    shape = q.shape
+    q = xp.ascontiguousarray(q, dtype=xp.float64).reshape(-1)
+    tail_p = xp.ascontiguousarray(tail_p, dtype=xp.float64).reshape(-1)
+    x = q * _rational(_CENTRAL, 0.180625 - q * q)
+    tails = xp.flatnonzero(xp.abs(q) > 0.425)
+    if tails.size:
+        x[tails] = _tail(xp, tail_p[tails], q[tails])
+    return x.reshape(shape)
 
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)

@@ -1,3 +1,5 @@
-"""fnzero.scipy: SciPy's API where JAX has it (jax.scipy), differentiable."""
+"""fnzero.scipy: JAX's ``jax.scipy`` on fnzero, differentiable, with no SciPy at run time."""
 
-from fnzero.scipy import linalg  # noqa: F401
+from fnzero.scipy import linalg, special, stats
+
+__all__ = ["linalg", "special", "stats"]
