@@ -34,3 +34,9 @@ def test_the_docstring_of_a_function_is_on_its_page(tmp_path):
     build_api["build"](tmp_path)
     page = (tmp_path / "fnzero.md").read_text(encoding="utf-8")
     assert fnzero.grad.__doc__.strip().split("\n")[0] in page
+
+
+def test_every_public_function_has_a_docstring(tmp_path):
+    pages = {page.name: page.read_text(encoding="utf-8") for page in build_api["build"](tmp_path)}
+    undocumented = [name for name, text in pages.items() if "(no docstring)" in text]
+    assert not undocumented, f"pages with an entry that has no docstring: {undocumented}"

@@ -160,6 +160,7 @@ def dot(a, b):
 
 
 def outer(a, b):
+    """The outer product of two vectors (flattened first, as NumPy does): ``a[i] * b[j]``."""
     return reshape(a, (-1, 1)) * reshape(b, (1, -1))
 
 
