@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from fnzero import backends
+from fnzero.core.primitive import Primitive
 
 # JAX, the oracle of many tests, compiles each small test program with XLA; its costly
 # optimisation passes would make compiling most of the test's time, and buy nothing here.
@@ -42,3 +43,15 @@ def backend(request) -> backends.Backend:
 @pytest.fixture
 def xp(backend):
     return backend.xp
+
+
+@pytest.fixture(autouse=True)
+def _forget_primitives_made_by_the_test():
+    """A primitive a test declares leaves the registry with the test (fnzero's own stay, also
+    those of a module first imported during the test), so registry-wide checks see fnzero's."""
+    before = set(Primitive.registry)
+    yield
+    for name in set(Primitive.registry) - before:
+        module = getattr(Primitive.registry[name].impl, "__module__", None) or ""
+        if not module.startswith("fnzero"):
+            del Primitive.registry[name]
