@@ -46,7 +46,7 @@ EDITS = {
 
 
 @pytest.mark.parametrize("name", sorted(EDITS))
-@settings(max_examples=4, deadline=None)
+@settings(max_examples=2, deadline=None)
 @given(a=matrices)
 def test_edits_against_jax(name, a):
     if name in {"compress"} and a.shape[1] < 3:
@@ -105,7 +105,7 @@ PIECES = {
 
 
 @pytest.mark.parametrize("name", sorted(PIECES))
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=3, deadline=None)
 @given(x=st.lists(st.floats(-3, 3, allow_nan=False), min_size=1, max_size=5).map(np.array))
 def test_piecewise_against_jax(name, x):
     x = x[np.abs(np.abs(x) - 1) > 1e-3]

@@ -19,7 +19,7 @@ from fnzero.core.primitive import Primitive
 from tests.jax_oracle import check_against_jax, jnp
 
 SHAPE = (4,)
-EXAMPLES = settings(max_examples=5, deadline=None)
+EXAMPLES = settings(max_examples=3, deadline=None)
 
 
 def values(low: float, high: float, special: tuple = ()) -> st.SearchStrategy:

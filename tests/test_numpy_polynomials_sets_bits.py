@@ -21,20 +21,20 @@ def coefficients(min_size: int = 1, max_size: int = 5):
     return st.lists(floats, min_size=min_size, max_size=max_size).map(np.array)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=5, deadline=None)
 @given(p=coefficients(), x=st.lists(floats, min_size=1, max_size=4).map(np.array))
 def test_polyval_against_jax(p, x):
     check_against_jax(fnp.polyval, jnp.polyval, p, x, order=2, jit=True)
 
 
 @pytest.mark.parametrize("name", ["polyadd", "polysub", "polymul"])
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(a=coefficients(), b=coefficients())
 def test_polynomial_arithmetic_against_jax(name, a, b):
     check_against_jax(getattr(fnp, name), getattr(jnp, name), a, b, order=2, vmap=len(a) > 0)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(p=coefficients(max_size=6), m=st.integers(0, 3))
 def test_polyder_and_polyint_against_jax(p, m):
     check_against_jax(lambda q: fnp.polyder(q, m), lambda q: jnp.polyder(q, m), p, order=2)
