@@ -433,44 +433,34 @@ def cumprod(a, axis: int | None = None, dtype=None):
     return _moved_back(_inclusive_cumprod(_moved_last(a, axis)), axis)
 
 
-def cumulative_sum(x, /, *, axis: int | None = None, dtype=None, include_initial: bool = False):
-    """Running sum along ``axis`` (needed unless ``x`` is 1-D); ``include_initial`` puts a 0
-    in front (the Array API's cumulative_sum)."""
+def _cumulative(x, axis, dtype, include_initial: bool, running, initial: float, name: str):
+    """The Array API's cumulative functions: ``running(x, axis)`` along ``axis`` (needed
+    unless ``x`` is 1-D), with ``initial`` in front when ``include_initial``."""
     from fnzero.numpy.creation import astype
 
     if axis is None:
         if _ndim(x) != 1:
-            raise ValueError(
-                f"fnzero.numpy.cumulative_sum: axis is needed for an array of {_ndim(x)} dimensions"
-            )
+            raise ValueError(f"fnzero.numpy.{name}: axis is needed for an array of {_ndim(x)} dimensions")
         axis = 0
-    axis = normalize_axis(axis, _ndim(x), "cumulative_sum")[0]
+    axis = normalize_axis(axis, _ndim(x), name)[0]
     if dtype is not None:
         x = astype(x, dtype)
-    out = _cumsum(x, axis)
+    out = running(x, axis)
     if include_initial:
-        out = pad(out, [(1, 0) if i == axis else (0, 0) for i in range(_ndim(x))])
+        out = pad(out, [(1, 0) if i == axis else (0, 0) for i in range(_ndim(x))], constant_values=initial)
     return out
+
+
+def cumulative_sum(x, /, *, axis: int | None = None, dtype=None, include_initial: bool = False):
+    """Running sum along ``axis`` (needed unless ``x`` is 1-D); ``include_initial`` puts a 0
+    in front (the Array API's cumulative_sum)."""
+    return _cumulative(x, axis, dtype, include_initial, _cumsum, 0, "cumulative_sum")
 
 
 def cumulative_prod(x, /, *, axis: int | None = None, dtype=None, include_initial: bool = False):
     """Running product along ``axis`` (needed unless ``x`` is 1-D); ``include_initial`` puts
     a 1 in front (the Array API's cumulative_prod). Exact at zeros, as cumprod."""
-    from fnzero.numpy.creation import astype
-
-    if axis is None:
-        if _ndim(x) != 1:
-            raise ValueError(
-                f"fnzero.numpy.cumulative_prod: axis is needed for an array of {_ndim(x)} dimensions"
-            )
-        axis = 0
-    axis = normalize_axis(axis, _ndim(x), "cumulative_prod")[0]
-    if dtype is not None:
-        x = astype(x, dtype)
-    out = cumprod(x, axis)
-    if include_initial:
-        out = pad(out, [(1, 0) if i == axis else (0, 0) for i in range(_ndim(x))], constant_values=1)
-    return out
+    return _cumulative(x, axis, dtype, include_initial, cumprod, 1, "cumulative_prod")
 
 
 def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):

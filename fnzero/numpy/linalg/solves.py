@@ -53,22 +53,29 @@ solve_p.defjvp_joint(_solve_jvp)
 solve_p.defbatch(leading_rule(solve_p))
 
 
-def solve(a: Any, b: Any) -> Any:
-    """``x`` with ``a @ x == b``: ``b`` of shape (n,) is one vector, (..., n, k) a stack of
-    matrices (NumPy 2 and JAX's rule); leading axes broadcast."""
-    check_matrix(a, "solve", square=True)
+def _right_hand_side(a: Any, b: Any, where: str) -> bool:
+    """Check ``b`` against the square ``a``: (n,) is one vector (True), (..., n, k) a stack
+    of matrices whose leading axes broadcast with ``a``'s."""
     n = shape_of(a)[-1]
     sb = shape_of(b)
     vector = len(sb) == 1
     if not sb or sb[-1 if vector else -2] != n:
         raise ValueError(
-            f"fnzero.numpy.linalg.solve: b must have shape ({n},) or (..., {n}, k) to match a of shape "
-            f"{shape_of(a)}; got shape {sb}"
+            f"fnzero.{'numpy.' if where.startswith('linalg') else ''}{where}: b must have shape ({n},) or "
+            f"(..., {n}, k) to match a of shape {shape_of(a)}; got shape {sb}"
         )
-    _check_batch(shape_of(a), sb, vector, "linalg.solve")
+    _check_batch(shape_of(a), sb, vector, where)
+    return vector
+
+
+def solve(a: Any, b: Any) -> Any:
+    """``x`` with ``a @ x == b``: ``b`` of shape (n,) is one vector, (..., n, k) a stack of
+    matrices (NumPy 2 and JAX's rule); leading axes broadcast."""
+    check_matrix(a, "solve", square=True)
+    vector = _right_hand_side(a, b, "linalg.solve")
     a, b = as_float(a), as_float(b)
     if vector:
-        x = solve_p(a, reshape(b, (n, 1)))
+        x = solve_p(a, reshape(b, (-1, 1)))
         return reshape(x, shape_of(x)[:-1])
     return solve_p(a, b)
 
@@ -133,19 +140,11 @@ def triangular_solve(a: Any, b: Any, *, lower: bool, trans: bool = False, unit_d
     transpose when ``trans``; ``b`` is (n,) or (..., n, k). What ``solve_triangular`` and
     the Cholesky and QR rules call."""
     check_matrix(a, "triangular_solve", square=True)
-    n = shape_of(a)[-1]
-    sb = shape_of(b)
-    vector = len(sb) == 1
-    if not sb or sb[-1 if vector else -2] != n:
-        raise ValueError(
-            f"fnzero.scipy.linalg.solve_triangular: b must have shape ({n},) or (..., {n}, k) to match a "
-            f"of shape {shape_of(a)}; got shape {sb}"
-        )
-    _check_batch(shape_of(a), sb, vector, "scipy.linalg.solve_triangular")
+    vector = _right_hand_side(a, b, "scipy.linalg.solve_triangular")
     a, b = as_float(a), as_float(b)
     params = dict(lower=bool(lower), trans=bool(trans), unit_diagonal=bool(unit_diagonal))
     if vector:
-        x = triangular_solve_p(a, reshape(b, (n, 1)), **params)
+        x = triangular_solve_p(a, reshape(b, (-1, 1)), **params)
         return reshape(x, shape_of(x)[:-1])
     return triangular_solve_p(a, b, **params)
 
