@@ -117,6 +117,10 @@ CASES = {
     "concatenate": (lambda x, y: fnp.sum(fnp.concatenate([x, y], axis=0) ** 2), "real"),
     "pad": (lambda x, y: fnp.sum(fnp.pad(x, 1) * fnp.pad(y, 1)), "real"),
     "getitem": (lambda x, y: fnp.sum(x[0, 1:5] * y[1, ::2]), "real"),
+    "getitem_transpose": (
+        lambda x, y: fnp.sum(fz.grad(lambda z: fnp.sum(z[0, 1:5] ** 2 * y[1, ::2]))(x) * x),
+        "real",
+    ),
     "gather": (lambda x, y: fnp.sum(fnp.take(x, IDX, axis=1) * y[:, :4]), "real"),
     "scatter_add": (lambda x, y: fnp.sum(x.at[:, IDX].add(y[:, :4]) ** 2), "real"),
     "scatter_set": (lambda x, y: fnp.sum(x.at[:, 1:3].set(y[:, :2]) ** 2), "real"),

@@ -163,6 +163,12 @@ def _getitem(data, rng, shape):
     return (lambda x: x[index]), [uniform(rng, shape)]
 
 
+def _getitem_transpose(data, rng, shape):
+    """getitem's vjp (the cotangent written into zeros), reached through a gradient."""
+    index = data.draw(st.sampled_from([(slice(1, None),), (np.array([0, 0, shape[0] - 1]),)]))
+    return (lambda x: fz.grad(lambda z: fnp.sum(z[index] ** 2))(x)), [uniform(rng, shape)]
+
+
 def _scatter_add(data, rng, shape):
     index = np.array([0, shape[0] - 1, 0])  # repeated: updates accumulate
     return (lambda x, v: fnp.at(x)[index].add(v)), [uniform(rng, shape), uniform(rng, (3,) + shape[1:])]
@@ -278,6 +284,7 @@ CASES = {
     "flip": with_shape(_flip),
     "tile_repeat_moveaxis": with_shape(_shape_helpers),
     "getitem": with_shape(_getitem),
+    "getitem_transpose": with_shape(_getitem_transpose),
     "scatter_add": with_shape(_scatter_add),
     "scatter_set": with_shape(_scatter_set),
     "gather": with_shape(_gather),

@@ -82,6 +82,16 @@ CASES = [
     ("stack", lambda x, y: fnp.stack([x, y], axis=-1), [(3,), (3,)]),
     ("pad", lambda x, c: fnp.pad(x, ((1, 0), (2, 1)), constant_values=c), [(3, 4), ()]),
     ("getitem_basic", lambda x: x[1:, 0] + x[-1, None, ::2].sum(), [(3, 4)]),
+    (
+        "getitem_transpose",
+        lambda x: fz.grad(lambda z: fnp.sum(z[1:, 0] * z[np.array([0, 2]), 1] ** 2))(x),
+        [(3, 4)],
+    ),
+    (
+        "getitem_transpose_separated",
+        lambda x: fz.grad(lambda z: fnp.sum(z[np.array([0, 1]), :, np.array([[1], [0]])] ** 2))(x),
+        [(2, 3, 2)],
+    ),
     ("getitem_advanced", lambda x: x[np.array([0, 2, 2])], [(3, 4)]),
     ("getitem_separated", lambda x: x[np.array([0, 1]), :, np.array([[1], [0]])], [(2, 3, 2)]),
     ("getitem_int_and_array", lambda x: x[1, :, np.array([0, 1, 1])], [(2, 3, 2)]),

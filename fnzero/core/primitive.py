@@ -54,11 +54,11 @@ class Primitive:
     its arguments' values through and record nothing (comparisons, argmax, stop_gradient).
     ``jvp(tangents, ans, *args, **params)`` gives the output's tangent from the arguments'
     tangents (None where an argument is not moving). ``ufunc``, ``fusion`` and ``onnx`` are
-    the facts jit and ONNX export read (see the module docstring). ``raw_vjps``, where set, are the same
-    rules written on the backend's arrays for the first-order backward sweep (see defvjp_raw).
+    the facts jit and ONNX export read (see the module docstring). ``cotangents`` is the one
+    form the backward sweep calls, made from the vjp rules by :meth:`defvjp`.
     """
 
-    __slots__ = ("name", "impl", "vjps", "raw_vjps", "jvp", "batch", "ufunc", "fusion", "onnx")
+    __slots__ = ("name", "impl", "vjps", "cotangents", "jvp", "batch", "ufunc", "fusion", "onnx")
 
     # Every primitive with a kernel, by name: what tests and tools enumerate. The nodes that
     # transforms make per call (custom rules, checkpoint) have no kernel and are not kept here.
@@ -79,8 +79,8 @@ class Primitive:
             Primitive.registry[name] = self
         self.name = name
         self.impl = impl
-        self.vjps: tuple[VJPRule | None, ...] | VariadicVJP | SharedVJP | None = None
-        self.raw_vjps: tuple[VJPRule | None, ...] | SharedVJP | None = None
+        self.vjps: tuple[VJPRule | None, ...] | VariadicVJP | SharedVJP | JointVJP | None = None
+        self.cotangents: Callable[..., Any] | None = None
         self.jvp: Callable[..., Any] | None = None
         self.batch: BatchRule | None = None
         self.ufunc = ufunc
@@ -89,17 +89,10 @@ class Primitive:
 
     def defvjp(self, *rules: VJPRule | None) -> Primitive:
         """Set the vjp rules, one per positional argument (None: not differentiable there),
-        or a single :class:`VariadicVJP` (any number of arrays) or :class:`SharedVJP` (one
-        rule for all arguments)."""
+        or a single :class:`VariadicVJP` (any number of arrays), :class:`SharedVJP` (one rule
+        for all arguments) or :class:`JointVJP` (a node with several outputs)."""
         self.vjps = _rule_set(rules)
-        return self
-
-    def defvjp_raw(self, *rules: VJPRule | None) -> Primitive:
-        """Set vjp rules on raw arrays, given as for :meth:`defvjp`, that the backward sweep
-        uses when no transform watches the sweep (a first-order gradient): the same
-        cotangents as the vjp rules, without dispatching each step through primitives.
-        Tests hold them to the vjp rules."""
-        self.raw_vjps = _rule_set(rules)
+        self.cotangents = _sweep_form(self.vjps, self.name)
         return self
 
     def defjvp(self, *rules: JVPRule | None) -> Primitive:
@@ -234,7 +227,31 @@ class SharedVJP:
 
 
 def _rule_set(rules: tuple) -> Any:
-    """The rules as stored: a lone Variadic or Shared rule as itself, else the tuple."""
-    if len(rules) == 1 and isinstance(rules[0], (VariadicVJP, SharedVJP)):
+    """The rules as stored: a lone Variadic, Shared or Joint rule as itself, else the tuple."""
+    if len(rules) == 1 and isinstance(rules[0], (VariadicVJP, SharedVJP, JointVJP)):
         return rules[0]
     return rules
+
+
+def _sweep_form(rules: Any, name: str) -> Callable[..., Any]:
+    """The vjp rules as the backward sweep calls them, whatever their kind:
+    ``cotangents(g, ans, args, params, needed)`` -> one cotangent (or None) per argument,
+    computed only where ``needed[k]``."""
+    if isinstance(rules, JointVJP):
+        joint = rules.rule
+        return lambda g, ans, args, params, needed: joint(g, ans, *args, **params)
+    if isinstance(rules, SharedVJP):
+        shared = rules.rule
+        return lambda g, ans, args, params, needed: shared(g, ans, *args, needed=needed, **params)
+    if isinstance(rules, VariadicVJP):
+        variadic = rules.rule
+        return lambda g, ans, args, params, needed: [
+            variadic(k, g, ans, *args, **params) if n else None for k, n in enumerate(needed)
+        ]
+
+    def per_argument(g, ans, args, params, needed):
+        if len(needed) > len(rules) and any(needed[len(rules) :]):
+            raise TypeError(f"fnzero.numpy.{name} is not differentiable in its argument {len(rules)}")
+        return [rule(g, ans, *args, **params) if need and rule else None for rule, need in zip(rules, needed)]
+
+    return per_argument

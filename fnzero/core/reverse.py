@@ -11,11 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fnzero.core.levels import new_level
-from fnzero.core.primitive import JointVJP, Primitive, SharedVJP
+from fnzero.core.primitive import Primitive
 from fnzero.core.trace import Trace
 from fnzero.core.tracer import TRACER_TYPES, Tracer, UnexpectedTracerError, top_trace
 from fnzero.numpy import astype, sum_to
-from fnzero.numpy.shapes import sum_to_raw
 
 
 class ReverseTracer(Tracer):
@@ -39,17 +38,14 @@ class Tape(Trace):
 
     A node is ``(primitive, args, params, ans, parents)`` with args and ans as the level below
     sees them and ``parents[k]`` the node index of argument k, or -1 for a constant here.
-    ``nested`` says whether an outer transform sees any recorded value (then the backward
-    sweep must be recorded too, so it cannot take primitives' raw vjp rules).
     """
 
-    __slots__ = ("level", "nodes", "closed", "nested")
+    __slots__ = ("level", "nodes", "closed")
 
     def __init__(self) -> None:
         self.level = new_level()
         self.nodes: list = []
         self.closed = False
-        self.nested = False
 
     def watch(self, value: Any) -> ReverseTracer:
         """A tracer for an input: a node with no parents."""
@@ -77,11 +73,7 @@ class Tape(Trace):
                 parents.append(-1)
             nested = nested or type(a) in TRACER_TYPES
             vals.append(a)
-        if nested:
-            self.nested = True
-            ans = prim(*vals, **params)
-        else:
-            ans = prim.run(vals, params)
+        ans = prim(*vals, **params) if nested else prim.run(vals, params)
         if prim.vjps is None and prim.jvp is None:
             return ans
         nodes = self.nodes
@@ -100,8 +92,6 @@ class Tape(Trace):
         they are.
         """
         self._check_open(prim.name)
-        if any(type(v) in TRACER_TYPES for v in vals):
-            self.nested = True
         nodes = self.nodes
         parents = [a._index if type(a) is ReverseTracer and a._trace is self else -1 for a in args]
         nodes.append((prim, vals, params or {}, tuple(outs), parents))
@@ -152,23 +142,17 @@ def fused(prim: Primitive, compute: Callable[..., tuple], *args: Any, **params: 
 def backward(tape: Tape, seeds: dict[int, Any]) -> list:
     """Sweep the tape backwards from ``{node index: cotangent}``; cotangents by node index.
 
-    Only nodes that lead to a seed are visited; a cotangent is summed only when a value has
-    several consumers, and is fitted to its operand's shape and dtype when broadcasting or a
-    dtype change made them differ. The outputs of a group pass their cotangents to the group
-    node, which is reached after all of them and gets one cotangent per output. Where neither
-    the tape's values nor a cotangent are traced, primitives' raw vjp rules are used.
+    Only nodes that lead to a seed are visited, each calling its primitive's rules once for
+    the arguments that need a cotangent. The outputs of a group pass their cotangents to the
+    group node, which is reached after all of them and gets one cotangent per output.
     """
     nodes = tape.nodes
-    raw_ok = not tape.nested
     cts: list = [None] * (max(seeds) + 1)
-    # Whether a cotangent is a sum this sweep made on raw arrays (rules may hand one array to
-    # several operands, so only these can take the next term in place).
-    owned = bytearray(len(cts))
+    owned = bytearray(len(cts))  # cts[i] is a sum this sweep made, so it may add in place
     for i, g in seeds.items():
         cts[i] = g
     for i in range(len(cts) - 1, -1, -1):
-        node = nodes[i]
-        g = cts[i]
+        g, node = cts[i], nodes[i]
         if g is None or node is None:
             continue
         cts[i] = None  # intermediate cotangents die as soon as they are used
@@ -179,43 +163,34 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
                 cts[group] = [None] * len(nodes[group][3])
             cts[group][params] = g
             continue
-        rules = prim.vjps
-        raw = raw_ok and type(g) not in TRACER_TYPES
-        if raw and prim.raw_vjps is not None:
-            rules = prim.raw_vjps
-        elif rules is None:
+        if prim.cotangents is None:
             raise NotImplementedError(
                 f"fnzero: {prim.name} has no vjp rule, so reverse mode cannot go through it"
             )
-        kind = type(rules)
-        if kind is JointVJP:
-            joint = rules.rule(g, ans, *vals, **params)
-        elif kind is SharedVJP:
-            joint = rules.rule(g, ans, *vals, needed=[p >= 0 for p in parents], **params)
-        else:
-            joint = None
-        for k, p in enumerate(parents):
-            if p < 0:
-                continue
-            if joint is not None:
-                gk = joint[k]
-            else:
-                rule = rules[k]
-                gk = None if rule is None else rule(g, ans, *vals, **params)
-            if gk is None:
-                continue
-            v = vals[k]
-            if gk.shape != v.shape:
-                gk = sum_to_raw(gk, v.shape) if raw else sum_to(gk, v.shape)
-            if gk.dtype != v.dtype:
-                gk = gk.astype(v.dtype) if raw else astype(gk, v.dtype)
-            prev = cts[p]
-            if prev is None:
-                cts[p] = gk
-            elif owned[p]:  # a sum made here: nobody else sees it, so add in place
-                prev += gk
-                cts[p] = prev
-            else:
-                cts[p] = prev + gk
-                owned[p] = raw
+        for p, v, gk in zip(parents, vals, prim.cotangents(g, ans, vals, params, [p >= 0 for p in parents])):
+            if p >= 0 and gk is not None:
+                _accumulate(cts, owned, p, _fit(gk, v))
     return cts
+
+
+def _fit(ct: Any, operand: Any) -> Any:
+    """A cotangent summed down to its operand's shape (broadcasting) and cast to its dtype."""
+    if ct.shape != operand.shape:
+        ct = sum_to(ct, operand.shape)
+    if ct.dtype != operand.dtype:
+        ct = astype(ct, operand.dtype)
+    return ct
+
+
+def _accumulate(cts: list, owned: bytearray, p: int, ct: Any) -> None:
+    """Add ``ct`` to node ``p``'s cotangent. Rules may hand one array to several operands, so
+    only a sum made here on raw arrays may take the next term in place."""
+    prev = cts[p]
+    if prev is None:
+        cts[p] = ct
+    elif owned[p] and type(ct) not in TRACER_TYPES:
+        prev += ct
+        cts[p] = prev  # the same array, or a new NumPy scalar
+    else:
+        cts[p] = prev + ct
+        owned[p] = type(cts[p]) not in TRACER_TYPES

@@ -47,7 +47,7 @@ def _refuse_reverse(g: Any, ans: Any, x: Any) -> Any:
 # which lists the kernels that have derivative rules to test: this one's only rule is a refusal.
 _while_result = Primitive("while_loop", None)
 _while_result.impl = lambda x: x
-_while_result.vjps = (_refuse_reverse,)
+_while_result.defvjp(_refuse_reverse)
 _while_result.defjvp(lambda t, ans, x: _while_result(t))
 _while_result.defbatch(same_axis_rule(_while_result))
 

@@ -34,7 +34,7 @@ def _unstack_vjp(gs: list, ans: tuple, x: Any, count: int) -> list:
 
 # The slices of one xs leaf as reverse mode records them: one node, its cotangent one stack.
 _unstack = Primitive("scan_unstack", None)
-_unstack.vjps = JointVJP(_unstack_vjp)
+_unstack.defvjp(JointVJP(_unstack_vjp))
 _unstack.jvp = lambda tangents, ans, x, count: _slices(tangents[0], count)
 
 
@@ -54,7 +54,7 @@ def _stack_jvp(tangents: list, ans: tuple, *leaves: Any) -> tuple:
 # The steps' outputs stacked, as reverse mode records it: one node whose cotangents are the
 # slices of one array (a concatenate's rule would find each slice's offset anew: T^2 work).
 _stack_steps = Primitive("scan_stack", None)
-_stack_steps.vjps = JointVJP(_stack_vjp)
+_stack_steps.defvjp(JointVJP(_stack_vjp))
 _stack_steps.jvp = _stack_jvp
 
 

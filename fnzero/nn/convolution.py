@@ -278,7 +278,7 @@ def _conv_jvp(tangents, ans, x, w, *bias, **geo):
 # conv2d (and its bias) as a reverse-mode tape records it: one node that keeps the im2col
 # columns for the weight gradient instead of building them again from x.
 _conv_node = Primitive("conv2d_with_columns", None)
-_conv_node.vjps = SharedVJP(_conv_vjp)
+_conv_node.defvjp(SharedVJP(_conv_vjp))
 _conv_node.jvp = _conv_jvp
 
 

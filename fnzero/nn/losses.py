@@ -138,15 +138,6 @@ def _squared_error_vjp(sign):
     return rule
 
 
-def _squared_error_raw_vjp(sign):
-    def rule(g, ans, y, t, mean):
-        d = y - t if sign > 0 else t - y
-        d *= g * (2 / d.size if mean else 2)
-        return d
-
-    return rule
-
-
 def _squared_error_jvp(sign):
     def rule(t_, ans, y, t, mean):
         moved = (y - t) * t_
@@ -177,7 +168,6 @@ def _onnx_squared_error(b, eq, ops, out):
 # and a step's backward is one rule instead of those of a subtraction, a square and a mean.
 squared_error_p = Primitive("squared_error", _squared_error_impl, onnx=_onnx_squared_error)
 squared_error_p.defvjp(_squared_error_vjp(1), _squared_error_vjp(-1))
-squared_error_p.defvjp_raw(_squared_error_raw_vjp(1), _squared_error_raw_vjp(-1))
 squared_error_p.defjvp(_squared_error_jvp(1), _squared_error_jvp(-1))
 squared_error_p.defbatch(_squared_error_batched)
 

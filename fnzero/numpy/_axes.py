@@ -12,8 +12,8 @@ def normalize_axis(axis: int | Sequence[int] | None, ndim: int, name: str) -> tu
     """``axis`` as a sorted tuple of non-negative ints (None stays None: every axis)."""
     if axis is None:
         return None
-    if type(axis) is int and 0 <= axis < ndim:  # the usual case, already normal
-        return (axis,)
+    if type(axis) is int and -ndim <= axis < ndim:  # the usual case: one int in range
+        return (axis % ndim,)
     axes = (axis,) if _is_index(axis) else tuple(axis) if isinstance(axis, (tuple, list)) else None
     if axes is None or not all(_is_index(a) for a in axes):
         raise TypeError(

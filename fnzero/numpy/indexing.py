@@ -54,9 +54,8 @@ def _scatter_set_impl(x, v, index):
     return out
 
 
-def _getitem_raw_vjp(g, ans, x, index):
-    """The cotangent written into fresh zeros (scatter_add would copy them first)."""
-    out = array_module(g).zeros(x.shape, x.dtype)
+def _getitem_transpose_impl(g, shape, index):
+    out = array_module(g).zeros(shape, g.dtype)
     if _is_basic(index):
         out[index] = g
     else:
@@ -93,11 +92,15 @@ def _onnx_getitem(b, eq, ops, out):
     return sliced
 
 
+# getitem's vjp: the cotangent written into zeros of the array's shape, in one pass (a
+# scatter_add into zeros would copy them first).
+getitem_transpose = Primitive("getitem_transpose", _getitem_transpose_impl)
 getitem = Primitive("getitem", _getitem_impl, onnx=_onnx_getitem).defvjp(
-    lambda g, ans, x, index: scatter_add(_zeros_like(x), g, index=index)
+    lambda g, ans, x, index: getitem_transpose(g, shape=x.shape, index=index)
 )
-getitem.defvjp_raw(_getitem_raw_vjp)
 getitem.defjvp(lambda t, ans, x, index: getitem(t, index=index))
+getitem_transpose.defvjp(lambda g, ans, v, shape, index: getitem(g, index=index))
+getitem_transpose.defjvp(lambda t, ans, v, shape, index: getitem_transpose(t, shape=shape, index=index))
 scatter_add = Primitive("scatter_add", _scatter_add_impl).defvjp(
     lambda g, ans, x, v, index: g,
     lambda g, ans, x, v, index: getitem(g, index=index),
@@ -222,6 +225,15 @@ def _getitem_batched(args, dims, index):
     return getitem(x, index=(slice(None),) + tuple(index)), where
 
 
+def _getitem_transpose_batched(args, dims, shape, index):
+    v = to_front(args[0], dims[0])
+    batched = shape_of(v)[:1] + tuple(shape)
+    _, where = _index_layout(index, len(shape))
+    if where:
+        v = moveaxis(v, 0, where)
+    return getitem_transpose(v, shape=batched, index=(slice(None),) + tuple(index)), 0
+
+
 def _scatter_batched(prim: Any) -> Any:
     def rule(args, dims, index):
         (x, v), (dx, dv) = args, dims
@@ -313,6 +325,7 @@ def _scatter_dynamic_batched(prim: Any) -> Any:
 
 
 getitem.defbatch(_getitem_batched)
+getitem_transpose.defbatch(_getitem_transpose_batched)
 gather.defbatch(_gather_batched)
 scatter_add_dynamic.defbatch(_scatter_dynamic_batched(scatter_add_dynamic))
 scatter_set_dynamic.defbatch(_scatter_dynamic_batched(scatter_set_dynamic))

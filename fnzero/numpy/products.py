@@ -14,7 +14,7 @@ from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.numpy._axes import normalize_axis
 from fnzero.numpy.arithmetic import multiply
 from fnzero.numpy.batching import batch_size, rank_up, shape_of, to_front
-from fnzero.numpy.shapes import broadcast_to, moveaxis, reshape, swapaxes, transpose
+from fnzero.numpy.shapes import _transpose, broadcast_to, moveaxis, reshape, transpose
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -33,28 +33,26 @@ def _as_matrices(g, a, b):
     return g2, a2, b2
 
 
+def _mT(x):
+    """``x`` with its last two axes swapped (a matrix transpose, batched over leading axes)."""
+    n = x.ndim
+    return _transpose(x, (*range(n - 2), n - 1, n - 2))
+
+
 def _matmul_vjp_a(g, ans, a, b):
+    if a.ndim >= 2 and b.ndim >= 2:
+        return g @ _mT(b)
     g2, _, b2 = _as_matrices(g, a, b)
-    ga = g2 @ swapaxes(b2, -1, -2)
+    ga = g2 @ _mT(b2)
     return reshape(ga, ga.shape[:-2] + ga.shape[-1:]) if a.ndim == 1 else ga
 
 
 def _matmul_vjp_b(g, ans, a, b):
+    if a.ndim >= 2 and b.ndim >= 2:
+        return _mT(a) @ g
     g2, a2, _ = _as_matrices(g, a, b)
-    gb = swapaxes(a2, -1, -2) @ g2
+    gb = _mT(a2) @ g2
     return reshape(gb, gb.shape[:-1]) if b.ndim == 1 else gb
-
-
-def _matmul_raw_vjp_a(g, ans, a, b):
-    if a.ndim < 2 or b.ndim < 2:
-        return _matmul_vjp_a(g, ans, a, b)
-    return g @ b.swapaxes(-1, -2)
-
-
-def _matmul_raw_vjp_b(g, ans, a, b):
-    if a.ndim < 2 or b.ndim < 2:
-        return _matmul_vjp_b(g, ans, a, b)
-    return a.swapaxes(-1, -2) @ g
 
 
 def _check_matmul(a, b):
@@ -79,7 +77,6 @@ def _matmul_impl(a, b):
 
 
 matmul = Primitive("matmul", _matmul_impl, onnx="MatMul").defvjp(_matmul_vjp_a, _matmul_vjp_b)
-matmul.defvjp_raw(_matmul_raw_vjp_a, _matmul_raw_vjp_b)
 matmul.defjvp(lambda t, ans, a, b: matmul(t, b), lambda t, ans, a, b: matmul(a, t))
 
 

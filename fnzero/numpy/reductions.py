@@ -71,28 +71,9 @@ def _reduction(name: str, impl=None, onnx: str | None = None) -> Primitive:
     return prim.defbatch(_reduce_batched(prim))
 
 
-# Below this many elements a filled array is cheaper to make than NumPy's broadcast view
-# (broadcast_to is Python-level, ~3 us); above it the view saves a pass over memory.
-_FILL_BELOW = 4096
-
-
-def _spread_raw(g, x, axis, keepdims):
-    """``g`` spread over ``x``'s shape, on raw arrays (the raw vjp of sum): a broadcast view,
-    or for a small full reduction (a loss) a filled array."""
-    xp = array_module(g)
-    if axis is None and xp is np and x.size < _FILL_BELOW:
-        out = np.empty(x.shape, g.dtype)
-        out[...] = g
-        return out
-    if not keepdims:
-        g = g.reshape(keepdims_shape(x.shape, axis))
-    return xp.broadcast_to(g, x.shape)
-
-
 _sum = _reduction("sum", onnx="ReduceSum").defvjp(
     lambda g, ans, x, axis, keepdims: broadcast_to(_expand(g, x, axis, keepdims), x.shape)
 )
-_sum.defvjp_raw(lambda g, ans, x, axis, keepdims: _spread_raw(g, x, axis, keepdims))
 _sum.defjvp(lambda t, ans, x, axis, keepdims: _sum(t, axis, keepdims))
 
 
@@ -110,9 +91,6 @@ _mean = _reduction("mean", _mean_impl, onnx="ReduceMean").defvjp(
     lambda g, ans, x, axis, keepdims: broadcast_to(
         _expand(g, x, axis, keepdims) / reduced_size(x.shape, axis), x.shape
     )
-)
-_mean.defvjp_raw(
-    lambda g, ans, x, axis, keepdims: _spread_raw(g / reduced_size(x.shape, axis), x, axis, keepdims)
 )
 _mean.defjvp(lambda t, ans, x, axis, keepdims: _mean(t, axis, keepdims))
 
@@ -245,14 +223,6 @@ _logsumexp = _reduction("logsumexp", _logsumexp_impl, onnx="ReduceLogSumExp").de
 )
 
 
-def _logsumexp_raw_vjp(g, ans, x, axis, keepdims):
-    if not keepdims:
-        shape = keepdims_shape(_shape(x), axis)
-        g, ans = g.reshape(shape), ans.reshape(shape)
-    return g * array_module(x).exp(x - ans)
-
-
-_logsumexp.defvjp_raw(_logsumexp_raw_vjp)
 _logsumexp.defjvp(
     lambda t, ans, x, axis, keepdims: _sum(t * _softmax(ans, x, axis, keepdims), axis, keepdims)
 )

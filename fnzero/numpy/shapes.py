@@ -125,8 +125,8 @@ def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
     return transpose(x, order)
 
 
-def sum_to_raw(x, shape: tuple[int, ...]):
-    """``sum_to`` on a raw array, for the first-order backward sweep: no checks, no node."""
+def _sum_to_impl(x, shape: tuple[int, ...]):
+    """The kernel of ``sum_to`` (checked by ``sum_to``): a bias's leading axes in one reduction."""
     xs = x.shape
     if xs == shape:
         return x
@@ -138,12 +138,21 @@ def sum_to_raw(x, shape: tuple[int, ...]):
     return x.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+# Below this many elements a filled array is cheaper to make than NumPy's broadcast view
+# (np.broadcast_to is Python-level, ~3 us); above it the view saves a pass over memory.
+_FILL_BELOW = 4096
+
+
 def _broadcast_to_impl(x, shape):
+    if type(x) is np.ndarray and math.prod(shape) < _FILL_BELOW:
+        out = np.empty(shape, x.dtype)
+        out[...] = x
+        return out
     return array_module(x).broadcast_to(x, shape)
 
 
 broadcast_to_p = Primitive("broadcast_to", _broadcast_to_impl)
-sum_to_p = Primitive("sum_to", sum_to_raw)
+sum_to_p = Primitive("sum_to", _sum_to_impl)
 broadcast_to_p.defvjp(lambda g, ans, x, shape: sum_to_p(g, _shape(x)))
 sum_to_p.defvjp(lambda g, ans, x, shape: broadcast_to_p(g, _shape(x)))
 broadcast_to_p.defjvp(lambda t, ans, x, shape: broadcast_to_p(t, shape))

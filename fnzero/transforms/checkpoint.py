@@ -94,7 +94,7 @@ class Checkpointed:
             return _jvp_at(flat_fun, movers)(list(vals), [tangents[k] for k in movers])[1]
 
         prim = Primitive(self.name, None)
-        prim.vjps = JointVJP(vjp_rule)
+        prim.defvjp(JointVJP(vjp_rule))
         prim.jvp = jvp_rule
         return tree.unflatten(out_def, top.record_group(prim, leaves, vals, out_leaves))
 

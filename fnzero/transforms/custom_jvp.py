@@ -120,7 +120,7 @@ class custom_jvp:
             return rule(list(vals), [zeros_like(v) if t is None else t for v, t in zip(vals, tangents)])[1]
 
         prim = Primitive(name, None)
-        prim.vjps = JointVJP(vjp_rule)
+        prim.defvjp(JointVJP(vjp_rule))
         prim.jvp = jvp_rule
         return tree.unflatten(structure[0], top.record_group(prim, leaves, vals, out_leaves))
 

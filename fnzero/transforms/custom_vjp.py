@@ -109,7 +109,7 @@ class custom_vjp:
             return flat
 
         prim = Primitive(name, None)
-        prim.vjps = JointVJP(vjp_rule)
+        prim.defvjp(JointVJP(vjp_rule))
         prim.jvp = functools.partial(_no_jvp, name)
         return tree.unflatten(out_def, top.record_group(prim, leaves, vals, out_leaves))
 
