@@ -30,7 +30,7 @@ import numpy as np
 
 from fnzero import tree
 from fnzero.backends import array_module, backend_of
-from fnzero.core.graph import GraphTrace, GraphTracer, Var
+from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, UnexpectedTracerError
 from fnzero.transforms import jit_passes
 from fnzero.transforms._inputs import as_int_tuple
@@ -152,25 +152,8 @@ def compile_graph(
             continue
         if j in inside:
             continue
-        known = dict(eq.constants)
-        parts = []
         reads.append([names[i] for i in eq.inputs if isinstance(i, Var)])
-        for k, i in enumerate(eq.inputs):
-            if isinstance(i, Var):
-                parts.append(names[i])
-            else:
-                env[f"c{j}_{k}"] = known[k]
-                parts.append(f"c{j}_{k}")
-        for key, value in eq.params.items():
-            env[f"p{j}_{key}"] = value
-            parts.append(f"{key}=p{j}_{key}")
-        if j in reuse:
-            env[f"k{j}"] = getattr(xp, jit_passes.UFUNCS[eq.prim])
-            parts.append(f"out={parts[reuse[j]]}")
-        else:
-            env[f"k{j}"] = eq.prim.impl
-        names[eq.output] = f"v{j}"
-        lines.append(f"    v{j} = k{j}({', '.join(parts)})  # {eq.primitive}")
+        lines.append(_equation_line(j, eq, names, env, reuse.get(j), xp))
     outs = []
     for k, o in enumerate(graph.outputs):
         if isinstance(o, Var):
@@ -182,6 +165,32 @@ def compile_graph(
     lines = _free_dead_values(lines, reads, {names[o] for o in graph.outputs if isinstance(o, Var)})
     exec(compile("\n".join(lines), f"<fnzero.jit {name}>", "exec"), env)
     return env["replay"]
+
+
+def _equation_line(
+    j: int, eq: Equation, names: dict[Var, str], env: dict[str, Any], reuse: int | None, xp: Any
+) -> str:
+    """The replay's line for equation ``j``: ``v{j} = k{j}(inputs, params)``, its kernel, constant
+    inputs and params put in ``env``; with ``reuse`` (an input position), the array module
+    ``xp``'s ufunc writing into that input (``out=``). Names its output in ``names``."""
+    known = dict(eq.constants)
+    parts = []
+    for k, i in enumerate(eq.inputs):
+        if isinstance(i, Var):
+            parts.append(names[i])
+        else:
+            env[f"c{j}_{k}"] = known[k]
+            parts.append(f"c{j}_{k}")
+    for key, value in eq.params.items():
+        env[f"p{j}_{key}"] = value
+        parts.append(f"{key}=p{j}_{key}")
+    if reuse is not None:
+        env[f"k{j}"] = getattr(xp, jit_passes.UFUNCS[eq.prim])
+        parts.append(f"out={parts[reuse]}")
+    else:
+        env[f"k{j}"] = eq.prim.impl
+    names[eq.output] = f"v{j}"
+    return f"    v{j} = k{j}({', '.join(parts)})  # {eq.primitive}"
 
 
 def _free_dead_values(lines: list[str], reads: list[list[str]], kept: set[str]) -> list[str]:
