@@ -308,6 +308,25 @@ def _check_resumable(config: Config, record: dict, checkpoint: str) -> None:
         )
 
 
+@attrs.define
+class _Run:
+    """A training run between epochs: what its checkpoint holds, and what its loop needs."""
+
+    config: Config
+    checkpoint: str
+    key: Any
+    train_set: data.ArrayDataset
+    test_set: data.ArrayDataset
+    opt: Any
+    model: Any
+    opt_state: Any
+    bn_state: Any
+    history: list[dict] = attrs.field(factory=list)
+    epoch0: int = 0
+    loader: data.DataLoader | None = None
+    step: Callable = attrs.field(factory=lambda: fz.value_and_grad(_loss, has_aux=True))
+
+
 def _train(
     config: Config,
     progress: Callable[[str], None] | None,
@@ -316,6 +335,30 @@ def _train(
     writer: bool,
 ) -> dict:
     say = progress or (lambda _: None)
+    run = _start_run(config, say)
+    if run.epoch0 < config.epochs:
+        processes = f", {distributed.size()} processes" if distributed.size() > 1 else ""
+        say(
+            f"fnzero: {config.model} on {config.dataset} ({len(run.train_set)} train / "
+            f"{len(run.test_set)} test), {nn.count_params(run.model):,} parameters, "
+            f"{config.optimizer} lr={config.lr}, backend {config.backend}" + processes
+        )
+    for epoch in range(run.epoch0, config.epochs):
+        r = _train_epoch(run, epoch, bars)
+        say(
+            f"epoch {r['epoch']:3d}  loss {r['loss']:.4f}  train acc {r['train_accuracy']:.4f}  "
+            f"test loss {r['test_loss']:.4f}  test acc {r['test_accuracy']:.4f}  ({r['seconds']:.2f}s)"
+        )
+        if writer:
+            state = {"model": run.model, "opt": run.opt_state, "bn": run.bn_state, "epoch": epoch + 1}
+            fz.save(run.checkpoint, {**state, "run": _run_record(config, run.history)})
+            _write_metrics(config, run.history)
+    return _finish(run, report, writer)
+
+
+def _start_run(config: Config, say: Callable[[str], None]) -> _Run:
+    """A run's state at its first epoch to train: a fresh model and optimizer from the seed, or
+    the checkpoint's with its history when resuming (its flags checked before the data loads)."""
     _prepare_out(config.out)
     fz.backends.get(config.backend)
     checkpoint = os.path.join(config.out, "checkpoint.npz")
@@ -333,17 +376,11 @@ def _train(
     opt = OPTIMIZERS[config.optimizer](config.lr)
     opt_state = opt.init(model)
     bn_state = fz.device_put(init_state(model), config.backend)
-    history: list[dict] = []
-    epoch0 = 0
+    run = _Run(config, checkpoint, key, train_set, test_set, opt, model, opt_state, bn_state)
     if record is not None:
-        like = {"model": model, "opt": opt_state, "bn": bn_state, "epoch": 0, "run": np.zeros_like(raw)}
-        saved = fz.load(checkpoint, like=like)
-        model, opt_state, bn_state, epoch0 = saved["model"], saved["opt"], saved["bn"], saved["epoch"]
-        history = record["history"][:epoch0]
-        if len(history) != epoch0:
-            raise ValueError(f"--resume: {checkpoint!r} has {len(history)} epochs of history, {epoch0} done")
-        say(f"resumed from {checkpoint} at epoch {epoch0}")
-    loader = data.DataLoader(
+        _resume(run, record, raw)
+        say(f"resumed from {checkpoint} at epoch {run.epoch0}")
+    run.loader = data.DataLoader(
         train_set,
         config.batch_size,
         key=random.fold_in(key, 1),
@@ -351,49 +388,66 @@ def _train(
         rank=distributed.rank(),
         size=distributed.size(),
     )
-    step = fz.value_and_grad(_loss, has_aux=True)
-    processes = f", {distributed.size()} processes" if distributed.size() > 1 else ""
-    if epoch0 < config.epochs:
-        say(
-            f"fnzero: {config.model} on {config.dataset} ({len(train_set)} train / {len(test_set)} test), "
-            f"{nn.count_params(model):,} parameters, {config.optimizer} lr={config.lr}, "
-            f"backend {config.backend}" + processes
+    return run
+
+
+def _resume(run: _Run, record: dict, raw: np.ndarray) -> None:
+    """Load the checkpoint's model, optimizer and batch-norm states, epoch and history into ``run``."""
+    like = {
+        "model": run.model,
+        "opt": run.opt_state,
+        "bn": run.bn_state,
+        "epoch": 0,
+        "run": np.zeros_like(raw),
+    }
+    saved = fz.load(run.checkpoint, like=like)
+    run.model, run.opt_state, run.bn_state = saved["model"], saved["opt"], saved["bn"]
+    run.epoch0 = epoch0 = saved["epoch"]
+    run.history = record["history"][:epoch0]
+    if len(run.history) != epoch0:
+        raise ValueError(
+            f"--resume: {run.checkpoint!r} has {len(run.history)} epochs of history, {epoch0} done"
         )
-    for epoch in range(epoch0, config.epochs):
-        loader.set_epoch(epoch)
-        start = time.perf_counter()
-        total_loss, total_correct, seen = 0.0, 0.0, 0  # device values: read once per epoch
-        bar = _progress_bar(len(loader), f"epoch {epoch + 1}/{config.epochs}", enabled=bars)
-        for i, (x, t) in enumerate(loader):
-            dropout_key = random.fold_in(random.fold_in(key, 2), epoch * len(loader) + i)
-            if distributed.size() > 1:
-                dropout_key = random.fold_in(dropout_key, distributed.rank())
-            model, opt_state, bn_state, loss, accuracy, count = train_step(
-                step, opt, model, opt_state, bn_state, x, t, dropout_key
-            )
-            total_loss = total_loss + loss * count
-            total_correct = total_correct + accuracy * count
-            seen += count
-            bar.update(lambda: {"loss": float(total_loss) / seen, "acc": float(total_correct) / seen})
-        bar.close()
-        test_loss, test_accuracy = score(model, bn_state, test_set, config.backend)
-        r = {
-            "epoch": epoch + 1,
-            "loss": float(total_loss) / seen,
-            "train_accuracy": float(total_correct) / seen,
-            "test_loss": test_loss,
-            "test_accuracy": test_accuracy,
-            "seconds": time.perf_counter() - start,
-        }
-        history.append(r)
-        say(
-            f"epoch {r['epoch']:3d}  loss {r['loss']:.4f}  train acc {r['train_accuracy']:.4f}  "
-            f"test loss {r['test_loss']:.4f}  test acc {r['test_accuracy']:.4f}  ({r['seconds']:.2f}s)"
+
+
+def _train_epoch(run: _Run, epoch: int, bars: bool) -> dict:
+    """Train ``run`` one epoch, an optimizer step per batch of this rank's slice, then score it on
+    the test set; the epoch's record (losses, accuracies, seconds) is appended to its history."""
+    config, loader, key = run.config, run.loader, run.key
+    loader.set_epoch(epoch)
+    start = time.perf_counter()
+    total_loss, total_correct, seen = 0.0, 0.0, 0  # device values: read once per epoch
+    bar = _progress_bar(len(loader), f"epoch {epoch + 1}/{config.epochs}", enabled=bars)
+    model, opt_state, bn_state = run.model, run.opt_state, run.bn_state
+    for i, (x, t) in enumerate(loader):
+        dropout_key = random.fold_in(random.fold_in(key, 2), epoch * len(loader) + i)
+        if distributed.size() > 1:
+            dropout_key = random.fold_in(dropout_key, distributed.rank())
+        model, opt_state, bn_state, loss, accuracy, count = train_step(
+            run.step, run.opt, model, opt_state, bn_state, x, t, dropout_key
         )
-        if writer:
-            state = {"model": model, "opt": opt_state, "bn": bn_state, "epoch": epoch + 1}
-            fz.save(checkpoint, {**state, "run": _run_record(config, history)})
-            _write_metrics(config, history)
+        total_loss = total_loss + loss * count
+        total_correct = total_correct + accuracy * count
+        seen += count
+        bar.update(lambda: {"loss": float(total_loss) / seen, "acc": float(total_correct) / seen})
+    bar.close()
+    run.model, run.opt_state, run.bn_state = model, opt_state, bn_state
+    test_loss, test_accuracy = score(model, bn_state, run.test_set, config.backend)
+    r = {
+        "epoch": epoch + 1,
+        "loss": float(total_loss) / seen,
+        "train_accuracy": float(total_correct) / seen,
+        "test_loss": test_loss,
+        "test_accuracy": test_accuracy,
+        "seconds": time.perf_counter() - start,
+    }
+    run.history.append(r)
+    return r
+
+
+def _finish(run: _Run, report: Callable[[str], None] | None, writer: bool) -> dict:
+    """The run's summary; the writer also writes the metrics and plots and reports the summary."""
+    config, history = run.config, run.history
     summary = {
         "config": attrs.asdict(config),
         "history": history,
@@ -403,7 +457,8 @@ def _train(
         _write_metrics(config, history)
         plots = _plot(config, history)
         if report is not None:
-            report(_summary(config, history, checkpoint, plots, trained=config.epochs - epoch0))
+            trained = config.epochs - run.epoch0
+            report(_summary(config, history, run.checkpoint, plots, trained=trained))
     return summary
 
 

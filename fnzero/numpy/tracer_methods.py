@@ -17,6 +17,13 @@ from fnzero.core.tracer import Tracer, concrete
 
 def attach(fnp: Any) -> None:
     """Give :class:`Tracer` its operators and methods, taken from the ``fnzero.numpy`` module."""
+    _attach_operators(fnp)
+    _attach_methods(fnp)
+    _attach_numpy_protocols(fnp)
+
+
+def _attach_operators(fnp: Any) -> None:
+    """Python's operators (arithmetic, comparisons, indexing, iteration) and ``.T``, ``.mT``, ``.at``."""
 
     def swap(f):
         return lambda self, other: f(other, self)
@@ -61,6 +68,10 @@ def attach(fnp: Any) -> None:
     Tracer.mT = property(lambda self: fnp.swapaxes(self, -1, -2))
     Tracer.at = property(lambda self: fnp.at(self))
 
+
+def _attach_methods(fnp: Any) -> None:
+    """The ndarray methods: ``x.reshape(2, 3)`` or ``x.reshape((2, 3))``, ``x.sum()``, ``x.astype()``..."""
+
     def reshape(self, *shape):
         return fnp.reshape(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape)
 
@@ -92,56 +103,73 @@ def attach(fnp: Any) -> None:
     ):
         setattr(Tracer, name, getattr(fnp, name))
 
+
+def _attach_numpy_protocols(fnp: Any) -> None:
+    """NumPy's protocols: its ufuncs and functions run fnzero.numpy's (or raise), ``numpy.asarray``
+    reads the value where the transform allows it."""
     ufuncs = {"absolute": fnp.abs, "true_divide": fnp.divide, "positive": lambda x: x}
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        name = ufunc.__name__
-        f = ufuncs.get(name) or (getattr(fnp, name) if name in fnp.__all__ else None)
-        if method != "__call__" or f is None or kwargs:
-            call = f"numpy.{name}{'' if method == '__call__' else '.' + method}"
-            if f is None:
-                hint = f"fnzero.numpy has no {name}: compute it with fnzero.numpy operations"
-            elif method != "__call__":
-                hint = f"ufunc methods such as .{method} are not traced: use fnzero.numpy functions"
-            else:
-                hint = (
-                    f"fnzero.numpy.{name} takes no {', '.join(sorted(kwargs))} argument: call it "
-                    f"without (it always returns a new array)"
-                )
-            raise TypeError(f"{call} applied to a traced value would drop its derivative; {hint}")
-        return f(*inputs)
+        return _apply_ufunc(fnp, ufuncs, ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        where, f = _fnzero_function(fnp, func)
-        call = f"{func.__module__}.{func.__name__}"
-        if f is None:
-            raise TypeError(
-                f"{call} applied to a traced value would drop its derivative, and {where} has no "
-                f"{func.__name__}; compute it with fnzero.numpy operations"
-            )
-        try:
-            inspect.signature(f).bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(
-                f"{call} applied to a traced value runs {where}.{func.__name__}{inspect.signature(f)}, "
-                f"which does not accept these arguments ({e}); pass only the arguments it takes"
-            ) from None
-        except ValueError:  # no signature to check (a builtin): let the call say
-            pass
-        return f(*args, **kwargs)
-
-    def __array__(self, dtype=None, copy=None):
-        value = concrete(
-            self,
-            "conversion to a NumPy array or scalar (numpy.asarray(x), numpy.float64(x), buffer[...] = x)",
-        )
-        if copy:
-            return np.array(value, dtype=dtype, copy=True)
-        return np.asarray(value, dtype=dtype)
+        return _apply_function(fnp, func, args, kwargs)
 
     Tracer.__array_ufunc__ = __array_ufunc__
     Tracer.__array_function__ = __array_function__
-    Tracer.__array__ = __array__
+    Tracer.__array__ = _tracer_array
+
+
+def _apply_ufunc(fnp: Any, ufuncs: dict, ufunc: Any, method: str, inputs: tuple, kwargs: dict) -> Any:
+    """A NumPy ufunc called on a tracer: fnzero.numpy's function of that name, or a TypeError."""
+    name = ufunc.__name__
+    f = ufuncs.get(name) or (getattr(fnp, name) if name in fnp.__all__ else None)
+    if method != "__call__" or f is None or kwargs:
+        call = f"numpy.{name}{'' if method == '__call__' else '.' + method}"
+        if f is None:
+            hint = f"fnzero.numpy has no {name}: compute it with fnzero.numpy operations"
+        elif method != "__call__":
+            hint = f"ufunc methods such as .{method} are not traced: use fnzero.numpy functions"
+        else:
+            hint = (
+                f"fnzero.numpy.{name} takes no {', '.join(sorted(kwargs))} argument: call it "
+                f"without (it always returns a new array)"
+            )
+        raise TypeError(f"{call} applied to a traced value would drop its derivative; {hint}")
+    return f(*inputs)
+
+
+def _apply_function(fnp: Any, func: Any, args: tuple, kwargs: dict) -> Any:
+    """A NumPy function called on a tracer: fnzero's function of that module and name (its
+    arguments checked against its signature first), or a TypeError."""
+    where, f = _fnzero_function(fnp, func)
+    call = f"{func.__module__}.{func.__name__}"
+    if f is None:
+        raise TypeError(
+            f"{call} applied to a traced value would drop its derivative, and {where} has no "
+            f"{func.__name__}; compute it with fnzero.numpy operations"
+        )
+    try:
+        inspect.signature(f).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(
+            f"{call} applied to a traced value runs {where}.{func.__name__}{inspect.signature(f)}, "
+            f"which does not accept these arguments ({e}); pass only the arguments it takes"
+        ) from None
+    except ValueError:  # no signature to check (a builtin): let the call say
+        pass
+    return f(*args, **kwargs)
+
+
+def _tracer_array(self: Tracer, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+    """``numpy.asarray(tracer)``: its value, where the transform allows reading it."""
+    value = concrete(
+        self,
+        "conversion to a NumPy array or scalar (numpy.asarray(x), numpy.float64(x), buffer[...] = x)",
+    )
+    if copy:
+        return np.array(value, dtype=dtype, copy=True)
+    return np.asarray(value, dtype=dtype)
 
 
 def _fnzero_function(fnp: Any, func: Any) -> tuple[str, Any]:

@@ -30,25 +30,20 @@ import numpy as np
 
 from fnzero import tree
 from fnzero.backends import array_module, backend_of
-from fnzero.core.graph import GraphTrace, GraphTracer, Var
+from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, UnexpectedTracerError
 from fnzero.transforms import jit_passes
 from fnzero.transforms._inputs import as_int_tuple
-from fnzero.transforms.jit_fusion import fused_kernel, kernel_source, plan_fusion
-from fnzero.transforms.jit_passes import (
-    eliminate_common_subexpressions,
-    fold_constants,
-    ignores_input_values,
-    live_equations,
-    plan_buffer_reuse,
-)
+from fnzero.transforms.jit_fusion import fused_kernel
+from fnzero.transforms.jit_passes import TracedProgram, ignores_input_values
 from fnzero.transforms.make_graph import Graph, argument_names, trace_args
 
 # Programs kept per signature for different values of inputs read in Python (labels, keys).
 VALUE_VARIANTS = 8
 # Signatures a jitted function keeps compiled by default (the least recently used goes first).
 CACHE_SIZE = 64
-# The passes run on new programs (jit_passes.ALL); fewer to compare, or to step through.
+# The passes run on new programs (jit_passes.ALL, in jit_passes.PIPELINE's order); fewer to
+# compare, or to step through.
 PASSES = jit_passes.ALL
 
 
@@ -157,25 +152,8 @@ def compile_graph(
             continue
         if j in inside:
             continue
-        known = dict(eq.constants)
-        parts = []
         reads.append([names[i] for i in eq.inputs if isinstance(i, Var)])
-        for k, i in enumerate(eq.inputs):
-            if isinstance(i, Var):
-                parts.append(names[i])
-            else:
-                env[f"c{j}_{k}"] = known[k]
-                parts.append(f"c{j}_{k}")
-        for key, value in eq.params.items():
-            env[f"p{j}_{key}"] = value
-            parts.append(f"{key}=p{j}_{key}")
-        if j in reuse:
-            env[f"k{j}"] = getattr(xp, jit_passes.UFUNCS[eq.prim])
-            parts.append(f"out={parts[reuse[j]]}")
-        else:
-            env[f"k{j}"] = eq.prim.impl
-        names[eq.output] = f"v{j}"
-        lines.append(f"    v{j} = k{j}({', '.join(parts)})  # {eq.primitive}")
+        lines.append(_equation_line(j, eq, names, env, reuse.get(j), xp))
     outs = []
     for k, o in enumerate(graph.outputs):
         if isinstance(o, Var):
@@ -187,6 +165,32 @@ def compile_graph(
     lines = _free_dead_values(lines, reads, {names[o] for o in graph.outputs if isinstance(o, Var)})
     exec(compile("\n".join(lines), f"<fnzero.jit {name}>", "exec"), env)
     return env["replay"]
+
+
+def _equation_line(
+    j: int, eq: Equation, names: dict[Var, str], env: dict[str, Any], reuse: int | None, xp: Any
+) -> str:
+    """The replay's line for equation ``j``: ``v{j} = k{j}(inputs, params)``, its kernel, constant
+    inputs and params put in ``env``; with ``reuse`` (an input position), the array module
+    ``xp``'s ufunc writing into that input (``out=``). Names its output in ``names``."""
+    known = dict(eq.constants)
+    parts = []
+    for k, i in enumerate(eq.inputs):
+        if isinstance(i, Var):
+            parts.append(names[i])
+        else:
+            env[f"c{j}_{k}"] = known[k]
+            parts.append(f"c{j}_{k}")
+    for key, value in eq.params.items():
+        env[f"p{j}_{key}"] = value
+        parts.append(f"{key}=p{j}_{key}")
+    if reuse is not None:
+        env[f"k{j}"] = getattr(xp, jit_passes.UFUNCS[eq.prim])
+        parts.append(f"out={parts[reuse]}")
+    else:
+        env[f"k{j}"] = eq.prim.impl
+    names[eq.output] = f"v{j}"
+    return f"    v{j} = k{j}({', '.join(parts)})  # {eq.primitive}"
 
 
 def _free_dead_values(lines: list[str], reads: list[list[str]], kept: set[str]) -> list[str]:
@@ -287,6 +291,43 @@ def _add_signature(x: Any, key: list, arrays: list) -> bool:
     else:
         key.append((cls, x))
     return True
+
+
+def _collect_outputs(trace: JitTrace, leaves: list) -> tuple[list, dict[int, Any], set[int], list]:
+    """The traced call's output leaves as the program's outputs (a Var, or a constant's
+    description), the constants' values by position, the positions to make arrays of their
+    own (see :func:`_own`), and the call's result leaves; notes another transform's tracers."""
+    outputs: list = []
+    values: list = []
+    constants: dict[int, Any] = {}
+    fix: set[int] = set()
+    for k, o in enumerate(leaves):
+        if type(o) is GraphTracer and o._trace is trace:
+            outputs.append(o._var)
+            values.append(_own(o._value))
+            if values[-1] is not o._value:
+                fix.add(k)
+        else:
+            trace.foreign = trace.foreign or type(o) in TRACER_TYPES
+            outputs.append(repr(o) if not hasattr(o, "shape") else f"const:{o.dtype}{list(o.shape)}")
+            constants[k] = o
+            values.append(_own(o.copy()) if _is_array(o) and type(o) not in TRACER_TYPES else o)
+    return outputs, constants, fix, values
+
+
+def _codegen(traced: TracedProgram, out_def: Any, name: str) -> _Program:
+    """A traced program after its passes as a _Program: the fused kernels built, one replay
+    function generated (:func:`compile_graph`), the donated inputs it overwrites noted."""
+    equations, reuse = traced.equations, traced.reuse
+    fused = {}
+    for j, group in traced.groups.items():
+        external, kernel = fused_kernel(traced.xp, equations, group, f"fnzero_fused_{j}")
+        fused[j] = (group, external, kernel)
+    written = {equations[j].inputs[k] for j, k in reuse.items()}
+    overwrites = tuple(k for k, v in enumerate(traced.inputs) if v in written)
+    graph = Graph(traced.inputs, tuple(equations), tuple(traced.outputs))
+    replay = compile_graph(graph, traced.constants, name, traced.fix, reuse, traced.xp, fused)
+    return _Program(graph, replay, out_def, reuse, overwrites)
 
 
 class Jitted:
@@ -394,9 +435,35 @@ class Jitted:
         return result
 
     def _compile(self, args: tuple, with_kwargs: bool) -> tuple[Any, Any]:
-        """Trace one call: ((program, read positions) or None, the call's result)."""
+        """Trace one call: ((program, read positions) or None, the call's result).
+
+        Three stages: trace (the function on GraphTracers of the input leaves), the passes of
+        jit_passes.PIPELINE named in PASSES, then codegen (one replay function, a _Program).
+        """
         self.trace_count += 1
         trace = JitTrace(self._name)
+        inputs, arg_of, xps, out = self._run_traced(trace, args, with_kwargs)
+        leaves, out_def = tree.flatten(out)
+        outputs, constants, fix, values = _collect_outputs(trace, leaves)
+        result = tree.unflatten(out_def, values)
+        if trace.foreign:  # the function closed over another transform's tracers: no replay
+            return None, result
+        traced = TracedProgram(
+            inputs=tuple(inputs),
+            equations=trace.equations,
+            outputs=outputs,
+            constants=constants,
+            known=trace.known,
+            fix=frozenset(fix),
+            xp=xps[0] if len(set(xps)) == 1 else None,
+            donated=tuple(v for v, n in zip(inputs, arg_of) if n in self.donate_argnums),
+        )
+        traced = jit_passes.run_passes(traced, PASSES)
+        return (_codegen(traced, out_def, self._name), trace.read), result
+
+    def _run_traced(self, trace: JitTrace, args: tuple, with_kwargs: bool) -> tuple[list, list, list, Any]:
+        """Run the function on GraphTracers of the array leaves of the non-static arguments:
+        their Vars, the argument each comes from, its array module, and the function's output."""
         static = self.static_argnums
         nargs = len(args) - with_kwargs
         arg_of: list[int] = []  # the argument each input leaf comes from
@@ -417,54 +484,7 @@ class Jitted:
             out = self._apply(tuple(traced), with_kwargs)
         finally:
             trace.closed = True
-        leaves, out_def = tree.flatten(out)
-        outputs: list = []
-        values: list = []
-        constants: dict[int, Any] = {}
-        fix: set[int] = set()
-        for k, o in enumerate(leaves):
-            if type(o) is GraphTracer and o._trace is trace:
-                outputs.append(o._var)
-                values.append(_own(o._value))
-                if values[-1] is not o._value:
-                    fix.add(k)
-            else:
-                trace.foreign = trace.foreign or type(o) in TRACER_TYPES
-                outputs.append(repr(o) if not hasattr(o, "shape") else f"const:{o.dtype}{list(o.shape)}")
-                constants[k] = o
-                values.append(_own(o.copy()) if _is_array(o) and type(o) not in TRACER_TYPES else o)
-        result = tree.unflatten(out_def, values)
-        if trace.foreign:  # the function closed over another transform's tracers: no replay
-            return None, result
-        equations = trace.equations
-        passes = PASSES
-        if "cse" in passes:
-            equations, outputs = eliminate_common_subexpressions(equations, outputs)
-        if "fold" in passes:
-            equations, outputs, folded = fold_constants(equations, outputs, trace.known)
-            constants.update(folded)
-        if "dce" in passes:
-            equations = live_equations(equations, outputs)
-        groups: dict[int, list[int]] = {}
-        if "fuse" in passes and len(set(xps)) == 1 and hasattr(xps[0], "ElementwiseKernel"):
-            groups = plan_fusion(equations, outputs)
-        reuse: dict[int, int] = {}
-        if "reuse" in passes and len(set(xps)) == 1:
-            donated = [v for v, n in zip(inputs, arg_of) if n in self.donate_argnums]
-            # A fused kernel reads its inputs where its group's last equation was.
-            read_at = {v: j for j, g in groups.items() for v in kernel_source(equations, g)[0]}
-            reuse = plan_buffer_reuse(equations, outputs, donated, read_at)
-        fused = {}
-        for j, group in groups.items():
-            external, kernel = fused_kernel(xps[0], equations, group, f"fnzero_fused_{j}")
-            fused[j] = (group, external, kernel)
-            for m in group:
-                reuse.pop(m, None)
-        written = {equations[j].inputs[k] for j, k in reuse.items()}
-        overwrites = tuple(k for k, v in enumerate(inputs) if v in written)
-        graph = Graph(tuple(inputs), tuple(equations), tuple(outputs))
-        replay = compile_graph(graph, constants, self._name, fix, reuse, xps[0] if xps else None, fused)
-        return (_Program(graph, replay, out_def, reuse, overwrites), trace.read), result
+        return inputs, arg_of, xps, out
 
     def _program_for(self, args: tuple, kwargs: dict, what: str) -> _Program:
         with_kwargs = bool(kwargs)

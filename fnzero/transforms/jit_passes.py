@@ -1,18 +1,20 @@
 """The passes fnzero.jit runs over a traced program before compiling it.
 
-Each takes the equations and the output leaves (a Var, or a constant's description) and
-returns them rewritten; ``plan_buffer_reuse`` only annotates. In the order jit applies them:
+Each rewrite takes the equations and the output leaves (a Var, or a constant's description)
+and returns them rewritten; ``plan_buffer_reuse`` and ``plan_fusion`` only annotate.
+``PIPELINE`` runs them in this order, each as a function from one :class:`TracedProgram` to
+the next, named as in ``ALL`` (the names jit's ``PASSES`` setting switches on):
 
-- common-subexpression elimination: the same primitive, params and inputs computed twice;
-- constant folding: equations whose result is known at trace time, evaluated once there;
-- dead-code elimination: equations no output depends on;
-- buffer reuse: elementwise kernels that write into an input buffer that is dead afterwards;
-- on CuPy, elementwise fusion (jit_fusion.py).
+- ``cse``, common-subexpression elimination: the same primitive, params and inputs computed twice;
+- ``fold``, constant folding: equations whose result is known at trace time, evaluated once there;
+- ``dce``, dead-code elimination: equations no output depends on;
+- ``fuse``, on CuPy, elementwise fusion (jit_fusion.py): trees of elementwise equations, one kernel;
+- ``reuse``, buffer reuse: elementwise kernels that write into an input buffer dead afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -21,10 +23,7 @@ import numpy as np
 from fnzero.core.graph import Equation, Var
 from fnzero.core.primitive import Primitive
 from fnzero.numpy import arithmetic, products
-
-# The passes jit runs; tests and benchmarks switch some off to compare.
-# "fuse" (jit_fusion) acts on CuPy programs only.
-ALL = frozenset({"cse", "fold", "dce", "reuse", "fuse"})
+from fnzero.transforms.jit_fusion import kernel_source, plan_fusion
 
 
 def live_equations(equations: Sequence[Equation], outputs: Sequence[Any]) -> list[Equation]:
@@ -245,3 +244,87 @@ def plan_buffer_reuse(
         else:
             writable.difference_update(bases)
     return plan
+
+
+@attrs.frozen
+class TracedProgram:
+    """A traced program between its trace and its code: what each pass reads and rewrites.
+
+    ``inputs``: the Vars of the input leaves, in order; ``outputs``: the output leaves (a Var,
+    or a constant's description), with ``constants`` the values of those that are not Vars,
+    by position; ``known``: trace-time values of the equations that ignore their inputs'
+    values; ``fix``: the outputs to be made arrays of their own; ``xp``: the array module of
+    every input (None when they mix modules, or there are none); ``donated``: the inputs whose
+    buffers the program may overwrite; ``groups`` and ``reuse``: the fusion and buffer-reuse
+    plans (see :func:`plan_fusion` and :func:`plan_buffer_reuse`).
+    """
+
+    inputs: tuple[Var, ...]
+    equations: Sequence[Equation]
+    outputs: Sequence[Any]
+    constants: dict[int, Any]
+    known: dict[Var, Any]
+    fix: frozenset[int]
+    xp: Any
+    donated: tuple[Var, ...] = ()
+    groups: dict[int, list[int]] = attrs.field(factory=dict)
+    reuse: dict[int, int] = attrs.field(factory=dict)
+
+
+def cse_pass(program: TracedProgram) -> TracedProgram:
+    """Merge the equations that compute the same thing (:func:`eliminate_common_subexpressions`)."""
+    equations, outputs = eliminate_common_subexpressions(program.equations, program.outputs)
+    return attrs.evolve(program, equations=equations, outputs=outputs)
+
+
+def fold_pass(program: TracedProgram) -> TracedProgram:
+    """Evaluate once, at trace time, what depends on constants only (:func:`fold_constants`)."""
+    equations, outputs, folded = fold_constants(program.equations, program.outputs, program.known)
+    constants = {**program.constants, **folded}
+    return attrs.evolve(program, equations=equations, outputs=outputs, constants=constants)
+
+
+def dce_pass(program: TracedProgram) -> TracedProgram:
+    """Drop the equations no output depends on (:func:`live_equations`)."""
+    return attrs.evolve(program, equations=live_equations(program.equations, program.outputs))
+
+
+def fuse_pass(program: TracedProgram) -> TracedProgram:
+    """Plan the fused elementwise kernels, when every input is on one module that has them (CuPy)."""
+    if program.xp is None or not hasattr(program.xp, "ElementwiseKernel"):
+        return program
+    return attrs.evolve(program, groups=plan_fusion(program.equations, program.outputs))
+
+
+def reuse_pass(program: TracedProgram) -> TracedProgram:
+    """Plan which kernels write into a dead input buffer (:func:`plan_buffer_reuse`), when every
+    input is on one module; the equations inside a fused group are not run, so plan none there."""
+    if program.xp is None:
+        return program
+    equations, groups = program.equations, program.groups
+    # A fused kernel reads its inputs where its group's last equation was.
+    read_at = {v: j for j, g in groups.items() for v in kernel_source(equations, g)[0]}
+    plan = plan_buffer_reuse(equations, program.outputs, program.donated, read_at)
+    inside = {m for g in groups.values() for m in g}
+    return attrs.evolve(program, reuse={j: k for j, k in plan.items() if j not in inside})
+
+
+# The passes in the order jit runs them, by name.
+PIPELINE: tuple[tuple[str, Callable[[TracedProgram], TracedProgram]], ...] = (
+    ("cse", cse_pass),
+    ("fold", fold_pass),
+    ("dce", dce_pass),
+    ("fuse", fuse_pass),
+    ("reuse", reuse_pass),
+)
+# The passes jit runs; tests and benchmarks switch some off to compare.
+# "fuse" (jit_fusion) acts on CuPy programs only.
+ALL = frozenset(name for name, _ in PIPELINE)
+
+
+def run_passes(program: TracedProgram, enabled: frozenset[str] | set[str] = ALL) -> TracedProgram:
+    """``program`` after the passes of ``PIPELINE`` named in ``enabled``, in order."""
+    for name, run in PIPELINE:
+        if name in enabled:
+            program = run(program)
+    return program

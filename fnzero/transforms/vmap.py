@@ -100,59 +100,70 @@ def vmap(
 
     @functools.wraps(fun)
     def batched(*args: Any, **kwargs: Any) -> Any:
-        if isinstance(in_axes, (tuple, list)) and len(in_axes) != len(args):
-            raise ValueError(
-                f"fnzero.vmap: in_axes has {len(in_axes)} entries but the function was called with "
-                f"{len(args)} positional arguments"
-            )
-        prefix = tuple(in_axes) if isinstance(in_axes, list) else in_axes
-        leaves, treedef = tree.flatten((args, kwargs))
-        axes = _broadcast_prefix(prefix, args, "in_axes")
-        axes += [0] * (len(leaves) - len(axes))  # keyword arguments are batched on axis 0, as in JAX
-        sizes = []
-        normalized = []
-        for k, (leaf, axis) in enumerate(zip(leaves, axes)):
-            if axis is None:
-                normalized.append(None)
-                continue
-            leaf = _as_array(leaf)
-            leaves[k] = leaf
-            ndim = len(leaf.shape)
-            if not -ndim <= axis < ndim:
-                name = _leaf_names(args, kwargs)[k]
-                raise ValueError(
-                    f"fnzero.vmap: in_axes {axis} is out of range for {name} of shape {tuple(leaf.shape)} "
-                    f"(rank {ndim})"
-                )
-            axis = int(axis) % ndim
-            normalized.append(axis)
-            sizes.append((k, leaf.shape[axis]))
-        size = _batch_size(sizes, axis_size, leaves, normalized, lambda: _leaf_names(args, kwargs))
+        leaves, treedef, axes, sizes = _batched_leaves(in_axes, args, kwargs)
+        size = _batch_size(sizes, axis_size, leaves, axes, lambda: _leaf_names(args, kwargs))
         trace = BatchTrace(size)
         wrapped = [
-            leaf if axis is None else BatchTracer(leaf, trace, axis) for leaf, axis in zip(leaves, normalized)
+            leaf if axis is None else BatchTracer(leaf, trace, axis) for leaf, axis in zip(leaves, axes)
         ]
         try:
             new_args, new_kwargs = tree.unflatten(treedef, wrapped)
             out = fun(*new_args, **new_kwargs)
         finally:
             trace.closed = True
-        out_leaves, out_def = tree.flatten(out)
-        out_ax = _broadcast_prefix(out_axes, out, "out_axes")
-        result = []
-        distinct = Distinct()  # no two outputs share memory (a view of one batch, say)
-        for leaf, axis in zip(out_leaves, out_ax):
-            if axis is not None:
-                ndim = len(getattr(leaf, "shape", ())) + 1
-                if not -ndim <= axis < ndim:
-                    raise ValueError(
-                        f"fnzero.vmap: out_axes {axis} is out of range for an output of rank {ndim}"
-                    )
-                axis = int(axis) % ndim
-            result.append(distinct(trace.unwrap(_as_array(leaf) if axis is not None else leaf, axis)))
-        return tree.unflatten(out_def, result)
+        return _unbatched_outputs(trace, out, out_axes)
 
     return batched
+
+
+def _batched_leaves(in_axes: Axes, args: tuple, kwargs: dict) -> tuple[list, Any, list, list]:
+    """The leaves of a call's ``(args, kwargs)`` (arrays where batched), their structure, each
+    one's batch axis (non-negative, or None) and the ``(leaf index, size)`` of each batched one."""
+    if isinstance(in_axes, (tuple, list)) and len(in_axes) != len(args):
+        raise ValueError(
+            f"fnzero.vmap: in_axes has {len(in_axes)} entries but the function was called with "
+            f"{len(args)} positional arguments"
+        )
+    prefix = tuple(in_axes) if isinstance(in_axes, list) else in_axes
+    leaves, treedef = tree.flatten((args, kwargs))
+    axes = _broadcast_prefix(prefix, args, "in_axes")
+    axes += [0] * (len(leaves) - len(axes))  # keyword arguments are batched on axis 0, as in JAX
+    sizes = []
+    normalized = []
+    for k, (leaf, axis) in enumerate(zip(leaves, axes)):
+        if axis is None:
+            normalized.append(None)
+            continue
+        leaf = _as_array(leaf)
+        leaves[k] = leaf
+        ndim = len(leaf.shape)
+        if not -ndim <= axis < ndim:
+            name = _leaf_names(args, kwargs)[k]
+            raise ValueError(
+                f"fnzero.vmap: in_axes {axis} is out of range for {name} of shape {tuple(leaf.shape)} "
+                f"(rank {ndim})"
+            )
+        axis = int(axis) % ndim
+        normalized.append(axis)
+        sizes.append((k, leaf.shape[axis]))
+    return leaves, treedef, normalized, sizes
+
+
+def _unbatched_outputs(trace: BatchTrace, out: Any, out_axes: Axes) -> Any:
+    """The mapped function's output with each leaf's batch axis moved to its ``out_axes`` entry
+    (or, for None, the one value all examples share); no two leaves share memory."""
+    out_leaves, out_def = tree.flatten(out)
+    out_ax = _broadcast_prefix(out_axes, out, "out_axes")
+    result = []
+    distinct = Distinct()  # no two outputs share memory (a view of one batch, say)
+    for leaf, axis in zip(out_leaves, out_ax):
+        if axis is not None:
+            ndim = len(getattr(leaf, "shape", ())) + 1
+            if not -ndim <= axis < ndim:
+                raise ValueError(f"fnzero.vmap: out_axes {axis} is out of range for an output of rank {ndim}")
+            axis = int(axis) % ndim
+        result.append(distinct(trace.unwrap(_as_array(leaf) if axis is not None else leaf, axis)))
+    return tree.unflatten(out_def, result)
 
 
 def _leaf_names(args: tuple, kwargs: dict) -> list[str]:
