@@ -11,8 +11,10 @@ import os
 import pickle
 import socket
 import struct
+import sys
 import tarfile
 import threading
+import types
 import urllib.request
 
 import numpy as np
@@ -75,6 +77,32 @@ def test_a_good_download_lands_checked_and_leaves_no_temporary_file(server, tmp_
     assert capsys.readouterr().err == ""
 
 
+def test_a_terminal_gets_a_tqdm_bar_when_tqdm_is_installed(server, tmp_path, capsys, monkeypatch):
+    www, base = server
+    (www / "blob.bin").write_bytes(b"y" * 200_000)
+    bars = []
+
+    class FakeBar:
+        def __init__(self, **kwargs):
+            self.kwargs, self.n, self.closed = kwargs, 0, False
+            bars.append(self)
+
+        def update(self, n):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeBar))
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    dl.download(base + "blob.bin", str(tmp_path / "blob.bin"), _sha(b"y" * 200_000))
+    assert len(bars) == 1 and bars[0].n == bars[0].kwargs["total"] == 200_000 and bars[0].closed
+    assert "%" not in capsys.readouterr().err  # the bar, not the plain lines
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # tqdm not installed: plain lines instead
+    dl.download(base + "blob.bin", str(tmp_path / "again.bin"), _sha(b"y" * 200_000))
+    assert "50%" in capsys.readouterr().err and len(bars) == 1
+
+
 def test_a_corrupt_download_raises_and_leaves_nothing(server, tmp_path):
     www, base = server
     (www / "blob.bin").write_bytes(b"not what was published")
@@ -103,13 +131,15 @@ def test_an_unreachable_url_names_it_and_says_how_to_place_the_file(tmp_path):
         dl.download(missing, str(tmp_path / "y.gz"), "abc")
 
 
-def test_a_server_sending_too_much_or_too_little_is_cut_off(server, tmp_path):
+def test_a_server_sending_too_much_too_little_or_an_error_is_refused(server, tmp_path):
     www, base = server
     (www / "big.bin").write_bytes(b"x" * 5000)
     with pytest.raises(dl.DownloadError, match="more than 1000 bytes"):
         dl.download(
             base + "big.bin", str(tmp_path / "big.bin"), _sha(b"x" * 5000), progress=False, max_bytes=1000
         )
+    with pytest.raises(dl.DownloadError, match="HTTP Error 404"):
+        dl.download(base + "absent", str(tmp_path / "absent"), "0" * 64, progress=False)
     assert os.listdir(tmp_path) == ["www"]
 
 
@@ -179,10 +209,19 @@ def test_download_flag_fetches_checks_and_trains(server, tmp_path, capsys, monke
     assert main(["train", *common, "--out", str(out), "--download"]) == 0, capsys.readouterr().err
     assert sorted(os.listdir(root)) == sorted(digests)
     assert "test accuracy" in capsys.readouterr().out
-    # The files are there now: a second run, and eval, need no network and no flag.
+    # The files are there now: eval needs no network and no flag.
     monkeypatch.setattr(urllib.request, "urlopen", _no_network)
     assert main(["eval", str(out)]) == 0
     assert "on 20 examples" in capsys.readouterr().out
+    # A run trained with --download does not make eval download: eval asks anew.
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        os.remove(root / name)
+    assert main(["eval", str(out)]) == 2
+    assert "--download" in capsys.readouterr().err
+    monkeypatch.undo()
+    monkeypatch.setitem(dl.SOURCES, "mnist", dl.Source(mirrors=(base,), sha256=digests))
+    assert main(["eval", str(out), "--download"]) == 0
+    assert "on 20 examples" in capsys.readouterr().out and sorted(os.listdir(root)) == sorted(digests)
 
 
 def test_a_corrupt_mirror_fails_the_command_and_saves_nothing(server, tmp_path, capsys, monkeypatch):

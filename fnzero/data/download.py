@@ -131,6 +131,17 @@ class _Progress:
             self._say(f"saved {path} ({self.done / 1e6:.1f} MB, SHA-256 checked)")
 
 
+_NETWORK_ERRORS = (OSError, http.client.HTTPException)
+
+
+def _failed(url: str, cause: BaseException | str, by_hand: str) -> DownloadError:
+    if isinstance(cause, (str, urllib.error.HTTPError)):
+        reason = str(cause)  # "HTTP Error 404: Not Found"
+    else:
+        reason = str(getattr(cause, "reason", None) or cause)
+    return DownloadError(f"could not download {url}: {reason}; {by_hand}", reason)
+
+
 def download(
     url: str,
     path: str,
@@ -159,22 +170,27 @@ def download(
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
             try:
-                with urllib.request.urlopen(url, timeout=timeout) as response:
-                    length = response.headers.get("Content-Length")
-                    total = int(length) if length and length.isdigit() else None
-                    bar = _Progress(name, url, total, progress)
-                    while chunk := response.read(_CHUNK):
-                        if bar.done + len(chunk) > max_bytes:
-                            raise DownloadError(f"the server sent more than {max_bytes} bytes")
-                        digest.update(chunk)
-                        out.write(chunk)
-                        bar.update(len(chunk))
-                    if total is not None and bar.done < total:
-                        raise DownloadError(f"the transfer was cut short ({bar.done} of {total} bytes)")
-            except (OSError, http.client.HTTPException) as e:
-                http_error = isinstance(e, urllib.error.HTTPError)
-                reason = str(e if http_error else getattr(e, "reason", None) or e)
-                raise DownloadError(f"could not download {url}: {reason}; {by_hand}", reason) from e
+                response = urllib.request.urlopen(url, timeout=timeout)
+            except _NETWORK_ERRORS as e:
+                raise _failed(url, e, by_hand) from e
+            with response:
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else None
+                bar = _Progress(name, url, total, progress)
+                while True:
+                    try:
+                        chunk = response.read(_CHUNK)
+                    except _NETWORK_ERRORS as e:
+                        raise _failed(url, e, by_hand) from e
+                    if not chunk:
+                        break
+                    if bar.done + len(chunk) > max_bytes:
+                        raise _failed(url, f"the server sent more than {max_bytes} bytes", by_hand)
+                    digest.update(chunk)
+                    out.write(chunk)  # a full disk raises as itself, not as a network error
+                    bar.update(len(chunk))
+                if total is not None and bar.done < total:
+                    raise _failed(url, f"the transfer was cut short ({bar.done} of {total} bytes)", by_hand)
             out.flush()
             os.fsync(out.fileno())
         got = digest.hexdigest()
