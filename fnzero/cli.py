@@ -87,7 +87,9 @@ def _train(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     try:
-        result = training.evaluate_checkpoint(args.checkpoint, backend=args.backend, data_root=args.data_root)
+        result = training.evaluate_checkpoint(
+            args.checkpoint, backend=args.backend, data_root=args.data_root, download=args.download
+        )
     except BrokenPipeError:
         raise
     except (FileNotFoundError, PermissionError, ImportError, RuntimeError, ValueError, OSError) as e:
@@ -173,6 +175,12 @@ def _add_train_flags(t: argparse.ArgumentParser, defaults: bool = True) -> None:
         "--data-root", default=default(d.data_root), help="folder with MNIST / Fashion-MNIST / CIFAR-10 files"
     )
     t.add_argument(
+        "--download",
+        action="store_true",
+        default=default(False),
+        help="fetch the dataset's files into --data-root when missing (the only network access)",
+    )
+    t.add_argument(
         "--resume",
         action="store_true",
         default=default(False),
@@ -202,6 +210,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("checkpoint", help="a checkpoint.npz, or the --out folder of a run")
     v.add_argument("--backend", default=None, help="numpy or cupy (default: the run's)")
     v.add_argument("--data-root", default=None, help="folder with the dataset's files (default: the run's)")
+    v.add_argument(
+        "--download",
+        action="store_true",
+        help="fetch the test set's files when missing (the only network access)",
+    )
     v.set_defaults(handler=_eval, subparser=v)
     e = sub.add_parser("examples", help="list the book's examples", formatter_class=_Formatter)
     e.set_defaults(handler=_examples, subparser=e)

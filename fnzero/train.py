@@ -60,13 +60,14 @@ class Config:
     out: str = "runs/latest"
     data_root: str = "~/.fnzero/data"
     resume: bool = False
+    download: bool = False  # fetch missing dataset files (the only network access)
 
 
 # The flags a resumed run must share with its checkpoint (the others may change: --epochs is
 # the point of resuming; --backend, --out and --data-root do not change the numbers).
 RUN_FLAGS = ("model", "dataset", "batch_size", "optimizer", "lr", "seed")
 # Flags that may differ between the ranks of one job (each host has its own data folder).
-PER_RANK_FLAGS = ("data_root",)
+PER_RANK_FLAGS = ("data_root", "download")
 
 
 def flag(name: str) -> str:
@@ -86,6 +87,9 @@ def validate(config: Config) -> None:
             raise ValueError(f"{flag(name)} must be an integer >= 1, got {value!r}")
     if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
         raise ValueError(f"--seed must be an integer >= 0, got {config.seed!r}")
+    for name in ("download",):
+        if not isinstance(getattr(config, name), bool):
+            raise TypeError(f"{name} must be True or False, got {getattr(config, name)!r}")
     lr = config.lr
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"--lr must be a finite number > 0, got {lr!r}")
@@ -126,9 +130,6 @@ def checkpoint_path(out: str) -> str:
     return out if os.path.isfile(out) else os.path.join(out, "checkpoint.npz")
 
 
-_PYTHON_NAMES = {"mnist": "fnzero.data.MNIST", "fashion-mnist": "fnzero.data.FashionMNIST"}
-
-
 def load_data(config: Config) -> tuple[data.ArrayDataset, data.ArrayDataset, tuple[int, ...], int]:
     """Train and test sets as float32 in [0, 1] (images N, C, H, W), their example shape, classes."""
     name, root = config.dataset, config.data_root
@@ -138,19 +139,22 @@ def load_data(config: Config) -> tuple[data.ArrayDataset, data.ArrayDataset, tup
         train, test, scale = data.spiral(), data.spiral(train=False), 1.0
     else:
         try:
+            fetch = config.download
             if name == "cifar10":
-                train, test, scale = data.CIFAR10(root), data.CIFAR10(root, train=False), 255.0
+                train = data.CIFAR10(root, download=fetch)
+                test, scale = data.CIFAR10(root, train=False, download=fetch), 255.0
             else:
                 cls = data.MNIST if name == "mnist" else data.FashionMNIST
-                train, test, scale = cls(root), cls(root, train=False), 255.0
+                train, test, scale = cls(root, download=fetch), cls(root, train=False, download=fetch), 255.0
         except FileNotFoundError as e:
-            # The library's hint names download=True, which the command has no flag for.
+            # The library's hint names download=True; the command's flag is --download.
             what = str(e).split(" not found")[0]
             raise FileNotFoundError(
                 f"{what} not found: put the {name} files in --data-root {root!r}, "
-                f"or fetch them once from Python: {_PYTHON_NAMES[name]}({root!r}, download=True)"
+                "or pass --download to fetch them (checked against their published SHA-256)"
                 if name != "cifar10"
-                else f"{what} not found: extract cifar-10-python.tar.gz into --data-root {root!r}"
+                else f"{what} not found: extract cifar-10-python.tar.gz into --data-root {root!r}, "
+                "or pass --download to fetch and extract it"
             ) from e
     for ds in (train, test):
         ds.transform = data.Compose(data.AsType(np.float32), data.Normalize(0.0, scale))
@@ -462,11 +466,14 @@ def _finish(run: _Run, report: Callable[[str], None] | None, writer: bool) -> di
     return summary
 
 
-def evaluate_checkpoint(path: str, backend: str | None = None, data_root: str | None = None) -> dict:
+def evaluate_checkpoint(
+    path: str, backend: str | None = None, data_root: str | None = None, download: bool = False
+) -> dict:
     """Test loss and accuracy of a saved run (a checkpoint file or a run's ``--out`` folder).
 
     The model is rebuilt from the flags recorded in the checkpoint; ``backend`` and
-    ``data_root`` default to the ones it was trained with.
+    ``data_root`` default to the ones it was trained with. ``download`` fetches a missing test
+    set (whether the run was trained with ``--download`` does not matter: it is asked anew).
     """
     checkpoint = checkpoint_path(path)
     if not os.path.exists(checkpoint):
@@ -475,7 +482,9 @@ def evaluate_checkpoint(path: str, backend: str | None = None, data_root: str | 
         )
     record, raw = _read_record(checkpoint)
     config = saved_config(checkpoint)
-    config = attrs.evolve(config, backend=backend or config.backend, data_root=data_root or config.data_root)
+    config = attrs.evolve(
+        config, backend=backend or config.backend, data_root=data_root or config.data_root, download=download
+    )
     validate(config)
     fz.backends.get(config.backend)
     _, test_set, shape, classes = load_data(config)

@@ -1,5 +1,6 @@
 """fnzero.data: datasets (the book's toy sets, digits shipped with the package, MNIST,
-Fashion-MNIST, CIFAR-10 from local files), batch transforms and data loaders."""
+Fashion-MNIST, CIFAR-10 from local files, which ``download=True`` fetches and checks against
+their SHA-256: ``fnzero.data.download``), batch transforms and data loaders."""
 
 from fnzero.data.cifar import CIFAR10
 from fnzero.data.dataset import ArrayDataset

@@ -1,4 +1,8 @@
-"""CIFAR-10 from the standard python pickle batches (``cifar-10-batches-py``)."""
+"""CIFAR-10 from the standard python pickle batches (``cifar-10-batches-py``).
+
+With ``download=True`` the tarball ``cifar-10-python.tar.gz`` is fetched (and checked against
+its SHA-256) when the batches are missing, and its six batch files are copied out of it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,11 @@ from typing import Any
 import numpy as np
 
 from fnzero.data.dataset import ArrayDataset
+from fnzero.data.download import extract_members, fetch
+
+TARBALL = "cifar-10-python.tar.gz"
+BATCHES = "cifar-10-batches-py"
+_ALL_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -75,17 +84,33 @@ def _read_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
 class CIFAR10(ArrayDataset):
     """60,000 32x32 colour images in 10 classes; ``data`` is (N, 3, 32, 32) uint8.
 
-    ``root`` is the folder holding ``cifar-10-batches-py`` (or that folder itself).
+    ``root`` is the folder holding ``cifar-10-batches-py`` (or that folder itself). With
+    ``download=True``, missing batches are copied out of ``root/cifar-10-python.tar.gz``,
+    which is downloaded first if it is not there.
     """
 
-    def __init__(self, root: str, train: bool = True, transform=None, target_transform=None):
-        folder = os.path.expanduser(root)
-        if os.path.isdir(os.path.join(folder, "cifar-10-batches-py")):
-            folder = os.path.join(folder, "cifar-10-batches-py")
-        names = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
+    def __init__(
+        self, root: str, train: bool = True, transform=None, target_transform=None, *, download: bool = False
+    ):
+        top = os.path.expanduser(root)
+        if os.path.basename(os.path.normpath(top)) == BATCHES:
+            top = os.path.dirname(os.path.normpath(top))
+        folder = os.path.join(top, BATCHES)
+        if not os.path.isdir(folder):
+            folder = top  # the batches may lie in root itself
+        names = list(_ALL_BATCHES[:5]) if train else ["test_batch"]
         missing = [n for n in names if not os.path.exists(os.path.join(folder, n))]
+        if missing and download:
+            folder = os.path.join(top, BATCHES)
+            fetch("cifar10", top, [TARBALL])
+            absent = [n for n in _ALL_BATCHES if not os.path.exists(os.path.join(folder, n))]
+            extract_members(os.path.join(top, TARBALL), BATCHES + "/", absent, folder)
+            missing = []
         if missing:
-            raise FileNotFoundError(f"CIFAR10: {', '.join(missing)} not found in {folder!r}")
+            raise FileNotFoundError(
+                f"CIFAR10: {', '.join(missing)} not found in {folder!r}; extract {TARBALL} into "
+                f"{top!r} or pass download=True"
+            )
         parts = [_read_batch(os.path.join(folder, n)) for n in names]
         super().__init__(
             np.concatenate([p[0] for p in parts]),

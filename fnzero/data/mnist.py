@@ -1,7 +1,8 @@
 """MNIST and Fashion-MNIST from the standard IDX ``.gz`` files in a local folder.
 
-With ``download=True`` the files are fetched from the usual mirrors first (the only
-network access fnzero ever makes, and only when asked).
+With ``download=True`` the files the folder lacks are fetched from the usual mirrors first and
+checked against their SHA-256 (``fnzero.data.download``: the only network access fnzero ever
+makes, and only when asked).
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ import gzip
 import math
 import os
 import struct
-import urllib.error
-import urllib.request
 import zlib
 
 import numpy as np
 
 from fnzero.data.dataset import ArrayDataset
+from fnzero.data.download import fetch
 
 _FILES = {
     True: ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
@@ -63,7 +63,7 @@ def read_idx(path: str, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
 
 
 class _IDXDataset(ArrayDataset):
-    mirrors: tuple[str, ...] = ()
+    source = ""  # its key in fnzero.data.download.SOURCES
     name = ""
 
     def __init__(
@@ -72,7 +72,7 @@ class _IDXDataset(ArrayDataset):
         folder = os.path.expanduser(root)
         paths = [os.path.join(folder, name) for name in _FILES[train]]
         if download:
-            self._download(folder, paths)
+            fetch(self.source, folder, _FILES[train])
         missing = [p for p in paths if not os.path.exists(p)]
         if missing:
             raise FileNotFoundError(
@@ -89,47 +89,16 @@ class _IDXDataset(ArrayDataset):
             raise ValueError(f"{self.name}: {len(images)} images but {len(labels)} labels in {folder!r}")
         super().__init__(images[:, None], labels.astype(np.int64), transform, target_transform)
 
-    def _download(self, folder: str, paths: list[str]) -> None:
-        os.makedirs(folder, exist_ok=True)
-        for path in paths:
-            if os.path.exists(path):
-                continue
-            errors = []
-            for mirror in self.mirrors:
-                url = mirror + os.path.basename(path)
-                try:
-                    with urllib.request.urlopen(url, timeout=30) as response:
-                        payload = response.read(MAX_IDX_BYTES + 1)
-                    if len(payload) > MAX_IDX_BYTES:
-                        raise OSError(f"the server sent more than {MAX_IDX_BYTES} bytes")
-                except (urllib.error.URLError, OSError) as e:
-                    errors.append(f"{url}: {e}")
-                    continue
-                tmp = path + ".part"
-                with open(tmp, "wb") as f:
-                    f.write(payload)
-                os.replace(tmp, path)
-                break
-            else:
-                raise ConnectionError(
-                    f"{self.name}: could not download {os.path.basename(path)} (no network?). Tried:\n  "
-                    + "\n  ".join(errors)
-                    + f"\nDownload the files by hand into {folder!r}."
-                )
-
 
 class MNIST(_IDXDataset):
     """70,000 28x28 handwritten digits; ``data`` is (N, 1, 28, 28) uint8, ``label`` int64."""
 
     name = "MNIST"
-    mirrors = (
-        "https://ossci-datasets.s3.amazonaws.com/mnist/",
-        "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    )
+    source = "mnist"
 
 
 class FashionMNIST(_IDXDataset):
     """70,000 28x28 clothing images in 10 classes, in MNIST's format."""
 
     name = "FashionMNIST"
-    mirrors = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
+    source = "fashion-mnist"
