@@ -86,7 +86,7 @@ class BatchTrace(Trace):
             return out
         return BatchTracer(out, self, out_dim)
 
-    def unwrap(self, x: Any, axis: int | None) -> Any:
+    def with_batch_at(self, x: Any, axis: int | None) -> Any:
         """``x`` as the level below sees it with the batch on ``axis`` (None: ``x`` is the same
         for every example, which is an error when it is batched)."""
         if type(x) is BatchTracer and x._trace is self:

@@ -91,7 +91,7 @@ class JVPTrace(Trace):
                 return value
         return JVPTracer(value, self, tangent)
 
-    def unwrap(self, x: Any) -> tuple[Any, Any]:
+    def primal_tangent(self, x: Any) -> tuple[Any, Any]:
         """``(value, tangent)`` of ``x`` as the level below sees them (tangent None: not moving)."""
         if type(x) is JVPTracer and x._trace is self:
             return x._value, x._tangent

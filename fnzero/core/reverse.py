@@ -105,7 +105,7 @@ class Tape(Trace):
             result.append(ReverseTracer(out, self, len(nodes) - 1))
         return result
 
-    def unwrap(self, x: Any) -> Any:
+    def value_of(self, x: Any) -> Any:
         """What the level below sees of ``x``."""
         if type(x) is ReverseTracer and x._trace is self:
             return x._value
@@ -135,7 +135,7 @@ def fused(prim: Primitive, compute: Callable[..., tuple], *args: Any, **params: 
     trace = top_trace(args)
     if type(trace) is not Tape:
         return compute(*args, **params)
-    vals = [trace.unwrap(a) for a in args]
+    vals = [trace.value_of(a) for a in args]
     return tuple(trace.record_group(prim, list(args), vals, list(compute(*vals, **params)), params))
 
 

@@ -251,7 +251,7 @@ class Distinct:
 
 
 def unwrap_tree(tape: Tape, x: Any) -> Any:
-    return tree.map(tape.unwrap, x)
+    return tree.map(tape.value_of, x)
 
 
 def cotangents(watched: Watched, cts: list, distinct: Distinct) -> Any:

@@ -67,7 +67,7 @@ class Checkpointed:
         """Under forward mode: the jvp of ``fun``, itself checkpointed for a level below."""
         leaves, flat_fun, structure = self._flat(args)
         movers = moving(top, leaves)
-        pairs = [top.unwrap(x) for x in leaves]
+        pairs = [top.primal_tangent(x) for x in leaves]
         primals = [v for v, _ in pairs]
         out, t_out = checkpoint(_jvp_at(flat_fun, movers))(primals, [pairs[k][1] for k in movers])
         check_no_escape(out, top, self.name)
@@ -77,7 +77,7 @@ class Checkpointed:
         """Under reverse mode: one node keeping inputs and outputs; its vjp runs ``fun`` again."""
         leaves, flat_fun, _ = self._flat(args)
         movers = moving(top, leaves)
-        vals = [top.unwrap(x) for x in leaves]
+        vals = [top.value_of(x) for x in leaves]
         in_def = tree.structure(list(args))
         out = self(*tree.unflatten(in_def, vals))
         out_leaves, out_def = tree.flatten(out)

@@ -88,7 +88,7 @@ class custom_jvp:
     def forward(self, top: JVPTrace, args: tuple) -> Any:
         """Under forward mode: the rule itself, not moving arguments given zero tangents."""
         leaves, rule = self._rule(args)
-        pairs = [top.unwrap(x) for x in leaves]
+        pairs = [top.primal_tangent(x) for x in leaves]
         primals = [v for v, _ in pairs]
         tangents = [zeros_like(v) if t is None else t for v, t in pairs]
         out_leaves, t_leaves, out_def = rule(primals, tangents)
@@ -99,7 +99,7 @@ class custom_jvp:
         """Under reverse mode: one node whose vjp is the rule's, transposed."""
         name = self.name
         leaves, rule = self._rule(args)
-        vals = [top.unwrap(x) for x in leaves]
+        vals = [top.value_of(x) for x in leaves]
         movers = moving(top, leaves)
         zeros = [zeros_like(v) for v in vals]
         structure = []

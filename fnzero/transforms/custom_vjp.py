@@ -64,7 +64,7 @@ class custom_vjp:
         name = self.name
         nums, diff = split_nondiff(args, self.nondiff_argnums, name)
         leaves, in_def = tree.flatten(diff)
-        vals = [top.unwrap(x) for x in leaves]
+        vals = [top.value_of(x) for x in leaves]
         result = self.fwd(*merge_args(args, nums, tree.unflatten(in_def, vals)))
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             raise TypeError(f"{name}: fwd must return a pair (output, residuals)")

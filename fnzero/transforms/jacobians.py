@@ -75,7 +75,7 @@ def jacrev(
         in_leaves = [leaf for watched in rec.watched for leaf in watched]
         blocks = []
         for y in out_leaves:
-            value = tape.unwrap(y)
+            value = tape.value_of(y)
             i = node_of(tape, y)
             if i < 0 or value.size == 0:
                 blocks.append([zeros(value.shape + w.shape, w.dtype) for w in in_leaves])
@@ -126,7 +126,7 @@ def jacfwd(
         tape = rec.tape
         out_leaves, out_def = tree.flatten(rec.out)
         _check_float_outputs(out_leaves, "jacfwd")
-        values = [asarray(tape.unwrap(y)) for y in out_leaves]
+        values = [asarray(tape.value_of(y)) for y in out_leaves]
         columns: list[list] = []  # per input leaf: per output leaf: the block
         for w in (leaf for watched in rec.watched for leaf in watched):
             if w.size == 0:

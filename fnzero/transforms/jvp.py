@@ -81,7 +81,7 @@ def jvp(
         trace.closed = True
     out, aux = split_aux(result, has_aux, "jvp")
     out_leaves, out_def = tree.flatten(out)
-    pairs = [trace.unwrap(y) for y in out_leaves]
+    pairs = [trace.primal_tangent(y) for y in out_leaves]
     values = [v for v, _ in pairs]
     # No output tangent shares memory with another, with the caller's or with a value.
     distinct = Distinct([*tree.leaves(tangents), *values])
@@ -89,5 +89,5 @@ def jvp(
     primal_out = tree.unflatten(out_def, values)
     tangent_out = tree.unflatten(out_def, out_tangents)
     if has_aux:
-        return primal_out, tangent_out, tree.map(lambda x: trace.unwrap(x)[0], aux)
+        return primal_out, tangent_out, tree.map(lambda x: trace.primal_tangent(x)[0], aux)
     return primal_out, tangent_out

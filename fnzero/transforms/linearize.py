@@ -17,11 +17,11 @@ def tangents_out(rec: Recording, seeds: dict[int, Any]) -> Any:
     ts = push_forward(rec.tape, seeds) if seeds else []
     out = []
     # No output tangent shares memory with another, with the caller's or with a value.
-    distinct = Distinct([*seeds.values(), *(rec.tape.unwrap(y) for y in tree.leaves(rec.out))])
+    distinct = Distinct([*seeds.values(), *(rec.tape.value_of(y) for y in tree.leaves(rec.out))])
     for y in tree.leaves(rec.out):
         i = node_of(rec.tape, y)
         t = ts[i] if i >= 0 else None
-        out.append(zeros_like(asarray(rec.tape.unwrap(y))) if t is None else distinct(t))
+        out.append(zeros_like(asarray(rec.tape.value_of(y))) if t is None else distinct(t))
     return tree.unflatten(tree.structure(rec.out), out)
 
 

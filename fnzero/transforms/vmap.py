@@ -162,7 +162,7 @@ def _unbatched_outputs(trace: BatchTrace, out: Any, out_axes: Axes) -> Any:
             if not -ndim <= axis < ndim:
                 raise ValueError(f"fnzero.vmap: out_axes {axis} is out of range for an output of rank {ndim}")
             axis = int(axis) % ndim
-        result.append(distinct(trace.unwrap(_as_array(leaf) if axis is not None else leaf, axis)))
+        result.append(distinct(trace.with_batch_at(_as_array(leaf) if axis is not None else leaf, axis)))
     return tree.unflatten(out_def, result)
 
 
