@@ -18,6 +18,7 @@ import numpy as np
 
 from fnzero.core.graph import Equation, Var
 from fnzero.core.primitive import Primitive
+from fnzero.lax import unrolled_scans
 from fnzero.transforms.jit import jit
 
 OPSET = 17
@@ -105,7 +106,8 @@ def export(
     """The ONNX model (an ``onnx.ModelProto``) of ``fun`` traced on ``example_args``; also
     saved to ``path`` when given. Inputs are named after the arguments (x, y, x/w, ...)."""
     onnx = _onnx()
-    graph = jit(fun).lower(*example_args)
+    with unrolled_scans():  # ONNX gets a scan's body once per step
+        graph = jit(fun).lower(*example_args)
     missing = sorted({eq.primitive for eq in graph.equations if eq.prim.onnx is None})
     if missing:
         raise NotImplementedError(

@@ -65,8 +65,8 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "distributed": {"backends", "tree"},
     "test_util": {"transforms", "backends", "tree"},
     "lax": {"core", "numpy", "transforms", "backends", "tree"},
-    "onnx": {"core", "transforms"},
-    "nn": {"core", "numpy", "transforms", "random", "backends", "tree", "_checks"},
+    "onnx": {"core", "transforms", "lax"},
+    "nn": {"core", "numpy", "transforms", "lax", "random", "backends", "tree", "_checks"},
     "optim": {"numpy", "backends", "tree", "_checks"},
     "data": {"random", "device", "backends", "_checks"},
 }

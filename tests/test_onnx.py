@@ -72,6 +72,20 @@ def test_the_examples_lstm_round_trips_through_onnxruntime():
     _round_trip(lambda xs: model(xs)[0], (7, 2, 1), name="xs")
 
 
+def test_the_examples_lstm_is_one_scan_under_jit_and_its_steps_in_onnx():
+    """The recurrent layers run lax.scan: one loop equation in a jitted program; the export
+    records the steps instead (ONNX has no such loop)."""
+    from fnzero.examples.sine_rnn import BetterRNN
+
+    model = BetterRNN(5, key=fz.random.key(2))
+    xs = np.zeros((7, 2, 1), np.float32)
+    jitted = [eq.primitive for eq in fz.jit(lambda xs: model(xs)[0]).lower(xs).equations]
+    assert jitted.count("lax_scan") == 1 and "matmul" not in jitted[: jitted.index("lax_scan")]
+    with fz.lax.unrolled_scans():
+        unrolled = [eq.primitive for eq in fz.jit(lambda xs: model(xs)[0]).lower(xs).equations]
+    assert "lax_scan" not in unrolled and unrolled.count("matmul") >= 2 * 7
+
+
 def _many_ops(x, y):
     a = fnp.where(x > 0, fnp.sqrt(fnp.abs(x) + 1), fnp.exp(x)) * fnp.maximum(y, 0.5)
     b = fnp.sum(a**2, axis=0, keepdims=True) - fnp.max(a, axis=1, keepdims=True)

@@ -14,7 +14,9 @@ inside jit the steps run one by one (their tapes and batches see each step).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
@@ -188,9 +190,26 @@ for _p in JIT_ONLY:  # never a silent pass-through under a transform
     _p.batch = _not_transformable(_p.name)
 
 
+_UNROLL_SCANS = contextvars.ContextVar("fnzero_unroll_scans", default=False)
+
+
+@contextlib.contextmanager
+def unrolled_scans() -> Iterator[None]:
+    """Within this context a scan under jit is recorded step by step (its body once per step)
+    instead of as one loop equation: for exporters whose format has no such loop (ONNX)."""
+    token = _UNROLL_SCANS.set(True)
+    try:
+        yield
+    finally:
+        _UNROLL_SCANS.reset(token)
+
+
 def jit_scan(f: Callable, init: Any, xs: Any, length: int, reverse: bool, check: Callable, name: str) -> Any:
-    """The scan as one equation of the jit program, or None where it cannot be lowered.
-    ``check(carry_out, y)`` checks the body's traced outputs (the carry's types)."""
+    """The scan as one equation of the jit program, or None where it cannot be lowered (or
+    where ``unrolled_scans`` asks for its steps). ``check(carry_out, y)`` checks the body's
+    traced outputs (the carry's types)."""
+    if _UNROLL_SCANS.get():
+        return None
     c_leaves, c_def = tree.flatten(init)
     x_leaves, x_def = tree.flatten(xs)
     first = [x._value[0] if type(x) is GraphTracer else x[0] for x in x_leaves]

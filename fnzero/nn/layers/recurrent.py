@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
-from fnzero import random
+from fnzero import lax, random
 from fnzero._checks import positive_int
 from fnzero.backends import backend_of
 from fnzero.core.tracer import shape_source
@@ -101,11 +101,13 @@ class _Recurrent(Module):
             )
         if carry is None:
             carry = self.initial_carry(xs.shape[1])
-        outputs = []
-        for t in range(xs.shape[0]):
-            carry = self.cell(xs[t], carry)
-            outputs.append(carry[0] if isinstance(carry, tuple) else carry)
-        return fnp.stack(outputs), carry
+
+        def step(carry: Any, x: Any) -> tuple[Any, Any]:
+            carry = self.cell(x, carry)
+            return carry, carry[0] if isinstance(carry, tuple) else carry
+
+        carry, outputs = lax.scan(step, carry, xs)
+        return outputs, carry
 
 
 class RNN(_Recurrent):
