@@ -238,6 +238,7 @@ from fnzero.numpy.index_tricks import (
     triu_indices_from,
     unravel_index,
 )
+from fnzero.numpy.bessel import i0
 from fnzero.numpy.piecewise import piecewise
 from fnzero.numpy.polynomials import polyadd, polyder, polyint, polymul, polysub, polyval, vander
 from fnzero.numpy.sets import intersect1d, isin, setdiff1d, setxor1d, union1d
@@ -699,6 +700,7 @@ __all__ = [
     "rint",
     "signbit",
     "sinc",
+    "i0",
     "trunc",
     "diag",
     "diagonal",

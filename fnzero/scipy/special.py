@@ -4,7 +4,9 @@ The functions that need their own kernel (erf, erfc, erfinv, ndtri, log_ndtr, ga
 digamma, polygamma) are primitives, declared here once with their derivative rules (written
 with fnzero operations, so they differentiate again: gammaln -> digamma -> polygamma(1) ->
 polygamma(2) ...). The kernels are in fnzero/scipy/_kernels.py, NumPy (or CuPy) only, good to
-a few ulps in float64. The rest are compositions of fnzero.numpy and these primitives.
+a few ulps in float64. The Bessel functions i0, i0e, i1, i1e are primitives of
+fnzero/numpy/bessel.py (fnzero.numpy.i0 is one of them, and fnzero.numpy sits below scipy).
+The rest are compositions of fnzero.numpy and these primitives.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fnzero.core.primitive import Primitive
 from fnzero.nn.activations import _normal_cdf, sigmoid
 from fnzero.nn.activations import logsumexp as _nn_logsumexp
 from fnzero.numpy.batching import broadcasting_rule
+from fnzero.numpy.bessel import i0, i0e, i1, i1e
 from fnzero.numpy.elementwise import _unary
 from fnzero.scipy import _kernels
 
@@ -34,6 +37,10 @@ __all__ = [
     "expit",
     "gamma",
     "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
     "log_ndtr",
     "log_softmax",
     "logit",
