@@ -351,7 +351,7 @@ from fnzero.numpy.vector_products import matvec, vecdot, vecmat
 from fnzero.numpy.statistics import corrcoef, cov
 from fnzero.numpy.differences import ediff1d, gradient, trapezoid, unwrap
 from fnzero.numpy.bitwise import packbits, unpackbits
-from fnzero.numpy.polynomials import poly, polydiv, polyfit
+from fnzero.numpy.polynomials import poly, polydiv, polyfit, roots
 from fnzero.numpy.sorting import histogram2d, histogramdd
 from fnzero.numpy.vectorize import apply_along_axis, apply_over_axes, vectorize
 from fnzero.numpy import linalg  # noqa: E402  (the subpackage: fnzero.numpy.linalg.inv, ...)
@@ -750,6 +750,7 @@ __all__ = [
     "apply_over_axes",
     "vectorize",
     "polyfit",
+    "roots",
     "histogram2d",
     "histogramdd",
 ]
