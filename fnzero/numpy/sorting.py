@@ -332,9 +332,11 @@ def unique(
 ):
     """The sorted distinct elements (or slices along ``axis``), optionally with the index of
     each one's first occurrence, the inverse map and the counts. The values are gathered from
-    ``ar``, so a derivative reaches each first occurrence. Not traceable under jit or vmap."""
-    if not sorted:
-        raise NotImplementedError("fnzero.numpy.unique: only sorted=True is supported")
+    ``ar``, so a derivative reaches each first occurrence. Not traceable under jit or vmap.
+    ``sorted=False`` is accepted, as JAX's (which documents it as unused): the values come
+    sorted either way."""
+    if not isinstance(sorted, (bool, np.bool_)):
+        raise TypeError(f"fnzero.numpy.unique: sorted must be a bool; got {sorted!r}")
     values = _values(ar, "unique", "")
     shape = values.shape
     flat = axis is None
