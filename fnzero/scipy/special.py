@@ -19,8 +19,8 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive
-from fnzero.nn.activations import _normal_cdf, sigmoid
 from fnzero.nn.activations import logsumexp as _nn_logsumexp
+from fnzero.nn.activations import sigmoid
 from fnzero.numpy.batching import broadcasting_rule
 from fnzero.numpy.bessel import i0, i0e, i1, i1e
 from fnzero.numpy.elementwise import _unary
@@ -119,9 +119,11 @@ def _as_float(x: Any) -> Any:
 
 
 def ndtr(x: Any) -> Any:
-    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2 (fnzero.nn's
-    normal_cdf primitive, the one gelu uses)."""
-    return _normal_cdf(_as_float(x))
+    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2, with the argument
+    of erfc rounded once in float64 whatever x's float type (the result has x's type)."""
+    x = _as_float(x)
+    wide = fnp.astype(x, fnp.float64)
+    return fnp.astype(0.5 * _erfc(wide * -_SQRT_HALF), x.dtype)
 
 
 def ndtri(p: Any) -> Any:
