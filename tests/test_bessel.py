@@ -46,7 +46,7 @@ def test_agrees_with_jax_to_second_order(name):
 
 
 def test_numpy_i0_is_jax_numpys():
-    check_against_jax(fnp.i0, jnp.i0, X_OFF_ZERO[:, :3], order=2)
+    check_against_jax(fnp.i0, jnp.i0, X_OFF_ZERO[:, :3], vmap=False)
     assert list(inspect.signature(fnp.i0).parameters) == list(inspect.signature(jnp.i0).parameters)
 
 
