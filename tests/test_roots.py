@@ -1,5 +1,5 @@
 """fnzero.numpy.roots against jax.numpy.roots and numpy.roots (sorted values, complex dtypes,
-leading and trailing zeros), and its refusals under transforms."""
+leading and trailing zeros), sort_complex against jax.numpy's, and their refusals under transforms."""
 
 from __future__ import annotations
 
@@ -73,3 +73,17 @@ def test_refusals():
     # stop_gradient says that dropping the derivative is meant.
     g = fz.grad(lambda x: fnp.sum(x) * fnp.max(fnp.real(fnp.roots(fz.stop_gradient(x)))))(p)
     np.testing.assert_allclose(g, [2.0, 2.0, 2.0])
+
+
+def test_sort_complex_agrees_with_jax():
+    a = np.array([[1 + 2j, 1 - 1j, 0, np.nan], [3, 2j, -1, np.nan * 1j]])
+    np.testing.assert_array_equal(fnp.sort_complex(a), jnp.sort_complex(a))
+    for x in (np.array([3.0, 1.0, 2.0], dtype=np.float32), np.array([3, 1, 2])):
+        ours, theirs = fnp.sort_complex(x), jnp.sort_complex(x)
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs)
+    assert list(inspect.signature(fnp.sort_complex).parameters) == ["a"]
+    with pytest.raises(ConcretizationTypeError, match=r"sort_complex\(\) of a traced value"):
+        fz.grad(lambda x: fnp.sum(fnp.real(fnp.sort_complex(x))))(np.array([2.0, 1.0]))
+    with pytest.raises(ValueError, match="at least one axis"):
+        fnp.sort_complex(2.0)

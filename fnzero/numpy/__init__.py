@@ -163,6 +163,7 @@ from fnzero.numpy.sorting import (
     quantile,
     searchsorted,
     sort,
+    sort_complex,
     unique,
     unique_all,
     unique_counts,
@@ -751,6 +752,7 @@ __all__ = [
     "vectorize",
     "polyfit",
     "roots",
+    "sort_complex",
     "histogram2d",
     "histogramdd",
 ]

@@ -11,6 +11,7 @@ from fnzero.backends import array_module
 from fnzero.core.tracer import concrete
 from fnzero.numpy.arithmetic import multiply
 from fnzero.numpy.creation import arange, asarray, ones_like, shape, zeros_like
+from fnzero.numpy.dtypes import _complex_result
 from fnzero.numpy.elementwise import sqrt
 from fnzero.numpy.linalg.solves import inv, lstsq
 from fnzero.numpy.products import matmul
@@ -199,13 +200,6 @@ def polyfit(
     return coefficients
 
 
-def _complex_dtype(dtype: np.dtype) -> np.dtype:
-    """The complex type JAX gives roots of coefficients of ``dtype`` (complex128 for integers)."""
-    if dtype.kind == "c":
-        return dtype
-    return np.dtype(np.complex64) if dtype.kind == "f" and dtype.itemsize <= 4 else np.dtype(np.complex128)
-
-
 def roots(p: Any, *, strip_zeros: bool = True) -> Any:
     """The roots of the polynomial with coefficients ``p`` (1-D, highest power first), as a
     complex array in no particular order: the eigenvalues of its companion matrix, with each
@@ -223,7 +217,7 @@ def roots(p: Any, *, strip_zeros: bool = True) -> Any:
         raise ValueError(f"fnzero.numpy.roots: p must be 1-D (coefficients); got shape {host.shape}")
     if host.dtype.kind not in "biufc":
         raise TypeError(f"fnzero.numpy.roots: p must hold numbers; got dtype {host.dtype}")
-    dtype = _complex_dtype(host.dtype)
+    dtype = _complex_result(host.dtype)
     n = host.shape[0]
     nonzero = np.flatnonzero(host)
     if nonzero.size == 0:
