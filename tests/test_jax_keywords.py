@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,29 @@ def test_precision_and_preferred_element_type(name):
     np.testing.assert_array_equal(wide, theirs(big, big[: len(v)], preferred_element_type=np.int32))
     with pytest.raises(TypeError, match="preferred_element_type int64 would truncate the float32 inputs"):
         ours(a, v, preferred_element_type=np.int64)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+@pytest.mark.parametrize("mode", ["fill", "clip", "wrap"])
+def test_take_modes_agree_with_jax(axis, mode):
+    x = np.arange(12.0).reshape(3, 4)
+    i = np.array([[0, 5], [-1, -6]])
+    for fill_value in (None, -3.0):
+        ours = fnp.take(x, i, axis=axis, mode=mode, fill_value=fill_value)
+        np.testing.assert_array_equal(ours, jnp.take(x, i, axis=axis, mode=mode, fill_value=fill_value))
+
+
+def test_take_keywords_derivatives_and_errors():
+    theirs = [(p.name, p.kind) for p in inspect.signature(jnp.take).parameters.values()]
+    assert [(p.name, p.kind) for p in inspect.signature(fnp.take).parameters.values()] == theirs
+    i = np.array([1, 7, -1])
+    g = fz.grad(lambda x: fnp.sum(fnp.take(x, i, 1, mode="fill", fill_value=0.0) ** 2))(X)
+    np.testing.assert_array_equal(g, [[0.0, 4.0, 6.0], [0.0, 10.0, 12.0]])
+    got = fz.jit(lambda x, j: fnp.take(x, j, 1, mode="wrap", unique_indices=True))(X, i)
+    np.testing.assert_array_equal(got, [[2.0, 2.0, 3.0], [5.0, 5.0, 6.0]])
+    with pytest.raises(IndexError, match="out of bounds"):
+        fnp.take(X, i, 1)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        fnp.take(X, i, 1, mode="raise")
+    with pytest.raises(ValueError, match="out must be None"):
+        fnp.take(X, i, 1, out=np.zeros(3))
