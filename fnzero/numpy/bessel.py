@@ -3,8 +3,9 @@ scaled forms: ``i0`` (fnzero.numpy's, as jax.numpy's), and ``i0e``, ``i1``, ``i1
 fnzero.scipy.special exports. Each is a primitive, declared once here with its derivative
 rules (written with these primitives, so they differentiate again):
 
-- i0' = i1 and i1' = i0 - i1 / x (1/2 at x = 0);
-- i0e' = i1e - sign(x) i0e and i1e' = i0e - i1e (sign(x) + 1 / x) (1/2 at x = 0).
+- i0' = i1 and i1' = i0 - i1 / x, from its power series where |x| < 1/2 (1/2 at x = 0), so
+  that the second derivative does not cancel near 0;
+- i0e' = i1e - sign(x) i0e and i1e' = i0e - i1e (sign(x) + 1 / x) (the same series near 0).
 
 The kernels sum Chebyshev series (fnzero/numpy/_bessel_coefficients.py) of
 ``exp(-x / 2) I_n(x) / x**n`` on [0, 8] and of ``sqrt(x) exp(-x) I_n(x)`` in ``16 / x - 1``
@@ -15,6 +16,7 @@ where the true value does (|x| > 713.98), as ``exp(|x| / 2)`` is applied twice.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +25,8 @@ import numpy as np
 from fnzero.backends import array_module
 from fnzero.numpy import _bessel_coefficients as _c
 from fnzero.numpy.arithmetic import where
-from fnzero.numpy.elementwise import _unary, sign
+from fnzero.numpy.elementwise import _unary, exp, sign
+from fnzero.numpy.elementwise import abs as _abs
 
 _SPLIT = 8.0  # the small-argument series hold on [0, 8], the large-argument ones beyond
 
@@ -126,21 +129,50 @@ def _kernel(name: str, compute: Callable[[Any, Any], Any]) -> Callable[[Any], An
     return kernel
 
 
-def _nonzero(x: Any) -> Any:
-    """x with its zeros replaced by 1: a divisor whose branch ``where`` discards at 0."""
-    return where(x == 0, 1.0, x)
+_NEAR_ZERO = 0.5
+# I1'(x) = sum (2k + 1) / (2 * 4**k * k! (k + 1)!) x**2k: below 0.5 eight terms are exact to
+# rounding, and the series keeps i1's second derivative accurate where i0 - i1 / x cancels.
+_I1_SLOPE = tuple((2 * k + 1) / (2 * 4**k * math.factorial(k) * math.factorial(k + 1)) for k in range(8))
+
+
+def _split_near_zero(x: Any) -> tuple[Any, Any, Any, Any]:
+    """``(near, series, far)``: where |x| < 0.5, the series of I1'(x) (0 elsewhere), and x
+    replaced by 1 there, a divisor safe in the branch ``where`` discards."""
+    near = _abs(x) < _NEAR_ZERO
+    xs = where(near, x, 0.0)
+    y = xs * xs
+    series = 0.0
+    for c in reversed(_I1_SLOPE):
+        series = series * y + c
+    return near, series, where(near, 1.0, x)
+
+
+def _i1_slope(x: Any) -> Any:
+    """I1'(x) = i0(x) - i1(x) / x (1/2 at 0), away from 0 as exp(|x|) (i0e - i1e / x), with
+    exp(|x| / 2) applied twice: inf only where the true value overflows."""
+    near, series, far = _split_near_zero(x)
+    half = exp(_abs(x) / 2)
+    return where(near, series, half * ((_i0e_prim(x) - _i1e_prim(x) / far) * half))
+
+
+def _i1e_slope(x: Any, i1e: Any) -> Any:
+    """The derivative of i1e, exp(-|x|) I1'(x) - sign(x) i1e(x) (1/2 at 0); i0e - i1e (sign + 1/x)
+    away from 0, which overflows nowhere."""
+    near, series, far = _split_near_zero(x)
+    s = sign(x)
+    return where(near, exp(-_abs(x)) * series - s * i1e, _i0e_prim(x) - i1e * (s + 1 / far))
 
 
 _i0_prim = _unary("i0", lambda g, ans, x: g * _i1_prim(x), kernel=_kernel("i0", _i0))
 _i1_prim = _unary(
     "i1",
-    lambda g, ans, x: g * where(x == 0, 0.5, _i0_prim(x) - ans / _nonzero(x)),
+    lambda g, ans, x: g * _i1_slope(x),
     kernel=_kernel("i1", _i1),
 )
 _i0e_prim = _unary("i0e", lambda g, ans, x: g * (_i1e_prim(x) - sign(x) * ans), kernel=_kernel("i0e", _i0e))
 _i1e_prim = _unary(
     "i1e",
-    lambda g, ans, x: g * where(x == 0, 0.5, _i0e_prim(x) - ans * (sign(x) + 1 / _nonzero(x))),
+    lambda g, ans, x: g * _i1e_slope(x, ans),
     kernel=_kernel("i1e", _i1e),
 )
 
