@@ -83,6 +83,10 @@ CASES = {
     "gammaln": (_unary(special.gammaln), "pos"),
     "digamma": (_unary(special.digamma), "pos"),
     "polygamma": (_unary(lambda x: special.polygamma(1, x)), "pos"),
+    "i0": (_unary(special.i0, 5.0), "real"),
+    "i1": (_unary(special.i1, 5.0), "real"),
+    "i0e": (_unary(special.i0e, 12.0), "real"),
+    "i1e": (_unary(special.i1e, 12.0), "real"),
     "relu": (_unary(nn.relu), "real"),
     # The derivatives of tanh, sigmoid and relu are primitives too: reached by a first
     # derivative taken inside the function (its cotangent is y).

@@ -56,7 +56,7 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "_checks": {"core"},  # the package-wide argument checks (they recognise tracers)
     "numpy": {"core", "backends", "tree"},
     # linalg on fnzero.numpy.linalg; special declares primitives (core), reuses the normal quantile
-    # (random) and the normal CDF and logsumexp of fnzero.nn, which nothing of scipy sits under.
+    # (random) and sigmoid and logsumexp of fnzero.nn, which nothing of scipy sits under.
     "scipy": {"core", "numpy", "random", "nn", "backends"},
     "random": {"core", "numpy", "backends"},
     "transforms": {"core", "numpy", "backends", "tree", "_checks"},

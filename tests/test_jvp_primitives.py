@@ -18,6 +18,7 @@ import fnzero.nn as nn
 import fnzero.numpy as fnp
 import fnzero.scipy.linalg as fsl
 from fnzero.core.primitive import Primitive
+from fnzero.numpy import bessel
 from fnzero.test_util import check_grads
 from fnzero.transforms._inputs import record
 
@@ -250,6 +251,10 @@ CASES = {
     "exp2": unary(fnp.exp2),
     "log2_log10": unary(lambda x: fnp.log2(x) + fnp.log10(x), 0.3, 3.0),
     "sinc": unary(fnp.sinc, sample=away_from_zero),
+    # Across the split of the kernels' series at |x| = 8 and of I1''s at 1/2; the scaled ones
+    # have a kink at 0 (exp(-|x|)).
+    "i0_i1": unary(lambda x: bessel.i0(x) + bessel.i1(x), -9.0, 9.0),
+    "i0e_i1e": unary(lambda x: bessel.i0e(x) + bessel.i1e(x), 0.2, 9.0, sample=away_from_zero),
     "sinc_derivative": unary(fz.grad(lambda y: fnp.sum(fnp.sinc(y))), sample=away_from_zero),
     "arctan2": binary(fnp.arctan2, y=(0.3, 2.0), y_sample=away_from_zero),
     "hypot": binary(fnp.hypot, x=(0.3, 2.0), y=(0.3, 2.0)),

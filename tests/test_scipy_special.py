@@ -165,6 +165,13 @@ def test_inverses_round_trip():
 
 
 def test_edges_and_poles():
+    edges = np.array([np.nan, -np.inf, np.inf, 0.5, -0.5, 4.0, 10.0])
+    erf = [np.nan, -1, 1, *(math.erf(v) for v in edges[3:])]
+    np.testing.assert_allclose(special.erf(edges), erf, rtol=2e-15, atol=0)
+    erfc = [np.nan, 2, 0, *(math.erfc(v) for v in edges[3:])]
+    np.testing.assert_allclose(special.erfc(edges), erfc, rtol=2e-15, atol=0)
+    assert special.erf(np.float64(0.25)) == pytest.approx(math.erf(0.25), rel=1e-15)
+    assert special.erfc(np.array(3.0)).shape == ()
     np.testing.assert_array_equal(special.erfinv(np.array([-1.0, 1.0])), [-np.inf, np.inf])
     assert np.isnan(special.erfinv(1.5))
     np.testing.assert_array_equal(special.ndtri(np.array([0.0, 1.0])), [-np.inf, np.inf])

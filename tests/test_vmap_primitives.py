@@ -120,7 +120,7 @@ CASES = [
     ("gelu_exact", lambda x: nn.gelu(x, approximate=False), [(3, 4)]),
     *[
         (name, getattr(special, name), [(3, 4)])
-        for name in "erf erfc erfinv ndtri log_ndtr gammaln digamma".split()
+        for name in "erf erfc erfinv ndtri log_ndtr gammaln digamma i0 i0e i1 i1e".split()
     ],
     ("erfcx", fz.grad(lambda x: fnp.sum(special.log_ndtr(x * 4 - 5))), [(3, 4)]),
     ("polygamma", lambda x: special.polygamma(2, x), [(3, 4)]),

@@ -163,6 +163,7 @@ from fnzero.numpy.sorting import (
     quantile,
     searchsorted,
     sort,
+    sort_complex,
     unique,
     unique_all,
     unique_counts,
@@ -238,6 +239,7 @@ from fnzero.numpy.index_tricks import (
     triu_indices_from,
     unravel_index,
 )
+from fnzero.numpy.bessel import i0
 from fnzero.numpy.piecewise import piecewise
 from fnzero.numpy.polynomials import polyadd, polyder, polyint, polymul, polysub, polyval, vander
 from fnzero.numpy.sets import intersect1d, isin, setdiff1d, setxor1d, union1d
@@ -350,7 +352,7 @@ from fnzero.numpy.vector_products import matvec, vecdot, vecmat
 from fnzero.numpy.statistics import corrcoef, cov
 from fnzero.numpy.differences import ediff1d, gradient, trapezoid, unwrap
 from fnzero.numpy.bitwise import packbits, unpackbits
-from fnzero.numpy.polynomials import poly, polydiv, polyfit
+from fnzero.numpy.polynomials import poly, polydiv, polyfit, roots
 from fnzero.numpy.sorting import histogram2d, histogramdd
 from fnzero.numpy.vectorize import apply_along_axis, apply_over_axes, vectorize
 from fnzero.numpy import linalg  # noqa: E402  (the subpackage: fnzero.numpy.linalg.inv, ...)
@@ -699,6 +701,7 @@ __all__ = [
     "rint",
     "signbit",
     "sinc",
+    "i0",
     "trunc",
     "diag",
     "diagonal",
@@ -748,6 +751,8 @@ __all__ = [
     "apply_over_axes",
     "vectorize",
     "polyfit",
+    "roots",
+    "sort_complex",
     "histogram2d",
     "histogramdd",
 ]

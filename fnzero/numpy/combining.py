@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from fnzero.numpy.arithmetic import clip, where
+from fnzero.numpy.creation import astype
 from fnzero.numpy.indexing import take
 from fnzero.numpy.reductions import sum as _sum
 from fnzero.numpy.shapes import (
@@ -74,16 +75,47 @@ def cross(a, b, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | N
     return moveaxis(out, -1, axisc)
 
 
-def vdot(a, b):
-    """The dot product of the two arrays flattened (real arrays: no conjugation is needed)."""
+def _preferred(name: str, preferred_element_type, *arrays) -> tuple:
+    """The arrays cast to ``preferred_element_type``, the type the products are summed in and
+    the result has (JAX's keyword); None leaves them as they are."""
+    if preferred_element_type is None:
+        return arrays
+    try:
+        dtype = np.dtype(preferred_element_type)
+    except TypeError:
+        raise TypeError(
+            f"fnzero.numpy.{name}: preferred_element_type must be a dtype; got {preferred_element_type!r}"
+        ) from None
+    if dtype.kind not in "iuf":
+        raise TypeError(
+            f"fnzero.numpy.{name}: preferred_element_type must be an integer or float dtype; got {dtype}"
+        )
+    for x in arrays:
+        if _dtype(x).kind == "f" and dtype.kind != "f":
+            raise TypeError(
+                f"fnzero.numpy.{name}: preferred_element_type {dtype} would truncate the {_dtype(x)} inputs; "
+                f"give a float dtype"
+            )
+    return tuple(astype(x, dtype) for x in arrays)
+
+
+def _result(out, preferred_element_type):
+    """``out`` in ``preferred_element_type`` (NumPy's sums widen small integers)."""
+    return out if preferred_element_type is None else astype(out, preferred_element_type)
+
+
+def vdot(a, b, *, precision=None, preferred_element_type=None):
+    """The dot product of the two arrays flattened (real arrays: no conjugation is needed).
+    ``precision`` is accepted for JAX's signature (NumPy's products are computed in full
+    precision); ``preferred_element_type`` is the dtype the products are summed in and returned."""
     if any(_dtype(x).kind == "c" for x in (a, b)):
         raise NotImplementedError("fnzero.numpy.vdot: complex arrays are not supported (no conjugate yet)")
-    a, b = ravel(a), ravel(b)
+    a, b = _preferred("vdot", preferred_element_type, ravel(a), ravel(b))
     if _shape(a) != _shape(b):
         raise ValueError(
             f"fnzero.numpy.vdot: a and b need the same size, got {_shape(a)[0]} and {_shape(b)[0]}"
         )
-    return _sum(a * b)
+    return _result(_sum(a * b), preferred_element_type)
 
 
 def select(condlist: Sequence, choicelist: Sequence, default=0):
@@ -179,20 +211,26 @@ def _cut(full, n: int, m: int, mode: str):
     return full[start : start + (long if mode == "same" else long - short + 1)]
 
 
-def convolve(a, v, mode: str = "full"):
+def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type=None):
     """The discrete linear convolution of two 1-D arrays: ``mode`` ``'full'`` (every
-    overlap), ``'same'`` (the longer one's length, centered) or ``'valid'`` (full overlaps)."""
+    overlap), ``'same'`` (the longer one's length, centered) or ``'valid'`` (full overlaps).
+    ``precision`` and ``preferred_element_type`` as in :func:`vdot`."""
     _checked(a, v, mode, "convolve")
+    a, v = _preferred("convolve", preferred_element_type, a, v)
     n, m = _shape(a)[0], _shape(v)[0]
     full = _full_convolution(a, v) if n >= m else _full_convolution(v, a)
-    return _cut(full, n, m, mode)
+    return _result(_cut(full, n, m, mode), preferred_element_type)
 
 
-def correlate(a, v, mode: str = "valid"):
+def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
     """The cross-correlation of two 1-D arrays, ``c[k] = sum_n a[n + k] v[n]`` (real arrays),
-    with convolve's modes (``'valid'`` by default, as NumPy)."""
+    with convolve's modes (``'valid'`` by default, as NumPy); ``precision`` and
+    ``preferred_element_type`` as in :func:`vdot`."""
     _checked(a, v, mode, "correlate")
+    a, v = _preferred("correlate", preferred_element_type, a, v)
     n, m = _shape(a)[0], _shape(v)[0]
     if n >= m:
-        return _cut(_full_convolution(a, flip(v, 0)), n, m, mode)
-    return flip(_cut(_full_convolution(v, flip(a, 0)), n, m, mode), 0)
+        out = _cut(_full_convolution(a, flip(v, 0)), n, m, mode)
+    else:
+        out = flip(_cut(_full_convolution(v, flip(a, 0)), n, m, mode), 0)
+    return _result(out, preferred_element_type)

@@ -124,3 +124,11 @@ float_ = double = np.float64
 single = np.float32
 complex_ = cdouble = np.complex128
 csingle = np.complex64
+
+
+def _complex_result(dtype: np.dtype) -> np.dtype:
+    """The complex type JAX gives functions with complex results (roots, sort_complex) of
+    ``dtype``: complex64 from float32 and narrower, complex128 from float64 and integers."""
+    if dtype.kind == "c":
+        return dtype
+    return np.dtype(np.complex64) if dtype.kind == "f" and dtype.itemsize <= 4 else np.dtype(np.complex128)

@@ -369,14 +369,55 @@ def index(x: Any, idx: Any) -> Any:
     return getitem(x, index=index)
 
 
-def take(x: Any, indices: Any, axis: int | None = None) -> Any:
-    """Elements of ``x`` at ``indices`` along ``axis`` (of the flattened array when None)."""
-    from fnzero.numpy.shapes import reshape
+_TAKE_MODES = (None, "fill", "clip", "wrap")
 
+
+def take(
+    a: Any,
+    indices: Any,
+    axis: int | None = None,
+    out: None = None,
+    mode: str | None = None,
+    unique_indices: bool = False,
+    indices_are_sorted: bool = False,
+    fill_value: Any = None,
+) -> Any:
+    """Elements of ``a`` at ``indices`` along ``axis`` (of the flattened array when None).
+
+    Out-of-bounds indices, by ``mode``: None raises IndexError (JAX's default fills),
+    ``"fill"`` gives ``fill_value`` there (NaN for floats by default; negative indices count
+    from the end), ``"clip"`` the nearest element (negative indices give the first), ``"wrap"``
+    takes indices modulo the axis' size. ``unique_indices`` and ``indices_are_sorted`` are JAX's
+    hints to its compiler, accepted and not needed here; ``out`` must be None."""
+    from fnzero.numpy.arithmetic import where
+    from fnzero.numpy.shapes import bounded_indices, default_fill, reshape
+
+    if out is not None:
+        raise ValueError("fnzero.numpy.take: out must be None (fnzero's arrays are not written in place)")
     if axis is None:
-        return index(reshape(x, (-1,)), indices)
-    axis = normalize_axis(axis, len(x.shape), "take")[0]
-    return index(x, (slice(None),) * axis + (indices,))
+        a, axis = reshape(a, (-1,)), 0
+    axis = normalize_axis(axis, len(a.shape), "take")[0]
+    if mode not in _TAKE_MODES:
+        raise ValueError(f"fnzero.numpy.take: mode must be one of {_TAKE_MODES}; got {mode!r}")
+    if mode is None:
+        return index(a, (slice(None),) * axis + (indices,))
+    n = a.shape[axis]
+    if mode == "wrap":
+        if n == 0:
+            raise IndexError(f"fnzero.numpy.take: cannot take from axis {axis} of size 0")
+        indices = indices % n if type(indices) in TRACER_TYPES else np.asarray(indices) % n
+        return index(a, (slice(None),) * axis + (indices,))
+    # As JAX's take: "clip" clips negative indices to 0, "fill" counts them from the end.
+    indices, inside = bounded_indices(indices, n, axis, mode, mode != "clip", "take")
+    if inside is not None and n == 0:
+        raise IndexError(f"fnzero.numpy.take: cannot take from axis {axis} of size 0")
+    got = index(a, (slice(None),) * axis + (indices,))
+    if inside is None:
+        return got
+    ishape = tuple(getattr(inside, "shape", ()))
+    inside = reshape(inside, (1,) * axis + ishape + (1,) * (len(a.shape) - axis - 1))
+    fill = default_fill(got.dtype) if fill_value is None else fill_value
+    return where(inside, got, np.asarray(fill, dtype=got.dtype))
 
 
 class _IndexUpdateRef:

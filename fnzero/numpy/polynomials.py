@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from fnzero.backends import array_module
 from fnzero.core.tracer import concrete
 from fnzero.numpy.arithmetic import multiply
 from fnzero.numpy.creation import arange, asarray, ones_like, shape, zeros_like
+from fnzero.numpy.dtypes import _complex_result
 from fnzero.numpy.elementwise import sqrt
 from fnzero.numpy.linalg.solves import inv, lstsq
 from fnzero.numpy.products import matmul
@@ -196,3 +198,38 @@ def polyfit(
             return coefficients, base * factor
         return coefficients, reshape(base, shape(base) + (1,)) * factor
     return coefficients
+
+
+def roots(p: Any, *, strip_zeros: bool = True) -> Any:
+    """The roots of the polynomial with coefficients ``p`` (1-D, highest power first), as a
+    complex array in no particular order: the eigenvalues of its companion matrix, with each
+    trailing zero coefficient giving an exact root 0. Leading zeros are dropped; with
+    ``strip_zeros=False`` each gives a NaN root instead, so the result has ``len(p) - 1`` entries.
+
+    Eager and not differentiable (the roots are complex; fnzero differentiates real arrays):
+    under grad or jvp write ``roots(fnzero.stop_gradient(p))``; jit and vmap cannot trace it."""
+    if not isinstance(strip_zeros, (bool, np.bool_)):
+        raise TypeError(f"fnzero.numpy.roots: strip_zeros must be a bool; got {strip_zeros!r}")
+    values = concrete(p, "fnzero.numpy.roots()")
+    xp = array_module(values)
+    host = np.atleast_1d(np.asarray(xp.asnumpy(values) if hasattr(xp, "asnumpy") else values))
+    if host.ndim != 1:
+        raise ValueError(f"fnzero.numpy.roots: p must be 1-D (coefficients); got shape {host.shape}")
+    if host.dtype.kind not in "biufc":
+        raise TypeError(f"fnzero.numpy.roots: p must hold numbers; got dtype {host.dtype}")
+    dtype = _complex_result(host.dtype)
+    n = host.shape[0]
+    nonzero = np.flatnonzero(host)
+    if nonzero.size == 0:
+        out = np.full(n - 1 if n > 1 and not strip_zeros else 0, complex(np.nan, np.nan))
+        return xp.asarray(out.astype(dtype))
+    lead, trail = int(nonzero[0]), n - 1 - int(nonzero[-1])
+    core = host[lead : n - trail].astype(np.complex128 if host.dtype.kind == "c" else np.float64)
+    degree = core.shape[0] - 1
+    companion = np.eye(degree, k=-1, dtype=core.dtype)
+    if degree:
+        companion[0] = -core[1:] / core[0]
+    found = [np.linalg.eigvals(companion), np.zeros(trail)]
+    if not strip_zeros:
+        found.append(np.full(lead, complex(np.nan, np.nan)))
+    return xp.asarray(np.concatenate(found).astype(dtype))

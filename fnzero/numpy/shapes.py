@@ -593,12 +593,69 @@ def dsplit(ary, indices_or_sections: int | Sequence[int]) -> list:
     return split(ary, indices_or_sections, 2)
 
 
-def take_along_axis(arr, indices, axis: int | None = -1):
+_GATHER_MODES = (None, "fill", "drop", "clip", "promise_in_bounds")
+
+
+def default_fill(dtype: np.dtype):
+    """JAX's fill for out-of-bounds gathers: NaN for floats, the most negative signed integer, the
+    largest unsigned one, True for booleans."""
+    if dtype.kind in "fc":
+        return np.nan
+    if dtype.kind == "b":
+        return True
+    return np.iinfo(dtype).min if dtype.kind == "i" else np.iinfo(dtype).max
+
+
+def bounded_indices(indices, n: int, axis: int, mode: str | None, wrap: bool | None, name: str):
+    """Gather indices along an axis of size ``n`` made safe by JAX's out-of-bounds ``mode``:
+    ``(indices, inside)``, with negative indices counted from the end unless ``wrap`` is False;
+    ``"clip"`` clips them, ``"fill"``/``"drop"`` point them at 0 and return where they were in
+    bounds (``inside``; None for the other modes); None or ``"promise_in_bounds"`` raise
+    IndexError on concrete indices out of bounds."""
+    if mode not in _GATHER_MODES:
+        raise ValueError(f"fnzero.numpy.{name}: mode must be one of {_GATHER_MODES}; got {mode!r}")
+    traced = type(indices) in _TRACERS
+    if not traced:
+        indices = np.asarray(indices)
+    pick = np.where if not traced else where
+    if wrap is not False:
+        indices = pick(indices < 0, indices + n, indices)
+    inside = None
+    if mode == "clip":
+        indices = pick(indices < 0, 0, pick(indices > n - 1, builtins.max(n - 1, 0), indices))
+    elif mode in ("fill", "drop"):
+        inside = (indices >= 0) & (indices < n)
+        indices = pick(inside, indices, 0)
+    elif not traced and indices.size and (indices.min() < 0 or indices.max() >= n):
+        bad = indices[(indices < 0) | (indices >= n)].flat[0]
+        raise IndexError(
+            f"fnzero.numpy.{name}: index {bad} is out of bounds for axis {axis} with size {n}; "
+            f"pass mode='fill' (JAX's default) or mode='clip' to allow it"
+        )
+    return indices, inside
+
+
+def take_along_axis(
+    arr,
+    indices,
+    axis: int | None = -1,
+    mode: str | None = None,
+    fill_value=None,
+    *,
+    wrap_negative_indices: bool | None = None,
+):
     """``arr``'s elements at ``indices`` along ``axis``: each index picks along that axis for
     its own position in the other axes (which broadcast). Differentiable in ``arr``; the
-    indices may be traced (a sort's permutation under vmap or jit)."""
+    indices may be traced (a sort's permutation under vmap or jit).
+
+    Negative indices count from the end unless ``wrap_negative_indices=False``. Out-of-bounds
+    indices: ``mode=None`` or ``"promise_in_bounds"`` raise IndexError (NumPy's behaviour; JAX's
+    default fills); ``"fill"`` (or ``"drop"``) gives ``fill_value`` there (NaN for floats by
+    default, as JAX), ``"clip"`` the nearest element."""
     from fnzero.numpy.indexing import index
 
+    if mode not in _GATHER_MODES:
+        raise ValueError(f"fnzero.numpy.take_along_axis: mode must be one of {_GATHER_MODES}; got {mode!r}")
     if axis is None:
         arr, axis = ravel(arr), 0
     shape, ishape = _shape(arr), _shape(indices)
@@ -621,12 +678,17 @@ def take_along_axis(arr, indices, axis: int | None = -1):
     arr = broadcast_to(arr, tuple(shape[axis] if i == axis else d for i, d in enumerate(out_shape)))
     indices = broadcast_to(indices, out_shape)
     n = shape[axis]
-    if type(indices) not in _TRACERS:
-        indices = np.where(np.asarray(indices) < 0, np.asarray(indices) + n, np.asarray(indices))
-    else:
-        indices = where(indices < 0, indices + n, indices)
+    indices, inside = bounded_indices(indices, n, axis, mode, wrap_negative_indices, "take_along_axis")
+    if inside is not None and n == 0:
+        dtype = arr.dtype
+        fill = default_fill(dtype) if fill_value is None else fill_value
+        return zeros_like(arr, shape=out_shape) + np.asarray(fill, dtype=dtype)
     grid = np.ogrid[tuple(slice(0, d) for d in out_shape)]
-    return index(arr, tuple(indices if i == axis else g for i, g in enumerate(grid)))
+    out = index(arr, tuple(indices if i == axis else g for i, g in enumerate(grid)))
+    if inside is None:
+        return out
+    fill = default_fill(out.dtype) if fill_value is None else fill_value
+    return where(inside, out, np.asarray(fill, dtype=out.dtype))
 
 
 def broadcast_arrays(*args) -> list:

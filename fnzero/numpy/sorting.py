@@ -19,11 +19,12 @@ import numpy as np
 from fnzero.backends import array_module, xp_of
 from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError
+from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, concrete
 from fnzero.numpy._axes import normalize_axis
 from fnzero.numpy.arithmetic import clip, maximum, where
 from fnzero.numpy.batching import shape_of, to_front
 from fnzero.numpy.creation import astype, zeros
+from fnzero.numpy.dtypes import _complex_result
 from fnzero.numpy.elementwise import ceil, floor
 from fnzero.numpy.indexing import at, take
 from fnzero.numpy.logic import equal, isnan, less, less_equal, logical_and, logical_not, logical_or
@@ -332,9 +333,11 @@ def unique(
 ):
     """The sorted distinct elements (or slices along ``axis``), optionally with the index of
     each one's first occurrence, the inverse map and the counts. The values are gathered from
-    ``ar``, so a derivative reaches each first occurrence. Not traceable under jit or vmap."""
-    if not sorted:
-        raise NotImplementedError("fnzero.numpy.unique: only sorted=True is supported")
+    ``ar``, so a derivative reaches each first occurrence. Not traceable under jit or vmap.
+    ``sorted=False`` is accepted, as JAX's (which documents it as unused): the values come
+    sorted either way."""
+    if not isinstance(sorted, (bool, np.bool_)):
+        raise TypeError(f"fnzero.numpy.unique: sorted must be a bool; got {sorted!r}")
     values = _values(ar, "unique", "")
     shape = values.shape
     flat = axis is None
@@ -567,3 +570,17 @@ def histogram2d(x, y, bins=10, range: Sequence | None = None, weights=None, dens
         stack([ravel(x), ravel(y)], axis=1), bins, range, weights, density
     )
     return counts, x_edges, y_edges
+
+
+def sort_complex(a):
+    """``a`` as a complex array sorted along its last axis, by real part, then imaginary part
+    (NaNs last, as NumPy). Eager and not differentiable (fnzero differentiates real arrays):
+    under grad or jvp write ``sort_complex(fnzero.stop_gradient(a))``; jit and vmap cannot trace it."""
+    values = concrete(a, "fnzero.numpy.sort_complex()")
+    xp = array_module(values)
+    values = xp.asarray(values)
+    if values.ndim == 0:
+        raise ValueError("fnzero.numpy.sort_complex: a must have at least one axis; got a scalar")
+    if values.dtype.kind not in "biufc":
+        raise TypeError(f"fnzero.numpy.sort_complex: a must hold numbers; got dtype {values.dtype}")
+    return xp.sort(values.astype(_complex_result(values.dtype)), axis=-1)

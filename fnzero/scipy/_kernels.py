@@ -64,14 +64,6 @@ def _horner(coefficients: tuple, y: Any) -> Any:
     return out
 
 
-def _clenshaw(coefficients: Any, u: Any) -> Any:
-    """The Chebyshev series ``sum c[..., j] T_j(u)``; ``coefficients`` has a trailing axis."""
-    b1 = b2 = 0.0
-    for j in range(coefficients.shape[-1] - 1, 0, -1):
-        b1, b2 = 2 * u * b1 - b2 + coefficients[..., j], b1
-    return u * b1 - b2 + coefficients[..., 0]
-
-
 def _series(coefficients: tuple, lo: float, hi: float, z: Any) -> Any:
     b1 = b2 = 0.0
     u = (2 * z - (lo + hi)) / (hi - lo)
@@ -80,20 +72,24 @@ def _series(coefficients: tuple, lo: float, hi: float, z: Any) -> Any:
     return u * b1 - b2 + coefficients[0]
 
 
-_ERFCX_LO = np.array([p[0] for p in _ERFCX_PIECES])
-_ERFCX_HI = np.array([p[1] for p in _ERFCX_PIECES])
-_ERFCX_C = np.array([p[2] for p in _ERFCX_PIECES])
+# The lower ends, in x, of the pieces of _ERFCX_PIECES (whose own bounds are in x or in 1 / x**2).
+_ERFCX_STARTS = (0.5, 1.25, 2.0, 3.0, 4.0, 10.0)
 
 
 def _erfcx_big(xp: Any, a: Any) -> Any:
-    """exp(a**2) erfc(a) for a >= 0.5 (smaller a are clipped to 0.5)."""
+    """exp(a**2) erfc(a) for a >= 0.5 (smaller a are clipped to 0.5); each piece's series is
+    summed over its own elements only (NaN stays NaN)."""
     a = xp.maximum(a, 0.5)
-    piece = (a >= 1.25).astype(np.intp) + (a >= 2) + (a >= 3) + (a >= 4) + (a >= 10)
-    near = a < 4
-    v = xp.where(near, a, 1 / (a * a))
-    lo, hi = xp.asarray(_ERFCX_LO)[piece], xp.asarray(_ERFCX_HI)[piece]
-    s = _clenshaw(xp.asarray(_ERFCX_C)[piece], (2 * v - (lo + hi)) / (hi - lo))
-    return xp.where(near, s, s / (_SQRT_PI * a))
+    out = xp.full_like(a, np.nan)
+    ends = _ERFCX_STARTS[1:] + (np.inf,)
+    for (lo, hi, c), start, end in zip(_ERFCX_PIECES, _ERFCX_STARTS, ends):
+        inside = (a >= start) & ((a < end) if end < np.inf else (a <= end))
+        v = a[inside]
+        if start < 4:
+            out[inside] = _series(c, lo, hi, v)
+        else:
+            out[inside] = _series(c, lo, hi, 1 / (v * v)) / (_SQRT_PI * v)
+    return out
 
 
 def _exp_minus_square(xp: Any, a: Any) -> Any:
@@ -109,16 +105,25 @@ def _erf_small(x: Any) -> Any:
     return x * _horner(_ERF_TAYLOR, x * x)
 
 
+def _split_at_half(xp: Any, x: Any, small: Callable[[Any], Any], big: Callable[[Any, Any], Any]) -> Any:
+    """``small(x)`` where |x| < 0.5 and ``big(x, exp(-x**2) erfcx(|x|))`` elsewhere (NaN
+    included), each computed over its own elements only."""
+    out = xp.empty_like(x)
+    near = xp.abs(x) < 0.5
+    far = ~near
+    out[near] = small(x[near])
+    rest = x[far]
+    a = xp.abs(rest)
+    out[far] = big(rest, _exp_minus_square(xp, a) * _erfcx_big(xp, a))
+    return out
+
+
 def _erf(xp: Any, x: Any) -> Any:
-    a = xp.abs(x)
-    big = xp.sign(x) * (1 - _exp_minus_square(xp, a) * _erfcx_big(xp, a))
-    return xp.where(a < 0.5, _erf_small(x), big)
+    return _split_at_half(xp, x, _erf_small, lambda v, e: xp.sign(v) * (1 - e))
 
 
 def _erfc(xp: Any, x: Any) -> Any:
-    a = xp.abs(x)
-    e = _exp_minus_square(xp, a) * _erfcx_big(xp, a)
-    return xp.where(a < 0.5, 1 - _erf_small(x), xp.where(x > 0, e, 2 - e))
+    return _split_at_half(xp, x, lambda v: 1 - _erf_small(v), lambda v, e: xp.where(v > 0, e, 2 - e))
 
 
 def _erfcx(xp: Any, x: Any) -> Any:

@@ -4,7 +4,9 @@ The functions that need their own kernel (erf, erfc, erfinv, ndtri, log_ndtr, ga
 digamma, polygamma) are primitives, declared here once with their derivative rules (written
 with fnzero operations, so they differentiate again: gammaln -> digamma -> polygamma(1) ->
 polygamma(2) ...). The kernels are in fnzero/scipy/_kernels.py, NumPy (or CuPy) only, good to
-a few ulps in float64. The rest are compositions of fnzero.numpy and these primitives.
+a few ulps in float64. The Bessel functions i0, i0e, i1, i1e are primitives of
+fnzero/numpy/bessel.py (fnzero.numpy.i0 is one of them, and fnzero.numpy sits below scipy).
+The rest are compositions of fnzero.numpy and these primitives.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive
-from fnzero.nn.activations import _normal_cdf, sigmoid
 from fnzero.nn.activations import logsumexp as _nn_logsumexp
+from fnzero.nn.activations import sigmoid
 from fnzero.numpy.batching import broadcasting_rule
+from fnzero.numpy.bessel import i0, i0e, i1, i1e
 from fnzero.numpy.elementwise import _unary
 from fnzero.scipy import _kernels
 
@@ -34,6 +37,10 @@ __all__ = [
     "expit",
     "gamma",
     "gammaln",
+    "i0",
+    "i0e",
+    "i1",
+    "i1e",
     "log_ndtr",
     "log_softmax",
     "logit",
@@ -112,9 +119,11 @@ def _as_float(x: Any) -> Any:
 
 
 def ndtr(x: Any) -> Any:
-    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2 (fnzero.nn's
-    normal_cdf primitive, the one gelu uses)."""
-    return _normal_cdf(_as_float(x))
+    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2, with the argument
+    of erfc rounded once in float64 whatever x's float type (the result has x's type)."""
+    x = _as_float(x)
+    wide = fnp.astype(x, fnp.float64)
+    return fnp.astype(0.5 * _erfc(wide * -_SQRT_HALF), x.dtype)
 
 
 def ndtri(p: Any) -> Any:
