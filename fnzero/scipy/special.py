@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
+from fnzero import lax
 from fnzero.core.primitive import Primitive
-from fnzero.nn.activations import _normal_cdf, sigmoid
-from fnzero.nn.activations import logsumexp as _nn_logsumexp
 from fnzero.numpy.batching import broadcasting_rule
 from fnzero.numpy.elementwise import _unary
 from fnzero.scipy import _kernels
@@ -112,9 +111,9 @@ def _as_float(x: Any) -> Any:
 
 
 def ndtr(x: Any) -> Any:
-    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2 (fnzero.nn's
-    normal_cdf primitive, the one gelu uses)."""
-    return _normal_cdf(_as_float(x))
+    """The standard normal distribution function, erfc(-x / sqrt(2)) / 2 (fnzero.lax's
+    normal_cdf, the one gelu uses)."""
+    return lax.normal_cdf(_as_float(x))
 
 
 def ndtri(p: Any) -> Any:
@@ -204,8 +203,8 @@ def beta(a: Any, b: Any) -> Any:
 
 
 def expit(x: Any) -> Any:
-    """The logistic sigmoid 1 / (1 + exp(-x)) (fnzero.nn.sigmoid)."""
-    return sigmoid(x)
+    """The logistic sigmoid 1 / (1 + exp(-x)) (fnzero.lax.logistic, as fnzero.nn.sigmoid)."""
+    return lax.logistic(x)
 
 
 def logit(x: Any) -> Any:
@@ -258,9 +257,9 @@ def logsumexp(
     return_sign: bool = False,
     where: Any = None,
 ) -> Any:
-    """log(|sum(b * exp(a))|) over ``axis`` without overflow (fnzero.nn.logsumexp, as JAX's
-    two are one function)."""
-    return _nn_logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign, where=where)
+    """log(|sum(b * exp(a))|) over ``axis`` without overflow (fnzero.lax.logsumexp, which is
+    fnzero.nn.logsumexp too, as JAX's two are one function)."""
+    return lax.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign, where=where)
 
 
 def softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:
