@@ -9,9 +9,8 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import lax
-from fnzero._checks import real_number
-from fnzero.backends import array_module, backend_of, reads_values_cheaply
-from fnzero.core.tracer import TRACER_TYPES, concrete
+from fnzero._checks import int_labels, is_traced, real_number
+from fnzero.backends import backend_of
 from fnzero.nn.activations import log_softmax
 
 
@@ -44,33 +43,6 @@ def _check_broadcast(predictions: Any, targets: Any, where: str) -> None:
         )
 
 
-def checked_int_labels(labels: Any, logits_shape: tuple, where: str) -> Any:
-    """Integer labels checked against the logits: shape logits.shape[:-1], values in range.
-
-    The range check reads the labels' values, which on a GPU would stall every training step
-    until the device catches up: on device backends (CuPy) it runs only when the environment
-    variable FNZERO_CHECK_DEVICE_VALUES=1 asks for it. Unchecked, an out-of-range label there
-    picks a wrong class (CuPy's indexing wraps around) instead of raising.
-    """
-    labels = concrete(labels)
-    xp = array_module(labels)
-    labels = xp.asarray(labels)
-    classes = logits_shape[-1]
-    if tuple(labels.shape) != tuple(logits_shape[:-1]):
-        raise ValueError(
-            f"fnzero.nn.{where}: integer labels of shape {tuple(labels.shape)} do not match logits of "
-            f"shape {tuple(logits_shape)} (expected labels of shape {tuple(logits_shape[:-1])})"
-        )
-    if labels.size and reads_values_cheaply(labels):
-        low, high = int(labels.min()), int(labels.max())
-        if low < 0 or high >= classes:
-            raise ValueError(
-                f"fnzero.nn.{where}: label {low if low < 0 else high} is out of range for "
-                f"{classes} classes (labels must be in 0..{classes - 1})"
-            )
-    return labels
-
-
 def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") -> Any:
     """Cross-entropy between softmax(logits) (classes on the last axis) and the labels.
 
@@ -80,7 +52,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") 
     logp = log_softmax(logits, axis=-1)
     if getattr(labels, "dtype", None) is None:  # a list or a scalar
         labels = np.asarray(labels)
-    if labels.dtype.kind in "iu" and type(labels) in TRACER_TYPES:
+    if labels.dtype.kind in "iu" and is_traced(labels):
         # Labels that differ across a vmapped batch: select by comparison, not by index.
         if tuple(labels.shape) != tuple(logits.shape[:-1]):
             raise ValueError(
@@ -91,10 +63,9 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") 
         hot = fnp.equal(fnp.reshape(labels, tuple(labels.shape) + (1,)), classes)
         losses = -fnp.sum(fnp.where(hot, logp, 0), axis=-1)
     elif labels.dtype.kind in "iu":
-        labels = checked_int_labels(labels, tuple(logits.shape), "softmax_cross_entropy")
-        xp = array_module(labels)
+        labels = int_labels(labels, tuple(logits.shape), "fnzero.nn.softmax_cross_entropy")
         flat = fnp.reshape(logp, (-1, logits.shape[-1]))
-        rows = xp.arange(flat.shape[0])
+        rows = fnp.arange(flat.shape[0], backend=backend_of(labels))
         picked = fnp.index(flat, (rows, labels.reshape(-1)))
         losses = -fnp.reshape(picked, tuple(logits.shape[:-1]))
     else:
