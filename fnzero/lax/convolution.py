@@ -59,7 +59,8 @@ def _flipped_transpose(w, groups):
 
 
 def _conv_transpose2d_impl(y, w, hw, stride, padding, dilation, groups):
-    """The adjoint of correlating an image of height and width ``hw`` with ``w``, applied to ``y``."""
+    """``conv_transpose2d(y, w, hw=, stride=, padding=, dilation=, groups=)`` (pairs of ints): the
+    adjoint of correlating an image of height and width ``hw`` with ``w``, applied to ``y``."""
     geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
     own = own_kernel("conv_transpose2d", y, w, hw=hw, **geo)
     if own is not None:
@@ -291,13 +292,14 @@ def conv2d(x: Any, w: Any, b: Any = None, *, stride: Pair, padding: Pair, dilati
 
 
 def _im2col_impl(x, kernel, stride, padding, dilation):
-    """Every window of ``x`` (N, C, H, W) as a (N, C, KH, KW, OH, OW) array."""
+    """``im2col(x, kernel=, stride=, padding=, dilation=)`` (pairs of ints): every window of ``x``
+    (N, C, H, W) as a (N, C, KH, KW, OH, OW) array."""
     return im2col_kernel(x, kernel, stride, padding, dilation)
 
 
 def _col2im_impl(cols, hw, kernel, stride, padding, dilation):
-    """The adjoint of im2col: (N, C, KH, KW, OH, OW) columns summed back into an image of
-    height and width ``hw``."""
+    """``col2im(cols, hw=, kernel=, stride=, padding=, dilation=)`` (pairs of ints): the adjoint of
+    im2col, (N, C, KH, KW, OH, OW) columns summed back into an image of height and width ``hw``."""
     return col2im_kernel(cols, hw, kernel, stride, padding, dilation)
 
 

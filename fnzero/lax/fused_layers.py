@@ -24,7 +24,8 @@ from fnzero.numpy.batching import shape_of, to_front
 
 
 def _squared_error_impl(y, t, mean):
-    """The mean (``mean=True``) or the sum of ``(y - t)^2`` over every element."""
+    """``squared_error(y, t, mean=)``: the mean (``mean=True``) or the sum of ``(y - t)^2`` over
+    every element."""
     d = y - t
     sq = array_module(d).square(d)
     if mean and sq.dtype.itemsize < 4:  # float16: NumPy's mean accumulates it in float32

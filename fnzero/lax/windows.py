@@ -125,7 +125,8 @@ def _taps(kernel: Pair):
 
 
 def _max_pool_impl(x, kernel, stride, padding):
-    """The maximum of each window of ``x`` (N, C, H, W); padding counts as -inf."""
+    """``max_pool2d(x, kernel=, stride=, padding=)`` (pairs of ints): the maximum of each window of
+    ``x`` (N, C, H, W); padding counts as -inf."""
     xp = array_module(x)
     xpad = pad_hw(x, padding, -xp.inf)
     out = out_hw(x.shape[2:], kernel, stride, padding, _UNIT)
@@ -197,7 +198,8 @@ for _prim in (max_pool2d_p, max_pool2d_scatter_p, max_pool2d_gather_p):
 
 
 def _window_sum_impl(x, kernel, stride, padding):
-    """The sum of each window of ``x`` (N, C, H, W); zero padding."""
+    """``window_sum(x, kernel=, stride=, padding=)`` (pairs of ints): the sum of each window of ``x``
+    (N, C, H, W), with zero padding."""
     xpad = pad_hw(x, padding)
     out = out_hw(x.shape[2:], kernel, stride, padding, _UNIT)
     taps = _taps(kernel)
