@@ -10,7 +10,20 @@ from typing import Any
 
 import numpy as np
 
-from fnzero.core.tracer import TRACER_TYPES
+from fnzero.backends import array_module, reads_values_cheaply
+from fnzero.core.tracer import TRACER_TYPES, concrete
+
+
+def is_traced(value: Any) -> bool:
+    """Whether a transform traces ``value``: its entries may be unknown yet (jit) or differ
+    across a vmap batch, so a check cannot read them."""
+    return type(value) in TRACER_TYPES
+
+
+def host_values(x: Any) -> Any:
+    """``x`` with every level of tracing removed: values the library reads and never
+    differentiates (labels, ids, metrics)."""
+    return concrete(x)
 
 
 def is_int(value: Any) -> bool:
@@ -84,3 +97,56 @@ def real_number(
     if bad:
         raise ValueError(f"{where}: {argument} must be {accepted}, got {value!r}")
     return value
+
+
+def _read_on_host(values: Any) -> bool:
+    """Whether a range check may read ``values``: on a GPU that would stall every training step
+    until the device catches up, so on device backends (CuPy) only when the environment
+    variable FNZERO_CHECK_DEVICE_VALUES=1 asks for it."""
+    return bool(values.size) and reads_values_cheaply(values)
+
+
+def int_labels(labels: Any, logits_shape: tuple, where: str) -> Any:
+    """Integer labels checked against the logits: shape logits.shape[:-1], values in range.
+
+    The range check runs where the values are cheap to read (see ``_read_on_host``).
+    Unchecked, an out-of-range label on a device picks a wrong class (CuPy's indexing wraps
+    around) instead of raising.
+    """
+    labels = concrete(labels)
+    xp = array_module(labels)
+    labels = xp.asarray(labels)
+    classes = logits_shape[-1]
+    if tuple(labels.shape) != tuple(logits_shape[:-1]):
+        raise ValueError(
+            f"{where}: integer labels of shape {tuple(labels.shape)} do not match logits of "
+            f"shape {tuple(logits_shape)} (expected labels of shape {tuple(logits_shape[:-1])})"
+        )
+    if _read_on_host(labels):
+        low, high = int(labels.min()), int(labels.max())
+        if low < 0 or high >= classes:
+            raise ValueError(
+                f"{where}: label {low if low < 0 else high} is out of range for "
+                f"{classes} classes (labels must be in 0..{classes - 1})"
+            )
+    return labels
+
+
+def int_values(values: Any, argument: str, where: str) -> Any:
+    """``values`` read as a raw integer array; a TypeError for any other dtype."""
+    values = concrete(values)
+    values = array_module(values).asarray(values)
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"{where}: {argument} must be integers, got dtype {values.dtype}")
+    return values
+
+
+def ids_in_range(ids: Any, vocabulary: int, where: str) -> Any:
+    """Integer ids as an intp array, checked to lie in 0..vocabulary-1 where the values are
+    cheap to read (see ``_read_on_host``)."""
+    if _read_on_host(ids) and (int(ids.min()) < 0 or int(ids.max()) >= vocabulary):
+        bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
+        raise ValueError(
+            f"{where}: id {bad} is out of range for a vocabulary of {vocabulary} (0..{vocabulary - 1})"
+        )
+    return ids.astype(np.intp, copy=False)

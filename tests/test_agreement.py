@@ -16,6 +16,8 @@ from fnzero.scipy import special
 
 SHAPE = (2, 8)
 IDX = np.array([0, 3, 3, 7])
+_IMAGE = np.linspace(-1.0, 1.0, 24).reshape(1, 3, 2, 4)
+_KERNEL = np.ones((2, 3, 3, 3))
 
 
 def _sq(x, shift=5.0):
@@ -190,6 +192,14 @@ CASES = {
                 y[:1, :4].reshape(1, 1, 2, 2)
             )
             * y[1, :4].reshape(1, 1, 2, 2)
+        ),
+        "real",
+    ),
+    # The tape's conv2d node keeps the im2col columns of a constant image; the weight gradient
+    # reads them (conv2d_weight_grad_from_columns) when the cotangent is what varies.
+    "conv2d_backward_columns": (
+        lambda x, y: fnp.sum(
+            fz.vjp(lambda w: nn.conv2d(_IMAGE, w, padding=1), _KERNEL)[1]((x * y).reshape(1, 2, 2, 4))[0] ** 2
         ),
         "real",
     ),

@@ -53,11 +53,12 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "tree": set(),
     "tree_util": {"tree"},
     "core": {"backends"},
-    "_checks": {"core"},  # the package-wide argument checks (they recognise tracers)
+    # the package-wide argument checks: they recognise tracers and read labels and ids on the host
+    "_checks": {"core", "backends"},
     "numpy": {"core", "backends", "tree"},
     # linalg on fnzero.numpy.linalg; special declares primitives (core), reuses the normal quantile
-    # (random) and sigmoid and logsumexp of fnzero.nn, which nothing of scipy sits under.
-    "scipy": {"core", "numpy", "random", "nn", "backends"},
+    # (random) and the normal CDF, logistic and logsumexp of fnzero.lax.
+    "scipy": {"core", "numpy", "random", "lax", "backends"},
     "random": {"core", "numpy", "backends"},
     "transforms": {"core", "numpy", "backends", "tree", "_checks"},
     "device": {"backends", "tree"},
@@ -66,7 +67,8 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "test_util": {"transforms", "backends", "tree"},
     "lax": {"core", "numpy", "transforms", "backends", "tree"},
     "onnx": {"core", "transforms", "lax"},
-    "nn": {"core", "numpy", "transforms", "lax", "random", "backends", "tree", "_checks"},
+    # nn's primitives are lax's; of the backends it looks up only where arrays live (see below).
+    "nn": {"numpy", "lax", "transforms", "random", "backends", "tree", "_checks"},
     "optim": {"numpy", "backends", "tree", "_checks"},
     "data": {"random", "device", "backends", "_checks"},
 }
@@ -79,13 +81,19 @@ CORE_ENGINES = {"fnzero.core.reverse", "fnzero.core.forward", "fnzero.core.batch
 SHARED_PRIVATE = {"fnzero._checks", "fnzero.numpy.linalg._matrices"}
 
 
+# What fnzero.nn may take from fnzero.backends: the registry's lookups, to put a new array (a
+# dropout mask, initial zeros, class indices) where its inputs live. Kernels and array modules
+# stay in the ops layers (fnzero.numpy, fnzero.lax), with the primitives that choose them.
+NN_FROM_BACKENDS = {"backend_of", "get"}
+
+
 def _cross_layer() -> list[tuple[str, str]]:
     return [(a, b) for a, b in imports() if _layer(a) != _layer(b)]
 
 
 def test_every_import_between_layers_follows_an_allowed_edge():
     edges = _cross_layer()
-    assert ("fnzero.nn.convolution", "fnzero.numpy.batching") in edges  # the parser sees real imports
+    assert ("fnzero.lax.convolution", "fnzero.numpy.batching") in edges  # the parser sees real imports
     bad = [
         (a, b)
         for a, b in edges
@@ -107,3 +115,15 @@ def test_no_layer_imports_another_layers_private_modules():
     bad = [(a, b) for a, b in _cross_layer() if private(b) and b not in SHARED_PRIVATE]
     assert bad == [], f"imports of private modules across layers: {bad}"
     assert {b for _, b in _cross_layer() if private(b)} == SHARED_PRIVATE  # the exception is still needed
+
+
+def test_nn_takes_only_the_registry_lookups_from_the_backends():
+    taken = set()
+    for file in sorted((PACKAGE / "nn").rglob("*.py")):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("fnzero.backends"):
+                taken |= {(node.module, alias.name) for alias in node.names}
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("fnzero.backends") for a in node.names), file
+    assert taken and {name for _, name in taken} <= NN_FROM_BACKENDS, taken
+    assert {module for module, _ in taken} == {"fnzero.backends"}

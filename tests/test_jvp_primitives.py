@@ -25,6 +25,7 @@ from fnzero.transforms._inputs import record
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 NONEMPTY = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
 BROADCASTABLE_PAIRS = hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3)
+_IMAGE = np.linspace(-1.0, 1.0, 64).reshape(2, 2, 4, 4)
 
 
 def uniform(rng, shape, lo=-2.0, hi=2.0):
@@ -326,6 +327,12 @@ CASES = {
             fnp.linalg.svd(a, compute_uv=False),
         ),
         (4, 3),
+    ),
+    # The weight gradient from the im2col columns that the tape's conv2d node keeps of a constant
+    # image, moved by the cotangent.
+    "conv2d_weight_grad_from_columns": lambda data, rng: (
+        lambda g: fz.vjp(lambda w: nn.conv2d(_IMAGE, w, padding=1), np.ones((3, 2, 3, 3)))[1](g)[0],
+        [uniform(rng, (2, 3, 4, 4))],
     ),
     "linalg_qr_pinv": matrices(lambda a: (fnp.linalg.qr(a)[1] ** 2, fnp.linalg.pinv(a)), (4, 3)),
 }

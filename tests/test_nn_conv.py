@@ -276,7 +276,7 @@ def test_conv2d_tape_node_reuses_the_forward_columns_exactly(case, needed):
     """A tape records conv2d (and its bias) as one node that keeps the im2col columns: its
     rule's weight gradient from them equals the conv2d_weight_grad primitive's, for every
     geometry, and it computes only the cotangents asked for."""
-    from fnzero.nn import convolution
+    from fnzero.lax import convolution
 
     x, w, b, geo = case
     args = (x, w) if b is None else (x, w, b)
@@ -294,7 +294,7 @@ def test_conv2d_tape_node_reuses_the_forward_columns_exactly(case, needed):
 
 
 def test_conv2d_gradient_for_the_weights_only_never_builds_the_inputs(monkeypatch):
-    from fnzero.nn import convolution
+    from fnzero.lax import convolution
 
     calls = []
     transpose = convolution.conv_transpose2d_p
@@ -315,3 +315,31 @@ def test_conv2d_linearized_equals_its_jvp():
     _, f_lin = fz.linearize(f, x, w, b)
     _, want = fz.jvp(f, (x, w, b), tuple(tangents))
     np.testing.assert_allclose(f_lin(*tangents), want, rtol=1e-12, atol=1e-12)
+
+
+def test_weight_grad_from_columns_has_the_weight_grads_value_and_derivatives():
+    """The primitive the tape's rule calls with the forward's columns is conv2d_weight_grad
+    with a cache: same value, vjp, jvp and vmap in both the image and the cotangent."""
+    from fnzero.lax import convolution
+
+    rng = np.random.default_rng(3)
+    x, gy = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((2, 6, 3, 3))
+    geo = {"kernel": (3, 3), "stride": (2, 2), "padding": (1, 1), "dilation": (1, 1), "groups": 2}
+    cols, _ = convolution._grouped_cols(x, (3, 3), (2, 2), (1, 1), (1, 1), 2)
+
+    def cached(x, gy):
+        return convolution.conv2d_weight_grad_from_columns_p(x, gy, cols, **geo)
+
+    def plain(x, gy):
+        return convolution.conv2d_weight_grad_p(x, gy, **geo)
+
+    np.testing.assert_allclose(cached(x, gy), plain(x, gy), rtol=1e-12, atol=1e-12)
+    u = rng.standard_normal((6, 2, 3, 3))
+    tangents = (rng.standard_normal(x.shape), rng.standard_normal(gy.shape))
+    for got, want in [
+        (fz.vjp(cached, x, gy)[1](u), fz.vjp(plain, x, gy)[1](u)),
+        (fz.jvp(cached, (x, gy), tangents)[1], fz.jvp(plain, (x, gy), tangents)[1]),
+        (fz.vmap(cached, (None, 0))(x, np.stack([gy, -gy])), np.stack([plain(x, gy), plain(x, -gy)])),
+    ]:
+        for a, b in zip(fz.tree.leaves(got), fz.tree.leaves(want)):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

@@ -18,6 +18,8 @@ from fnzero.core.primitive import Primitive
 from fnzero.lax._jit import JIT_ONLY
 from fnzero.scipy import special
 
+IMAGE = np.linspace(-1.0, 1.0, 200).reshape(2, 4, 5, 5)
+
 # (name, function of one example, per-example argument shapes)
 CASES = [
     *[
@@ -137,6 +139,11 @@ CASES = [
         "conv2d_weight_grad",
         lambda x, w: fz.grad(lambda w: (nn.conv2d(x, w) ** 2).sum())(w),
         [(2, 3, 4, 4), (2, 3, 2, 2)],
+    ),
+    (
+        "conv2d_weight_grad_from_columns",  # the columns of a constant image, kept by the tape
+        lambda g: fz.vjp(lambda w: nn.conv2d(IMAGE, w, padding=1), np.ones((3, 4, 3, 3)))[1](g)[0],
+        [(2, 3, 5, 5)],
     ),
     ("im2col", lambda x: nn.im2col(x, 2, stride=1, pad=1), [(2, 3, 4, 4)]),
     ("col2im", lambda c: nn.col2im(c, (1, 2, 4, 4), 2, stride=2, to_matrix=False), [(1, 2, 2, 2, 2, 2)]),

@@ -1,6 +1,6 @@
-"""Activation functions, composed from fnzero.numpy operations (relu and sigmoid are
-primitives of their own, for speed) so that every derivative order comes for free; each
-form is chosen to stay finite for inputs of any size."""
+"""Activation functions, composed from fnzero.numpy operations (relu, sigmoid and the normal
+CDF under the exact gelu are fnzero.lax's primitives, for speed) so that every derivative order
+comes for free; each form is chosen to stay finite for inputs of any size."""
 
 from __future__ import annotations
 
@@ -10,47 +10,13 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
-from fnzero.backends import array_module
-from fnzero.core.primitive import Primitive
-from fnzero.numpy.batching import same_axis_rule
-from fnzero.numpy.elementwise import expression_primitive
-from fnzero.transforms.custom_jvp import custom_jvp
-
-
-def _relu_impl(x):
-    return array_module(x).maximum(x, 0)
-
-
-# relu's derivative ``g * (x > 0)`` as one primitive (a NaN or infinite g stays NaN where
-# x <= 0); linear in g, and piecewise constant in x.
-def _onnx_relu_derivative(b, eq, ops, out):
-    g, x = (b.tensor(o, eq.output) for o in ops)
-    positive = b.node("Greater", [x, b.constant(0, eq.output.dtype)])
-    to = b.onnx.helper.np_dtype_to_tensor_dtype(np.dtype(eq.output.dtype))
-    return b.node("Mul", [g, b.node("Cast", [positive], to=to)], out)
-
-
-_relu_derivative = expression_primitive(
-    "relu_derivative", lambda g, x: g * (x > 0), "{1} > (T)0 ? {0} : {0} * (T)0", onnx=_onnx_relu_derivative
-)
-_relu_derivative.defvjp(lambda ct, ans, g, x: _relu_derivative(ct, x), None)
-_relu_derivative.defjvp(lambda t, ans, g, x: _relu_derivative(t, x), None)
-
-
-def _relu_vjp(g, ans, x):
-    return _relu_derivative(g, x)
-
-
-# A primitive (not where(x > 0, x, 0)) because xp.where branches on every entry and is ten
-# times slower than max and a multiply on the random signs a network produces.
-_relu = Primitive("relu", _relu_impl, onnx="Relu").defvjp(_relu_vjp)
-_relu.defjvp(_relu_vjp)
-_relu.defbatch(same_axis_rule(_relu))
+from fnzero import lax
+from fnzero.lax import logsumexp as logsumexp
 
 
 def relu(x: Any) -> Any:
     """max(x, 0), with derivative 0 at 0 (as JAX and PyTorch)."""
-    return _relu(x)
+    return lax.relu(x)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
@@ -65,86 +31,17 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
     return fnp.where(positive, x, alpha * fnp.expm1(fnp.where(positive, 0, x)))
 
 
-def _normal_cdf_impl(x):
-    xp = array_module(x)
-    if xp is not np:
-        from cupyx.scipy.special import erfc  # the only device library fnzero runs on
-
-        return (erfc(-x * math.sqrt(0.5)) / 2).astype(x.dtype, copy=False)
-    wide = np.asarray(x, dtype=np.float64) * -math.sqrt(0.5)
-    return (np.asarray(_erfc(wide), dtype=np.float64) / 2).astype(x.dtype, copy=False)
-
-
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-# The kernel alone: no derivative rules (they come from _normal_cdf's custom jvp below).
-_normal_cdf_kernel = Primitive("normal_cdf", _normal_cdf_impl)
-_normal_cdf_kernel.defbatch(same_axis_rule(_normal_cdf_kernel))
-
-
-@custom_jvp
-def _normal_cdf(x: Any) -> Any:
-    """Phi(x) = erfc(-x / sqrt 2) / 2, accurate in both tails."""
-    return _normal_cdf_kernel(x)
-
-
-@_normal_cdf.defjvp
-def _normal_cdf_jvp(primals: tuple, tangents: tuple) -> tuple:
-    (x,), (t,) = primals, tangents
-    return _normal_cdf(x), t * (fnp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)))
-
-
 def gelu(x: Any, approximate: bool = True) -> Any:
     """Gaussian error linear unit: ``x * Phi(x)`` (``approximate=False``), or its tanh form
     ``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (the default, as JAX)."""
     if not approximate:
-        return x * _normal_cdf(x)
+        return x * lax.normal_cdf(x)
     return 0.5 * x * (1 + fnp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
-
-
-def _sigmoid_impl(x):
-    y = array_module(x).tanh(x * 0.5)
-    y += 1  # in place: the fresh result of tanh is ours (a NumPy scalar just rebinds)
-    y *= 0.5
-    return y
-
-
-# sigmoid's derivative from its output, ``g * (y * (1 - y))``, as one primitive.
-def _onnx_sigmoid_derivative(b, eq, ops, out):
-    g, y = (b.tensor(o, eq.output) for o in ops)
-    one = b.constant(1, eq.output.dtype)
-    return b.node("Mul", [g, b.node("Mul", [y, b.node("Sub", [one, y])])], out)
-
-
-_sigmoid_derivative = expression_primitive(
-    "sigmoid_derivative",
-    lambda g, y: g * (y * (1 - y)),
-    "{0} * ({1} * ((T)1 - {1}))",
-    onnx=_onnx_sigmoid_derivative,
-)
-_sigmoid_derivative.defvjp(
-    lambda ct, ans, g, y: _sigmoid_derivative(ct, y),
-    lambda ct, ans, g, y: ct * g * (1 - y * 2),
-)
-_sigmoid_derivative.defjvp(
-    lambda t, ans, g, y: _sigmoid_derivative(t, y),
-    lambda t, ans, g, y: t * g * (1 - y * 2),
-)
-
-
-def _sigmoid_vjp(g, ans, x):
-    return _sigmoid_derivative(g, ans)
-
-
-# A primitive (JAX's logistic): one node instead of four, and a derivative from the output.
-_sigmoid = Primitive("sigmoid", _sigmoid_impl, onnx="Sigmoid").defvjp(_sigmoid_vjp)
-_sigmoid.defjvp(_sigmoid_vjp)
-_sigmoid.defbatch(same_axis_rule(_sigmoid))
 
 
 def sigmoid(x: Any) -> Any:
     """1 / (1 + exp(-x)), computed as ``(1 + tanh(x / 2)) / 2`` (no overflow for any x)."""
-    return _sigmoid(x)
+    return lax.logistic(x)
 
 
 def tanh(x: Any) -> Any:
@@ -266,38 +163,6 @@ def log_softmax(x: Any, axis: Any = -1, where: Any = None) -> Any:
     safe = _masked(x, where, -np.inf)
     shifted = safe - fnp.stop_gradient(fnp.max(safe, axis, True))
     return _masked(shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True)), where, -np.inf)
-
-
-def logsumexp(
-    a: Any,
-    axis: Any = None,
-    b: Any = None,
-    keepdims: bool = False,
-    return_sign: bool = False,
-    where: Any = None,
-) -> Any:
-    """``log(sum(b * exp(a)))`` over ``axis`` without overflow (jax.nn.logsumexp).
-
-    With ``return_sign`` the pair ``(log|s|, sign(s))`` for the sum ``s``, which ``b`` may make
-    negative; without it a negative sum gives NaN. ``where`` masks entries out of the sum.
-    """
-    if b is None and where is None and not return_sign:
-        return fnp.logsumexp(a, axis=axis, keepdims=keepdims)
-    safe = _masked(a, where, -np.inf)
-    peak = fnp.stop_gradient(fnp.max(safe, axis, True))
-    peak = fnp.where(fnp.isfinite(peak), peak, 0)
-    terms = fnp.exp(safe - peak)
-    if b is not None:
-        terms = terms * _masked(b, where, 0)
-    total = fnp.sum(terms, axis=axis, keepdims=True)
-    if return_sign:
-        sign = fnp.stop_gradient(fnp.sign(total))
-        out = fnp.log(fnp.abs(total)) + peak
-        if not keepdims:
-            out, sign = fnp.squeeze(out, axis), fnp.squeeze(sign, axis)
-        return out, sign
-    out = fnp.log(total) + peak
-    return out if keepdims else fnp.squeeze(out, axis)
 
 
 def standardize(

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import fnzero.numpy as fnp
-from fnzero.backends import array_module, reads_values_cheaply
-from fnzero.core.tracer import TRACER_TYPES, concrete
+from fnzero._checks import ids_in_range, int_values, is_traced
 
 
 def embedding(ids: Any, W: Any) -> Any:
@@ -16,21 +13,10 @@ def embedding(ids: Any, W: Any) -> Any:
     rows that were picked (repeated ids accumulate).
 
     Ids are checked to be in range on the host; on a device backend only with
-    FNZERO_CHECK_DEVICE_VALUES=1 (see :func:`fnzero.nn.losses.checked_int_labels`)."""
-    if type(ids) in TRACER_TYPES and ids.dtype.kind in "iu" and len(W.shape) == 2:
+    FNZERO_CHECK_DEVICE_VALUES=1 (as the labels of :func:`fnzero.nn.softmax_cross_entropy`)."""
+    if is_traced(ids) and ids.dtype.kind in "iu" and len(W.shape) == 2:
         return fnp.index(W, ids)  # ids that differ across a vmapped batch: not checked here
-    ids = concrete(ids)
-    xp = array_module(ids)
-    ids = xp.asarray(ids)
-    if ids.dtype.kind not in "iu":
-        raise TypeError(f"fnzero.nn.embedding: ids must be integers, got dtype {ids.dtype}")
+    ids = int_values(ids, "ids", "fnzero.nn.embedding")
     if len(W.shape) != 2:
         raise ValueError(f"fnzero.nn.embedding: W must be (vocabulary, features), got shape {tuple(W.shape)}")
-    vocabulary = W.shape[0]
-    if ids.size and reads_values_cheaply(ids) and (int(ids.min()) < 0 or int(ids.max()) >= vocabulary):
-        bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
-        raise ValueError(
-            f"fnzero.nn.embedding: id {bad} is out of range for a vocabulary of {vocabulary} "
-            f"(0..{vocabulary - 1})"
-        )
-    return fnp.index(W, ids.astype(np.intp, copy=False))
+    return fnp.index(W, ids_in_range(ids, W.shape[0], "fnzero.nn.embedding"))

@@ -1,5 +1,5 @@
-"""im2col and col2im with DeZero's arguments: each the other's vjp, so both differentiate
-to any order.
+"""im2col and col2im with DeZero's arguments: each the other's vjp (the primitives are
+fnzero.lax's), so both differentiate to any order.
 
 ``im2col`` copies every kernel window of an (N, C, H, W) image into a column; a convolution is
 then one matrix product. ``col2im`` adds columns back into an image (overlapping windows sum).
@@ -10,38 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fnzero.core.primitive import Primitive
-from fnzero.nn._batching import folding_rule
-from fnzero.nn._windows import (
-    Pair,
-    col2im_kernel,
-    get_conv_outsize,
-    im2col_kernel,
-    out_hw,
-    padding_argument,
-    pair,
-)
+from fnzero import lax
+from fnzero.lax.windows import get_conv_outsize, out_hw
+from fnzero.nn._geometry import Pair, padding_argument, pair
 from fnzero.numpy import reshape, transpose
 
 __all__ = ["im2col", "col2im", "get_conv_outsize"]
-
-
-def _im2col_impl(x, kernel, stride, padding, dilation):
-    return im2col_kernel(x, kernel, stride, padding, dilation)
-
-
-def _col2im_impl(cols, hw, kernel, stride, padding, dilation):
-    return col2im_kernel(cols, hw, kernel, stride, padding, dilation)
-
-
-im2col_p = Primitive("im2col", _im2col_impl)
-col2im_p = Primitive("col2im", _col2im_impl)
-im2col_p.defbatch(folding_rule(im2col_p))
-col2im_p.defbatch(folding_rule(col2im_p))
-im2col_p.defvjp(lambda g, ans, x, **geometry: col2im_p(g, hw=tuple(x.shape[2:]), **geometry))
-col2im_p.defvjp(lambda g, ans, cols, hw, **geometry: im2col_p(g, **geometry))
-im2col_p.defjvp(lambda t, ans, x, **geometry: im2col_p(t, **geometry))  # linear
-col2im_p.defjvp(lambda t, ans, cols, hw, **geometry: col2im_p(t, hw=hw, **geometry))
 
 
 def _geometry(kernel_size, stride, pad, dilation, where: str) -> dict[str, Pair]:
@@ -83,7 +57,7 @@ def im2col(
         raise ValueError(f"fnzero.nn.im2col: expected an (N, C, H, W) input, got shape {tuple(x.shape)}")
     geometry = _geometry(kernel_size, stride, pad, dilation, "im2col")
     _check_fits(x.shape[2:], geometry, "im2col", tuple(x.shape))
-    cols = im2col_p(x, **geometry)
+    cols = lax.im2col(x, **geometry)
     if not to_matrix:
         return cols
     n, c, kh, kw, oh, ow = cols.shape
@@ -120,4 +94,4 @@ def col2im(
         raise ValueError(
             f"fnzero.nn.col2im: expected columns of shape {(n, c, kh, kw, oh, ow)}, got {tuple(col.shape)}"
         )
-    return col2im_p(col, hw=(h, w), **geometry)
+    return lax.col2im(col, hw=(h, w), **geometry)

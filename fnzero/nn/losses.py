@@ -8,12 +8,10 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
-from fnzero._checks import real_number
-from fnzero.backends import array_module, backend_of, reads_values_cheaply
-from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES, concrete
+from fnzero import lax
+from fnzero._checks import int_labels, is_traced, real_number
+from fnzero.backends import backend_of
 from fnzero.nn.activations import log_softmax
-from fnzero.numpy.batching import shape_of, to_front
 
 
 def _reduce(losses: Any, reduction: str, where: str) -> Any:
@@ -45,33 +43,6 @@ def _check_broadcast(predictions: Any, targets: Any, where: str) -> None:
         )
 
 
-def checked_int_labels(labels: Any, logits_shape: tuple, where: str) -> Any:
-    """Integer labels checked against the logits: shape logits.shape[:-1], values in range.
-
-    The range check reads the labels' values, which on a GPU would stall every training step
-    until the device catches up: on device backends (CuPy) it runs only when the environment
-    variable FNZERO_CHECK_DEVICE_VALUES=1 asks for it. Unchecked, an out-of-range label there
-    picks a wrong class (CuPy's indexing wraps around) instead of raising.
-    """
-    labels = concrete(labels)
-    xp = array_module(labels)
-    labels = xp.asarray(labels)
-    classes = logits_shape[-1]
-    if tuple(labels.shape) != tuple(logits_shape[:-1]):
-        raise ValueError(
-            f"fnzero.nn.{where}: integer labels of shape {tuple(labels.shape)} do not match logits of "
-            f"shape {tuple(logits_shape)} (expected labels of shape {tuple(logits_shape[:-1])})"
-        )
-    if labels.size and reads_values_cheaply(labels):
-        low, high = int(labels.min()), int(labels.max())
-        if low < 0 or high >= classes:
-            raise ValueError(
-                f"fnzero.nn.{where}: label {low if low < 0 else high} is out of range for "
-                f"{classes} classes (labels must be in 0..{classes - 1})"
-            )
-    return labels
-
-
 def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") -> Any:
     """Cross-entropy between softmax(logits) (classes on the last axis) and the labels.
 
@@ -81,7 +52,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") 
     logp = log_softmax(logits, axis=-1)
     if getattr(labels, "dtype", None) is None:  # a list or a scalar
         labels = np.asarray(labels)
-    if labels.dtype.kind in "iu" and type(labels) in TRACER_TYPES:
+    if labels.dtype.kind in "iu" and is_traced(labels):
         # Labels that differ across a vmapped batch: select by comparison, not by index.
         if tuple(labels.shape) != tuple(logits.shape[:-1]):
             raise ValueError(
@@ -92,10 +63,9 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") 
         hot = fnp.equal(fnp.reshape(labels, tuple(labels.shape) + (1,)), classes)
         losses = -fnp.sum(fnp.where(hot, logp, 0), axis=-1)
     elif labels.dtype.kind in "iu":
-        labels = checked_int_labels(labels, tuple(logits.shape), "softmax_cross_entropy")
-        xp = array_module(labels)
+        labels = int_labels(labels, tuple(logits.shape), "fnzero.nn.softmax_cross_entropy")
         flat = fnp.reshape(logp, (-1, logits.shape[-1]))
-        rows = xp.arange(flat.shape[0])
+        rows = fnp.arange(flat.shape[0], backend=backend_of(labels))
         picked = fnp.index(flat, (rows, labels.reshape(-1)))
         losses = -fnp.reshape(picked, tuple(logits.shape[:-1]))
     else:
@@ -120,63 +90,11 @@ def sigmoid_binary_cross_entropy(logits: Any, labels: Any, *, reduction: str = "
     return _reduce(losses, reduction, "sigmoid_binary_cross_entropy")
 
 
-def _squared_error_impl(y, t, mean):
-    d = y - t
-    sq = array_module(d).square(d)
-    if mean and sq.dtype.itemsize < 4:  # float16: NumPy's mean accumulates it in float32
-        return sq.mean()
-    return sq.sum() / sq.size if mean else sq.sum()
-
-
-def _squared_error_vjp(sign):
-    """The cotangent of the predictions (sign 1) or the targets (-1): g 2 (y - t) / n."""
-
-    def rule(g, ans, y, t, mean):
-        d = y - t
-        return d * (g * (sign * 2 / d.size if mean else sign * 2))
-
-    return rule
-
-
-def _squared_error_jvp(sign):
-    def rule(t_, ans, y, t, mean):
-        moved = (y - t) * t_
-        return (fnp.mean(moved) if mean else fnp.sum(moved)) * (2 * sign)
-
-    return rule
-
-
-# One node for the whole loss (as DeZero's MeanSquaredError): the tape keeps y and t only,
-# and a step's backward is one rule instead of those of a subtraction, a square and a mean.
-def _squared_error_batched(args, dims, mean: bool):
-    """Each example's loss: the difference with the batch in front, reduced over the rest."""
-    d, bdim = fnp.subtract.batch(args, dims)
-    d = to_front(d, bdim)
-    axes = tuple(range(1, len(shape_of(d))))
-    reduce = fnp.mean if mean else fnp.sum
-    return reduce(fnp.square(d), axis=axes), 0
-
-
-def _onnx_squared_error(b, eq, ops, out):
-    like = b.first_var(eq)
-    d = b.node("Sub", [b.tensor(o, like) for o in ops[:2]])
-    reduce = "ReduceMean" if eq.params["mean"] else "ReduceSum"
-    return b.node(reduce, [b.node("Mul", [d, d])], out, keepdims=0)
-
-
-# One node for the whole loss (as DeZero's MeanSquaredError): the tape keeps y and t only,
-# and a step's backward is one rule instead of those of a subtraction, a square and a mean.
-squared_error_p = Primitive("squared_error", _squared_error_impl, onnx=_onnx_squared_error)
-squared_error_p.defvjp(_squared_error_vjp(1), _squared_error_vjp(-1))
-squared_error_p.defjvp(_squared_error_jvp(1), _squared_error_jvp(-1))
-squared_error_p.defbatch(_squared_error_batched)
-
-
 def mean_squared_error(predictions: Any, targets: Any, *, reduction: str = "mean") -> Any:
     """Squared differences, averaged over every element by default (PyTorch's MSELoss)."""
     _check_broadcast(predictions, targets, "mean_squared_error")
     if reduction in ("mean", "sum"):
-        return squared_error_p(predictions, targets, mean=reduction == "mean")
+        return lax.squared_error(predictions, targets, mean=reduction == "mean")
     return _reduce(fnp.square(predictions - targets), reduction, "mean_squared_error")
 
 

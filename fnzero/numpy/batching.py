@@ -1,5 +1,5 @@
-"""The batching-rule helpers: the public API for authors of primitives (in fnzero.numpy, fnzero.nn,
-fnzero.random, fnzero.lax or user code) who give a primitive its vmap rule.
+"""The batching-rule helpers: the public API for authors of primitives (in fnzero.numpy, fnzero.lax,
+fnzero.random, fnzero.scipy or user code) who give a primitive its vmap rule.
 
 They move a batch axis (``to_front``, ``broadcast_axis``, ``rank_up``), read sizes (``shape_of``,
 ``batch_size``, ``example_ndim``, ``shift_axes``), and build the rules of whole families

@@ -18,9 +18,8 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
+from fnzero import lax
 from fnzero.core.primitive import Primitive
-from fnzero.nn.activations import logsumexp as _nn_logsumexp
-from fnzero.nn.activations import sigmoid
 from fnzero.numpy.batching import broadcasting_rule
 from fnzero.numpy.bessel import i0, i0e, i1, i1e
 from fnzero.numpy.elementwise import _unary
@@ -213,8 +212,8 @@ def beta(a: Any, b: Any) -> Any:
 
 
 def expit(x: Any) -> Any:
-    """The logistic sigmoid 1 / (1 + exp(-x)) (fnzero.nn.sigmoid)."""
-    return sigmoid(x)
+    """The logistic sigmoid 1 / (1 + exp(-x)) (fnzero.lax.logistic, as fnzero.nn.sigmoid)."""
+    return lax.logistic(x)
 
 
 def logit(x: Any) -> Any:
@@ -267,9 +266,9 @@ def logsumexp(
     return_sign: bool = False,
     where: Any = None,
 ) -> Any:
-    """log(|sum(b * exp(a))|) over ``axis`` without overflow (fnzero.nn.logsumexp, as JAX's
-    two are one function)."""
-    return _nn_logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign, where=where)
+    """log(|sum(b * exp(a))|) over ``axis`` without overflow (fnzero.lax.logsumexp, which is
+    fnzero.nn.logsumexp too, as JAX's two are one function)."""
+    return lax.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign, where=where)
 
 
 def softmax(x: Any, /, *, axis: int | tuple[int, ...] | None = None) -> Any:

@@ -19,8 +19,6 @@ import numpy as np
 import fnzero.numpy as fnp
 from fnzero import lax, random
 from fnzero._checks import positive_int
-from fnzero.backends import backend_of
-from fnzero.core.tracer import shape_source
 from fnzero.nn import initializers
 from fnzero.nn.lstm import lstm_cell
 from fnzero.nn.module import Module, static_field
@@ -40,8 +38,7 @@ def _weights(key: Any, input_size: int, hidden_size: int, gates: int, dtype: Any
 
 
 def _zeros_like_state(param: Any, batch_size: int, hidden_size: int) -> Any:
-    p = shape_source(param)
-    return fnp.zeros((batch_size, hidden_size), p.dtype, backend=backend_of(p))
+    return fnp.zeros_like(param, shape=(batch_size, hidden_size))
 
 
 class RNNCell(Module):

@@ -1,0 +1,141 @@
+"""Layers whose reverse mode is one node: the squared-error loss and the LSTM's new state.
+
+``squared_error_p(y, t, mean=)``: the mean (or sum) of ``(y - t)^2`` as one primitive (as
+DeZero's MeanSquaredError): the tape keeps y and t only, and a step's backward is one rule
+instead of those of a subtraction, a square and a mean.
+
+``lstm_state(z, c)``: from the pre-activations ``z`` (columns: input, forget, output gates,
+then the candidate) and the old cell, the new cell and output, written with fnzero operations.
+A reverse-mode tape records them as one node (``lstm_state``, see ``core.reverse.fused``): it
+keeps the activations and tanh(c') the forward made, and its one rule turns the new cell's and
+output's cotangents into z's and the old cell's, each computed once. Under jit, vmap, jvp or no
+transform the operations are seen one by one, so they batch, fuse and export as any others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fnzero.numpy as fnp
+from fnzero.backends import array_module
+from fnzero.core.primitive import JointVJP, Primitive
+from fnzero.core.reverse import fused
+from fnzero.numpy.batching import shape_of, to_front
+
+
+def _squared_error_impl(y, t, mean):
+    """``squared_error(y, t, mean=)``: the mean (``mean=True``) or the sum of ``(y - t)^2`` over
+    every element."""
+    d = y - t
+    sq = array_module(d).square(d)
+    if mean and sq.dtype.itemsize < 4:  # float16: NumPy's mean accumulates it in float32
+        return sq.mean()
+    return sq.sum() / sq.size if mean else sq.sum()
+
+
+def _squared_error_vjp(sign):
+    """The cotangent of the predictions (sign 1) or the targets (-1): g 2 (y - t) / n."""
+
+    def rule(g, ans, y, t, mean):
+        d = y - t
+        return d * (g * (sign * 2 / d.size if mean else sign * 2))
+
+    return rule
+
+
+def _squared_error_jvp(sign):
+    def rule(t_, ans, y, t, mean):
+        moved = (y - t) * t_
+        return (fnp.mean(moved) if mean else fnp.sum(moved)) * (2 * sign)
+
+    return rule
+
+
+def _squared_error_batched(args, dims, mean: bool):
+    """Each example's loss: the difference with the batch in front, reduced over the rest."""
+    d, bdim = fnp.subtract.batch(args, dims)
+    d = to_front(d, bdim)
+    axes = tuple(range(1, len(shape_of(d))))
+    reduce = fnp.mean if mean else fnp.sum
+    return reduce(fnp.square(d), axis=axes), 0
+
+
+def _onnx_squared_error(b, eq, ops, out):
+    like = b.first_var(eq)
+    d = b.node("Sub", [b.tensor(o, like) for o in ops[:2]])
+    reduce = "ReduceMean" if eq.params["mean"] else "ReduceSum"
+    return b.node(reduce, [b.node("Mul", [d, d])], out, keepdims=0)
+
+
+squared_error_p = Primitive("squared_error", _squared_error_impl, onnx=_onnx_squared_error)
+squared_error_p.defvjp(_squared_error_vjp(1), _squared_error_vjp(-1))
+squared_error_p.defjvp(_squared_error_jvp(1), _squared_error_jvp(-1))
+squared_error_p.defbatch(_squared_error_batched)
+
+
+def _gates(s, H: int):
+    """The input, forget and output gates: the three quarters of the sigmoid block ``s``."""
+    return s[..., :H], s[..., H : 2 * H], s[..., 2 * H :]
+
+
+def _pointwise(z, c):
+    """``(c', h', s, u, tanh(c'))`` from the pre-activations ``z`` and the old cell ``c``:
+    ``s`` the sigmoid gates, ``u`` the candidate, kept for the rule."""
+    H = z.shape[-1] // 4
+    s = fnp.tanh(z[..., : 3 * H] * 0.5) * 0.5 + 0.5  # sigmoid as (1 + tanh(z / 2)) / 2: no overflow
+    u = fnp.tanh(z[..., 3 * H :])
+    i, f, o = _gates(s, H)
+    c2 = f * c + i * u
+    t = fnp.tanh(c2)
+    return c2, o * t, s, u, t
+
+
+def _state_vjp(gs, ans, z, c):
+    """The cotangents of ``z`` and ``c`` from those of the new cell and output (the kept
+    activations get none: only this module reads them). The slopes of sigmoid and tanh come
+    from their outputs."""
+    g_c, g_h = gs[0], gs[1]
+    _, _, s, u, t = ans
+    i, f, o = _gates(s, u.shape[-1])
+    dc2 = g_c
+    if g_h is not None:
+        through_h = g_h * o * (1 - t * t)
+        dc2 = through_h if dc2 is None else dc2 + through_h
+    ds = s - s * s
+    di, df, do = _gates(ds, u.shape[-1])
+    d_out = fnp.zeros_like(dc2) if g_h is None else g_h * t * do
+    dz = fnp.concatenate([dc2 * u * di, dc2 * c * df, d_out, dc2 * i * (1 - u * u)], axis=-1)
+    return [dz, dc2 * f]
+
+
+def _state_jvp(tangents, ans, z, c):
+    tz, tc = tangents
+    c2, _, s, u, t = ans
+    H = u.shape[-1]
+    i, f, o = _gates(s, H)
+    ts = tu = None
+    tc2 = None if tc is None else f * tc
+    if tz is not None:
+        ts = (s - s * s) * tz[..., : 3 * H]
+        tu = (1 - u * u) * tz[..., 3 * H :]
+        ti, tf, _ = _gates(ts, H)
+        moved = tf * c + ti * u + i * tu
+        tc2 = moved if tc2 is None else tc2 + moved
+    if tc2 is None:
+        return None, None, None, None, None
+    tt = (1 - t * t) * tc2
+    th = o * tt if ts is None else o * tt + _gates(ts, H)[2] * t
+    return tc2, th, ts, tu, tt
+
+
+# The new cell and output as reverse mode records them: one node, one rule for both.
+_lstm_state_node = Primitive("lstm_state", None).defvjp(JointVJP(_state_vjp))
+_lstm_state_node.jvp = _state_jvp
+
+
+def lstm_state(z: Any, c: Any) -> tuple[Any, Any]:
+    """The LSTM's new cell and output ``(c', h')`` from the pre-activations ``z`` (..., 4H)
+    (input, forget and output gates, then the candidate) and the old cell ``c`` (..., H):
+    ``c' = f c + i tanh(u)``, ``h' = o tanh(c')``. A reverse-mode tape records it as one node."""
+    c2, h2 = fused(_lstm_state_node, _pointwise, z, c)[:2]
+    return c2, h2
