@@ -121,7 +121,7 @@ class Tape(Trace):
         return call.reverse(self, args)  # recomputed in the sweep
 
 
-def fused(prim: Primitive, compute: Callable[..., tuple], *args: Any, **params: Any) -> tuple:
+def one_node(prim: Primitive, compute: Callable[..., tuple], *args: Any, **params: Any) -> tuple:
     """``compute(*args, **params)``, a tuple of outputs, that a reverse-mode tape on top
     records as one node: ``prim.vjps`` (a JointVJP, or a SharedVJP told which arguments need
     a cotangent) gives every argument's cotangent from all the outputs' at once, and

@@ -9,7 +9,7 @@ Deconv2d and Conv2DGradW), so derivatives of any order come from the same three 
 
 Kernels: the backend's own where it has one (cuDNN on CuPy, see fnzero.backends.cupy_kernels),
 else im2col, then one batched matrix product per group. A reverse-mode tape records
-``conv2d`` and its bias as one node (``core.reverse.fused``) that keeps the forward's im2col
+``conv2d`` and its bias as one node (``core.reverse.one_node``) that keeps the forward's im2col
 columns; its rule hands them to ``conv2d_weight_grad_from_columns_p``, the weight gradient
 whose kernel reads the columns instead of building them again from x (the book's Conv2d keeps
 them too). ``im2col_p`` and ``col2im_p`` are each the other's vjp.
@@ -25,7 +25,7 @@ from typing import Any
 import fnzero.numpy as fnp
 from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive, SharedVJP
-from fnzero.core.reverse import fused
+from fnzero.core.reverse import one_node
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.lax.windows import Pair, col2im_kernel, fold, folding_rule, im2col_kernel, out_hw, unfold
 from fnzero.numpy import reshape
@@ -288,7 +288,7 @@ def conv2d(x: Any, w: Any, b: Any = None, *, stride: Pair, padding: Pair, dilati
     """
     geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
     args = (x, w) if b is None else (x, w, b)
-    return fused(_conv_node, _conv_forward, *args, **geo)[0]
+    return one_node(_conv_node, _conv_forward, *args, **geo)[0]
 
 
 def _im2col_impl(x, kernel, stride, padding, dilation):

@@ -6,7 +6,7 @@ instead of those of a subtraction, a square and a mean.
 
 ``lstm_state(z, c)``: from the pre-activations ``z`` (columns: input, forget, output gates,
 then the candidate) and the old cell, the new cell and output, written with fnzero operations.
-A reverse-mode tape records them as one node (``lstm_state``, see ``core.reverse.fused``): it
+A reverse-mode tape records them as one node (``lstm_state``, see ``core.reverse.one_node``): it
 keeps the activations and tanh(c') the forward made, and its one rule turns the new cell's and
 output's cotangents into z's and the old cell's, each computed once. Under jit, vmap, jvp or no
 transform the operations are seen one by one, so they batch, fuse and export as any others.
@@ -19,7 +19,7 @@ from typing import Any
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
 from fnzero.core.primitive import JointVJP, Primitive
-from fnzero.core.reverse import fused
+from fnzero.core.reverse import one_node
 from fnzero.numpy.batching import shape_of, to_front
 
 
@@ -137,5 +137,5 @@ def lstm_state(z: Any, c: Any) -> tuple[Any, Any]:
     """The LSTM's new cell and output ``(c', h')`` from the pre-activations ``z`` (..., 4H)
     (input, forget and output gates, then the candidate) and the old cell ``c`` (..., H):
     ``c' = f c + i tanh(u)``, ``h' = o tanh(c')``. A reverse-mode tape records it as one node."""
-    c2, h2 = fused(_lstm_state_node, _pointwise, z, c)[:2]
+    c2, h2 = one_node(_lstm_state_node, _pointwise, z, c)[:2]
     return c2, h2

@@ -18,7 +18,7 @@ import fnzero.numpy as fnp
 from fnzero import tree
 from fnzero.backends import array_module
 from fnzero.core.primitive import JointVJP, Primitive
-from fnzero.core.reverse import fused
+from fnzero.core.reverse import one_node
 from fnzero.core.tracer import TRACER_TYPES, shape_source
 from fnzero.lax._common import TypeKeeper, leaf_type, pair, where_of
 from fnzero.lax._jit import jit_scan, jit_top
@@ -61,7 +61,7 @@ _stack_steps.jvp = _stack_jvp
 def _stack(leaves: list) -> Any:
     """The steps' outputs on a new axis 0: one kernel call when none is traced."""
     if any(type(y) in TRACER_TYPES for y in leaves):
-        return fused(_stack_steps, _stacked, *leaves)[0]
+        return one_node(_stack_steps, _stacked, *leaves)[0]
     return array_module(leaves[0]).stack(leaves)
 
 
@@ -138,7 +138,7 @@ def _scan(
         lowered = jit_scan(f, init, xs, n, reverse, lambda c, y: carry_type.check(c, "out of f"), name)
         if lowered is not None:
             return lowered
-    pieces = [fused(_unstack, _slices, x, count=n) for x in x_leaves]
+    pieces = [one_node(_unstack, _slices, x, count=n) for x in x_leaves]
     y_type = None
     carry = init
     ys: list = [None] * n
