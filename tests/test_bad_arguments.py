@@ -132,3 +132,30 @@ def test_huge_reduction_axes_say_out_of_bounds():
         match="fnzero.numpy.sum: axis 1000000000000000000000000000000 is out of bounds",
     ):
         fnp.sum(np.ones((2, 3)), axis=10**30)
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        fz.grad,
+        fz.value_and_grad,
+        fz.jacrev,
+        fz.jacfwd,
+        fz.hessian,
+        fz.vmap,
+        fz.checkpoint,
+        fz.custom_vjp,
+        fz.custom_jvp,
+    ],
+)
+@pytest.mark.parametrize("fun", [3.0, None, "f"])
+def test_a_transform_of_something_not_callable_refuses_at_once(transform, fun):
+    # Not at the first call of the function it returns, which may come much later.
+    with pytest.raises(TypeError, match=rf"fnzero.{transform.__name__}: fun must be a callable.*got {fun!r}"):
+        transform(fun)
+
+
+@pytest.mark.parametrize("shape", [2.5, (2, 2.5), "3", None])
+def test_random_shapes_that_are_not_ints_are_refused(shape):
+    with pytest.raises((TypeError, ValueError), match=r"fnzero.random.normal: shape"):
+        fz.random.normal(fz.random.key(0), shape)

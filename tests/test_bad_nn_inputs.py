@@ -312,3 +312,41 @@ def test_train_flags_must_be_bools(train):
         nn.dropout(np.ones(3), 0.5, key=random.key(0), train=train)
     with pytest.raises(TypeError, match=rf"fnzero.nn.batch_norm: train must be True or False, got {train!r}"):
         nn.batch_norm(np.ones((2, 2)), np.ones(2), np.zeros(2), np.zeros(2), np.ones(2), train=train)
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (
+            lambda: nn.leaky_relu(np.ones(3), "a"),
+            r"fnzero.nn.leaky_relu: negative_slope must be a number, got 'a'",
+        ),
+        (lambda: nn.elu(np.ones(3), None), r"fnzero.nn.elu: alpha must be a number, got None"),
+        (lambda: nn.celu(np.ones(3), "1"), r"fnzero.nn.celu: alpha must be a number"),
+        (lambda: nn.squareplus(np.ones(3), "4"), r"fnzero.nn.squareplus: b must be a number"),
+        (
+            lambda: nn.Sequential(nn.relu, 3),
+            r"fnzero.nn.Sequential: layers\[1\] must be a layer or a function, got 3",
+        ),
+        (lambda: data.Compose(data.Flatten(), "x"), r"fnzero.data.Compose: transforms\[1\] must be callable"),
+        (lambda: data.AsType("float99"), r"fnzero.data.AsType: dtype must be a NumPy dtype, got 'float99'"),
+        (lambda: data.Normalize(0.5, 0.0), r"fnzero.data.Normalize: std must be nonzero"),
+        (lambda: data.Normalize(0.5, np.array([1.0, 0.0])), r"fnzero.data.Normalize: std must be nonzero"),
+        (lambda: tree.unflatten([1, 2], [1, 2]), r"fnzero.tree.unflatten: treedef must be a PyTreeDef"),
+        (
+            lambda: tree.register(3, lambda x: ((), None), lambda a, c: 3),
+            r"fnzero.tree.register: cls must be a class",
+        ),
+    ],
+)
+def test_wrong_parameters_are_named_before_they_fail_deep_inside(call, fragment):
+    with pytest.raises((TypeError, ValueError), match=fragment):
+        call()
+
+
+def test_the_parameters_still_take_numbers_and_arrays():
+    x = np.array([-1.0, 2.0])
+    np.testing.assert_allclose(nn.leaky_relu(x, np.float32(0.5)), [-0.5, 2.0])
+    np.testing.assert_allclose(fz.grad(lambda a: fz.numpy.sum(nn.elu(x, a)))(1.0), np.expm1(-1.0))
+    np.testing.assert_allclose(data.Normalize(1.0, np.array([2.0, 4.0]))(np.array([3.0, 5.0])), [1.0, 1.0])
+    assert data.AsType("float32")(np.ones(2, int)).dtype == np.float32

@@ -282,3 +282,11 @@ def test_warmup_then_decay_gives_the_rates_it_promises():
     assert [schedule(s) for s in range(4)] == pytest.approx([0.05, 0.1, 0.15, 0.2])
     assert schedule(4) == pytest.approx(0.2) and schedule(14) == pytest.approx(0.0, abs=1e-12)
     assert optim.warmup_schedule(0.3, 0)(0) == 0.3
+
+
+@pytest.mark.parametrize("link", [3, None, lambda g: g])
+def test_chain_refuses_a_link_that_is_not_a_transformation(link):
+    with pytest.raises(
+        TypeError, match=r"fnzero.optim.chain: transforms\[1\] must be a GradientTransformation"
+    ):
+        optim.chain(optim.scale(0.1), link)

@@ -80,3 +80,30 @@ def test_where_mismatch_names_the_shapes(backend):
 def test_operator_mismatch_on_traced_values_names_both_shapes(backend):
     with pytest.raises(ValueError, match=r"fnzero.numpy.add\(float64\[2\], float64\[3\]\)"):
         fz.grad(lambda v: fnp.sum(v + backend.xp.ones(3)))(backend.xp.ones(2))
+
+
+@pytest.mark.parametrize("shape", [(2.5, 2), (2.0, 3), ("2", 3), "6"])
+def test_reshape_refuses_dimensions_that_are_not_ints(shape):
+    # int() would truncate 2.5 into a shape the caller did not ask for.
+    for call in (
+        lambda: fnp.reshape(np.ones(6), shape),
+        lambda: fz.grad(lambda v: fnp.sum(v.reshape(shape)))(np.ones(6)),
+    ):
+        with pytest.raises(
+            TypeError, match=r"fnzero.numpy.reshape: shape must be an int or a sequence of ints"
+        ):
+            call()
+    assert fnp.reshape(np.ones(6), (np.int64(2), 3)).shape == (2, 3)
+
+
+def test_moveaxis_refuses_an_axis_named_twice():
+    with pytest.raises(ValueError, match=r"fnzero.numpy.moveaxis: source \(0, -2\) names an axis twice"):
+        fnp.moveaxis(X, (0, -2), (0, 1))
+    with pytest.raises(ValueError, match=r"moveaxis: destination \(1, 1\) names an axis twice"):
+        fnp.moveaxis(X, (0, 1), (1, 1))
+
+
+def test_arange_refuses_a_zero_step():
+    with pytest.raises(ValueError, match=r"fnzero.numpy.arange: step must not be 0, got 0.0"):
+        fnp.arange(0, 1, 0.0)
+    np.testing.assert_array_equal(fnp.arange(0, 1, 0.5), [0.0, 0.5])

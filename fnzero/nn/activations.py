@@ -53,13 +53,23 @@ def relu(x: Any) -> Any:
     return _relu(x)
 
 
+def _parameter(value: Any, argument: str, where: str) -> None:
+    """A TypeError naming ``argument`` for a string or None, which would fail deep in NumPy."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(
+            f"fnzero.nn.{where}: {argument} must be a number, got {value!r:.60} ({type(value).__name__})"
+        )
+
+
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
     """x for x >= 0, ``negative_slope * x`` otherwise (slope 1 at 0, as JAX)."""
+    _parameter(negative_slope, "negative_slope", "leaky_relu")
     return fnp.where(fnp.greater_equal(x, 0), x, x * negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Any:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
+    _parameter(alpha, "alpha", "elu")
     positive = fnp.greater(x, 0)
     # exp only ever sees non-positive values, so it cannot overflow on the unused side.
     return fnp.where(positive, x, alpha * fnp.expm1(fnp.where(positive, 0, x)))
@@ -200,6 +210,7 @@ def hard_tanh(x: Any) -> Any:
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
+    _parameter(alpha, "alpha", "celu")
     return fnp.maximum(x, 0) + alpha * fnp.expm1(fnp.minimum(x, 0) / alpha)
 
 
@@ -233,6 +244,7 @@ def sparse_sigmoid(x: Any) -> Any:
 
 def squareplus(x: Any, b: float = 4) -> Any:
     """``(x + sqrt(x^2 + b)) / 2``, a smooth relu made of algebraic operations."""
+    _parameter(b, "b", "squareplus")
     return (x + fnp.sqrt(fnp.square(x) + b)) / 2
 
 

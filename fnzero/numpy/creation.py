@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,14 +95,24 @@ def copy(a: Any, order: Any = None) -> Any:
     return array(a, copy=True)
 
 
+def _concrete_shape(shape: Any) -> Any:
+    """``shape`` with traced entries read as ints (jit and vmap refuse, naming why); NumPy
+    would hide that refusal behind "expected a sequence of integers"."""
+    if not _has_tracer(shape):
+        return shape
+    if isinstance(shape, (list, tuple)):
+        return tuple(operator.index(d) for d in shape)
+    return operator.index(shape)
+
+
 def zeros(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
     """An array of zeros (float64 unless ``dtype`` is given)."""
-    return _xp(backend).zeros(shape, dtype)
+    return _xp(backend).zeros(_concrete_shape(shape), dtype)
 
 
 def ones(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
     """An array of ones (float64 unless ``dtype`` is given)."""
-    return _xp(backend).ones(shape, dtype)
+    return _xp(backend).ones(_concrete_shape(shape), dtype)
 
 
 def empty(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
@@ -113,7 +124,7 @@ def full(
     shape: int | Sequence[int], fill_value: Any, dtype: Any = None, *, backend: str | Backend | None = None
 ) -> Any:
     """An array of ``fill_value`` (its dtype unless ``dtype`` is given)."""
-    return _xp(backend).full(shape, fill_value, dtype)
+    return _xp(backend).full(_concrete_shape(shape), fill_value, dtype)
 
 
 def _like_traced(x: Any):
@@ -174,6 +185,8 @@ def arange(
 ) -> Any:
     """Evenly spaced values in ``[start, stop)``, ``step`` apart (NumPy's rules)."""
     _concrete_numbers("arange", start=start, stop=stop, step=step)
+    if step is not None and not isinstance(step, str) and np.ndim(step) == 0 and step == 0:
+        raise ValueError(f"fnzero.numpy.arange: step must not be 0, got {step!r}")
     return _xp(backend).arange(start, stop, step, dtype=dtype)
 
 

@@ -7,6 +7,7 @@ import builtins
 import functools
 import itertools
 import math
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,9 +45,21 @@ _reshape.onnx = _onnx_reshape
 _reshape.defbatch(_reshape_batched)
 
 
+def _int_dims(shape, name: str) -> tuple[int, ...]:
+    """``shape`` (an int or a sequence of ints) as a tuple of ints; a TypeError for a float or
+    any other entry, which ``int()`` would truncate into another shape."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    try:
+        return tuple(operator.index(d) for d in dims)
+    except TypeError:
+        raise TypeError(
+            f"fnzero.numpy.{name}: shape must be an int or a sequence of ints, got {shape!r}"
+        ) from None
+
+
 def reshape(x, shape: int | Sequence[int]):
     """``x`` with a new shape of the same size (one entry may be -1)."""
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+    shape = _int_dims(shape, "reshape")
     old = _shape(x)
     if shape == old:
         return x
@@ -119,6 +132,9 @@ def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
     ]
     if len(src) != len(dst):
         raise ValueError("fnzero.numpy.moveaxis: source and destination need the same length")
+    for arg, axes, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"fnzero.numpy.moveaxis: {arg} {given!r} names an axis twice")
     order = [a for a in range(ndim) if a not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)

@@ -14,6 +14,16 @@ from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy import astype, zeros_like
 
 
+def check_callable(fun: Any, name: str) -> None:
+    """A TypeError naming the transform when ``fun`` is not callable (at the transform, not at
+    the first call of the function it returns)."""
+    if not callable(fun):
+        raise TypeError(
+            f"fnzero.{name}: fun must be a callable (the function to transform), got {fun!r:.60} "
+            f"({type(fun).__name__})"
+        )
+
+
 def check_argnums(argnums: int | Sequence[int], nargs: int, name: str) -> tuple[int, ...]:
     if type(argnums) is int and 0 <= argnums < nargs:  # the usual case
         return (argnums,)
