@@ -1145,6 +1145,290 @@ wrong(
 )
 
 
+# ---------------------------------------------------------------- more: accidental broadcasting, flags
+area("numpy")
+wrong("numpy.sum keepdims 'no'", lambda: fnp.sum(X23, axis=0, keepdims="no"), "keepdims")
+wrong("numpy.mean keepdims None", lambda: fnp.mean(X23, axis=0, keepdims=None), "keepdims")
+# NumPy takes any real ddof (the divisor is n - ddof).
+wrong("numpy.var ddof 1.5", lambda: fnp.var(V3, ddof=1.5), "ddof", accept=close(np.var(V3, ddof=1.5)))
+wrong("numpy.var ddof -1", lambda: fnp.var(V3, ddof=-1), "ddof", accept=close(np.var(V3, ddof=-1)))
+wrong(
+    "numpy.sum where of shape (2,)",
+    lambda: fnp.sum(X23, where=np.array([True, False])),
+    "where",
+)
+wrong("numpy.clip min > max", lambda: fnp.clip(V3, 2.0, 1.0), "min|max", accept=close(np.clip(V3, 2.0, 1.0)))
+wrong("numpy.pad pad_width of 3 pairs for 2-d", lambda: fnp.pad(X23, ((1, 1), (1, 1), (1, 1))), "pad|shape|3")
+wrong("numpy.einsum output index not in the inputs", lambda: fnp.einsum("ij->k", X23), "k|output")
+wrong("numpy.tensordot axes -1", lambda: fnp.tensordot(X23, X23, axes=-1), "axes")
+wrong("numpy.zeros (2, 2.0)", lambda: fnp.zeros((2, 2.0)), "float|integer|shape")
+wrong("numpy.full shape 2.5", lambda: fnp.full(2.5, 1.0), "float|integer|shape")
+wrong(
+    "indexing a float index array",
+    lambda: fnp.asarray(V3)[np.array([0.0, 1.0])],
+    "integer|index",
+    types=INDEX_TYPES,
+)
+wrong("at.set index 5 of (3,)", traced(lambda v: v.at[5].set(1.0)), "5|bounds|range", types=INDEX_TYPES)
+wrong("at.add index -4 of (3,)", traced(lambda v: v.at[-4].add(1.0)), "-4|bounds|range", types=INDEX_TYPES)
+wrong("numpy.linalg.solve singular", lambda: fnp.linalg.solve(np.zeros((2, 2)), np.ones(2)), "[Ss]ingular")
+wrong("numpy.linalg.norm axis 2", lambda: fnp.linalg.norm(X23, axis=2), "axis")
+wrong("numpy.concatenate axis 1.5", lambda: fnp.concatenate([X23, X23], axis=1.5), "axis")
+wrong("numpy.stack axis 3", lambda: fnp.stack([X23, X23], axis=3), "axis 3")
+wrong("numpy.where one argument of two", lambda: fnp.where(V3 > 0, V3), "where|x|y|three|both")
+wrong("numpy.matmul traced (3,) @ (4,)", traced(lambda v: fnp.matmul(v, V4)), S(3), S(4))
+wrong("numpy.dot traced (3,) . (2, 3)", traced(lambda v: fnp.dot(v, X23)), S(3), S(2, 3))
+wrong("numpy.outer of a string", lambda: fnp.outer(V3, "a"), "str|'a'|U1|outer")
+
+area("transforms")
+wrong(
+    "jvp tangent float32 for float64 primal",
+    lambda: fz.jvp(_sq, (V3,), (V3.astype(np.float32),)),
+    "float32",
+    "float64",
+)
+wrong("jvp tangent int for float primal", lambda: fz.jvp(_sq, (V3,), (np.arange(3),)), "int64", "float64")
+wrong(
+    "vmap out_axes tuple longer than outputs", lambda: fz.vmap(lambda x: x, out_axes=(0, 0))(V3), "out_axes"
+)
+wrong("vmap in_axes -2 of a 1-d argument", lambda: fz.vmap(_sq, in_axes=-2)(V3), "in_axes|axis", "-2")
+wrong(
+    "vmap in_axes a list",
+    lambda: fz.vmap(_mul, in_axes=[0, None])(V3, 2.0),
+    "in_axes",
+    accept=close(V3 * 2.0),
+)
+wrong(
+    "grad has_aux with a (3,) value",
+    lambda: fz.grad(lambda x: (x * 2.0, 1), has_aux=True)(V3),
+    "scalar",
+    S(3),
+)
+wrong("grad of a list output", lambda: fz.grad(lambda x: [fnp.sum(x)])(V3), "scalar|list")
+wrong("grad of a 0-d int array argument", lambda: fz.grad(lambda x: x * 2.0)(np.array(3)), "int")
+wrong("grad allow_int 'yes'", lambda: fz.grad(_sq, allow_int="yes")(V3), "allow_int")
+wrong("vjp has_aux 'yes'", lambda: fz.vjp(_sq, V3, has_aux="yes"), "has_aux")
+wrong(
+    "vjp cotangent int for float output",
+    lambda: fz.vjp(lambda x: x * 2.0, V3)[1](np.arange(3)),
+    "int",
+    accept=close((2.0 * np.arange(3),)),
+)
+wrong("jacrev has_aux output not a pair", lambda: fz.jacrev(_sq, has_aux=True)(V3), "has_aux")
+wrong("lax.scan xs not an array", lambda: lax.scan(lambda c, x: (c, x), 0.0, "abc"), "xs|str")
+wrong("lax.scan f returns one value", lambda: lax.scan(lambda c, x: c + x, 0.0, V3), "pair|tuple|carry")
+wrong(
+    "lax.fori_loop body returns a tuple",
+    lambda: lax.fori_loop(0, 2, lambda i, v: (v, v), V3),
+    "structure|tuple",
+)
+wrong("lax.switch branches empty", lambda: lax.switch(0, [], V3), "branches")
+wrong("lax.scan unroll 0", lambda: lax.scan(lambda c, x: (c, x), 0.0, V3, unroll=0), "unroll")
+
+area("nn")
+wrong(
+    "accuracy labels (2,1) for logits (2,3)",
+    lambda: nn.accuracy(np.ones((2, 3)), np.zeros((2, 1), int)),
+    S(2, 1),
+    S(2, 3),
+)
+wrong(
+    "softmax_cross_entropy int labels (2,1) for logits (2,3)",
+    lambda: nn.softmax_cross_entropy(np.ones((2, 3)), np.zeros((2, 1), int)),
+    S(2, 1),
+    S(2, 3),
+)
+wrong(
+    "softmax_cross_entropy float labels 1.0 (class index as float)",
+    lambda: nn.softmax_cross_entropy(np.ones((2, 3)), np.array([0.0, 1.0])),
+    "label|target",
+    S(2),
+)
+wrong(
+    "sigmoid_binary_cross_entropy labels (1,3) for logits (3,)",
+    lambda: nn.sigmoid_binary_cross_entropy(V3, np.ones((1, 3))),
+    S(1, 3),
+    S(3),
+)
+# As JAX: a label that equals no class index gives a row of zeros (documented).
+wrong(
+    "one_hot of float labels 1.5",
+    lambda: nn.one_hot(np.array([1.5]), 3),
+    "integer|float|x",
+    accept=close(np.zeros((1, 3))),
+)
+wrong(
+    "one_hot label past num_classes",
+    lambda: nn.one_hot(np.array([0, 5]), 3),
+    "num_classes",
+    accept=close(np.array([[1.0, 0, 0], [0, 0, 0]])),
+)
+wrong("Conv2d called on 3-d input", lambda: nn.Conv2d(3, 4, 3, key=KEY)(np.ones((3, 8, 8))), S(3, 8, 8))
+wrong(
+    "BatchNorm(3) called on 4 channels",
+    lambda: nn.BatchNorm(3)(np.ones((2, 4)), nn.BatchNorm(3).init_state(), train=True),
+    S(2, 4),
+    "3|4",
+)
+wrong("LayerNorm(3) on (2, 4)", lambda: nn.LayerNorm(3)(np.ones((2, 4))), S(3), S(2, 4))
+wrong(
+    "Embedding called on float ids", lambda: nn.Embedding(5, 3, key=KEY)(np.array([1.5])), "ids|integer|float"
+)
+wrong(
+    "LSTM called on 5 features for 3", lambda: nn.LSTM(3, 4, key=KEY)(np.ones((2, 6, 5), np.float32)), "3|5"
+)
+wrong("Linear dtype 'float99'", lambda: nn.Linear(2, 3, key=KEY, dtype="float99"), "float99")
+wrong("dropout key an int", lambda: nn.dropout(V3, 0.5, key=0, train=True), "key")
+wrong(
+    "batch_norm running mean (4,) for 3 channels",
+    lambda: nn.batch_norm(np.ones((2, 3)), np.ones(3), np.zeros(3), np.zeros(4), np.ones(3), train=False),
+    "mean",
+    S(4),
+)
+wrong(
+    "batch_norm gamma (1, 3) for 3 channels",
+    lambda: nn.batch_norm(
+        np.ones((2, 3)), np.ones((1, 3)), np.zeros(3), np.zeros(3), np.ones(3), train=False
+    ),
+    "gamma",
+    S(1, 3),
+)
+wrong(
+    "layer_norm gamma (1, 3)",
+    lambda: nn.layer_norm(X23, np.ones((2, 3)) * 2, np.zeros(3)),
+    "gamma|scale",
+    S(2, 3),
+)
+wrong("conv2d bias (1, 4)", lambda: nn.conv2d(IMG, np.ones((4, 3, 3, 3)), np.ones((1, 4))), "b|bias", S(1, 4))
+wrong("conv2d groups 2 for 3 channels", lambda: nn.conv2d(IMG, np.ones((4, 3, 3, 3)), groups=2), "groups")
+wrong("max_pool2d stride 0", lambda: nn.max_pool2d(IMG, 2, stride=0), "stride")
+wrong(
+    "softmax where of shape (2,)",
+    lambda: nn.softmax(X23, where=np.array([True, False])),
+    "where|broadcast",
+    S(2),
+)
+wrong(
+    "embedding ids (2,) traced float",
+    lambda: fz.grad(lambda W: fnp.sum(nn.embedding(np.array([0.0, 1.0]), W)))(np.ones((5, 3))),
+    "ids|integer|float",
+)
+
+area("optim")
+wrong("adamw update without params", lambda: _update(optim.adamw(0.1), P, P, None), "params")
+wrong(
+    "masked mask callable of another structure",
+    lambda: _update(optim.masked(optim.scale(0.1), lambda p: [True]), P),
+    "mask|structure",
+)
+wrong(
+    "adam with an int parameter (allow_int gradients)",
+    lambda: _update(optim.adam(0.1), {"n": np.zeros(3, int)}, {"n": np.arange(3)}, None)[0],
+    "int",
+    accept=close({"n": np.zeros(3)}),
+)
+# apply_updates keeps each parameter's dtype (documented, as optax): an int parameter stays int.
+wrong(
+    "apply_updates int params",
+    lambda: optim.apply_updates({"n": np.arange(3)}, {"n": np.ones(3) * 0.5}),
+    "int|dtype",
+    accept=close({"n": np.arange(3)}),
+)
+wrong("sgd nesterov 'yes'", lambda: optim.sgd(0.1, momentum=0.9, nesterov="yes"), "nesterov")
+wrong(
+    "update params of other structure",
+    lambda: _update(optim.adamw(0.1), P, P, [np.ones(3)]),
+    "structure|params",
+)
+
+area("random")
+wrong(
+    "normal dtype float16",
+    lambda: random.normal(KEY, (3,), np.float16),
+    "dtype",
+    accept=lambda r: r.dtype == np.float16 and r.shape == (3,),
+)
+wrong(
+    "randint minval float",
+    lambda: random.randint(KEY, (3,), 0.5, 5),
+    "minval",
+    accept=lambda r: r.shape == (3,) and set(np.asarray(r).tolist()) <= {0, 1, 2, 3, 4},
+)
+wrong("choice of an empty population", lambda: random.choice(KEY, 0, (1,)), "0|empty|population")
+wrong(
+    "categorical all -inf",
+    lambda: random.categorical(KEY, np.full(3, -np.inf)),
+    "logits|inf",
+    accept=lambda r: 0 <= int(r) < 3,
+)
+wrong("uniform dtype int", lambda: random.uniform(KEY, (3,), np.int32), "dtype")
+wrong(
+    "bernoulli p of shape (2,) for shape (3,)",
+    lambda: random.bernoulli(KEY, np.full(2, 0.5), (3,)),
+    S(2),
+    S(3),
+)
+wrong("permutation of a string", lambda: random.permutation(KEY, "abc"), "str|'abc'|x")
+wrong("split key a float array", lambda: random.split(np.zeros(2)), "key")
+wrong("fold_in data -1", lambda: random.fold_in(KEY, -1), "data", accept=lambda r: np.shape(r) == (2,))
+
+area("data")
+wrong(
+    "DataLoader of a dataset without len", lambda: data.DataLoader(object(), 2, shuffle=False), "dataset|len"
+)
+wrong("DataLoader rank 1.0", lambda: data.DataLoader(DS, 2, shuffle=False, rank=1.0, size=2), "rank")
+wrong("ArrayDataset labels a scalar", lambda: data.ArrayDataset(np.ones((5, 2)), 3), "label")
+wrong(
+    "Normalize std (3,) for 2 features",
+    lambda: data.Normalize(0.0, np.ones(3))(np.ones((4, 2))),
+    S(3),
+    S(4, 2),
+)
+
+area("io")
+wrong(
+    "save dict with int keys",
+    lambda: fz.save(tmp("k.npz"), {1: np.ones(2)}),
+    "key|1|int",
+    accept=lambda r: r is None,
+)
+# A key holding "/" reads back as nested dicts without a template (documented); a clash is refused.
+wrong(
+    "save key with a slash",
+    lambda: fz.load(_saved("sl.npz", {"a/b": np.ones(2)}), {"a/b": np.zeros(2)}),
+    "a/b",
+    accept=close({"a/b": np.ones(2)}),
+)
+wrong(
+    "save keys 'a/b' and a.b clash",
+    lambda: fz.save(tmp("cl.npz"), {"a/b": 1.0, "a": {"b": 2.0}}),
+    "a/b",
+    "share",
+)
+wrong("save reserved key", lambda: fz.save(tmp("r.npz"), {"__fnzero__": np.ones(2)}), "__fnzero__")
+wrong(
+    "load template float for a (3,) member",
+    lambda: fz.load(_saved("h.npz", {"w": np.ones(3)}), {"w": 0.0}),
+    "w",
+    S(3),
+)
+wrong(
+    "load template None leaf for an array",
+    lambda: fz.load(_saved("i.npz", P), {"w": None, "b": np.zeros(2)}),
+    "w",
+)
+wrong("load like a string", lambda: fz.load(_saved("j.npz", P), "abc"), "like|template|str|structure")
+
+area("tree")
+wrong(
+    "map with None where the other tree has a leaf",
+    lambda: tree.map(lambda a, b: a + b, [None, 1], [1, 1]),
+    "structure|None",
+)
+wrong("leaves of a dict of mixed keys", lambda: tree.leaves({1: 1, "a": 2}), "keys", "int", "str")
+wrong("register_attrs of a non-class", lambda: tree.register_attrs(3), "class|attrs|3")
+
+
 # ---------------------------------------------------------------- running
 class _Hang(BaseException):
     """Raised by the timer when an entry runs past its time limit (a BaseException, so that

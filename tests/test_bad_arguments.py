@@ -159,3 +159,22 @@ def test_a_transform_of_something_not_callable_refuses_at_once(transform, fun):
 def test_random_shapes_that_are_not_ints_are_refused(shape):
     with pytest.raises((TypeError, ValueError), match=r"fnzero.random.normal: shape"):
         fz.random.normal(fz.random.key(0), shape)
+
+
+@pytest.mark.parametrize(
+    "reduction", ["sum", "mean", "max", "min", "prod", "var", "std", "logsumexp", "argmax"]
+)
+@pytest.mark.parametrize("keepdims", ["no", None, 0.5])
+def test_keepdims_that_is_not_a_bool_is_refused(reduction, keepdims):
+    # The string "no" is truthy: it would keep the dimensions.
+    with pytest.raises(TypeError, match=rf"fnzero.numpy.(var|{reduction}): keepdims must be True or False"):
+        getattr(fnp, reduction)(np.ones((2, 3)), axis=0, keepdims=keepdims)
+    assert getattr(fnp, reduction)(np.ones((2, 3)), axis=0, keepdims=np.True_).shape == (1, 3)
+
+
+@pytest.mark.parametrize("name", ["has_aux", "allow_int"])
+def test_grad_flags_that_are_not_bools_are_refused(name):
+    with pytest.raises(
+        TypeError, match=rf"fnzero.(value_and_)?grad: {name} must be True or False, got 'yes'"
+    ):
+        fz.grad(lambda x: fnp.sum(x**2), **{name: "yes"})(np.ones(3))

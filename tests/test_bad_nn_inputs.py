@@ -350,3 +350,12 @@ def test_the_parameters_still_take_numbers_and_arrays():
     np.testing.assert_allclose(fz.grad(lambda a: fz.numpy.sum(nn.elu(x, a)))(1.0), np.expm1(-1.0))
     np.testing.assert_allclose(data.Normalize(1.0, np.array([2.0, 4.0]))(np.array([3.0, 5.0])), [1.0, 1.0])
     assert data.AsType("float32")(np.ones(2, int)).dtype == np.float32
+
+
+def test_loaders_and_datasets_name_what_they_are_given():
+    with pytest.raises(TypeError, match=r"fnzero.data.DataLoader: dataset must have a length and items"):
+        data.DataLoader(object(), 2, shuffle=False)
+    with pytest.raises(
+        TypeError, match=r"ArrayDataset: label must be an array with one entry per example, got 3"
+    ):
+        data.ArrayDataset(np.ones((5, 2)), 3)

@@ -180,29 +180,41 @@ _prod = _reduction("prod").defvjp(_prod_vjp)
 _prod.defjvp(_prod_jvp)
 
 
+def _kept(keepdims: object, name: str) -> bool:
+    """``keepdims`` as a bool; a TypeError naming it for a string or None (``"no"`` is truthy)."""
+    if keepdims is True or keepdims is False:
+        return keepdims
+    if isinstance(keepdims, (np.bool_, int, np.integer)):
+        return bool(keepdims)
+    raise TypeError(
+        f"fnzero.numpy.{name}: keepdims must be True or False, got {keepdims!r:.40} "
+        f"({type(keepdims).__name__})"
+    )
+
+
 def sum(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Sum over ``axis`` (all axes when None)."""
-    return _sum(x, normalize_axis(axis, _ndim(x), "sum"), keepdims)
+    return _sum(x, normalize_axis(axis, _ndim(x), "sum"), _kept(keepdims, "sum"))
 
 
 def max(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Maximum over ``axis``; tied maxima share the gradient evenly."""
-    return _max(x, normalize_axis(axis, _ndim(x), "max"), keepdims)
+    return _max(x, normalize_axis(axis, _ndim(x), "max"), _kept(keepdims, "max"))
 
 
 def min(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Minimum over ``axis``; tied minima share the gradient evenly."""
-    return _min(x, normalize_axis(axis, _ndim(x), "min"), keepdims)
+    return _min(x, normalize_axis(axis, _ndim(x), "min"), _kept(keepdims, "min"))
 
 
 def prod(x, axis: Axis = None, keepdims: bool = False):
     """Product over ``axis``; its derivatives of every order are exact at zeros too."""
-    return _prod(x, normalize_axis(axis, _ndim(x), "prod"), keepdims)
+    return _prod(x, normalize_axis(axis, _ndim(x), "prod"), _kept(keepdims, "prod"))
 
 
 def mean(x, axis: Axis = None, keepdims: bool = False):
     """Arithmetic mean over ``axis`` (all axes when None); integers give float64, as NumPy."""
-    return _mean(x, normalize_axis(axis, _ndim(x), "mean"), keepdims)
+    return _mean(x, normalize_axis(axis, _ndim(x), "mean"), _kept(keepdims, "mean"))
 
 
 def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
@@ -210,7 +222,7 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
     axes = normalize_axis(axis, _ndim(x), "var")
     n = reduced_size(_shape(x), axes)
     centered = x - _sum(x, axes, True) / n
-    return _sum(square(centered), axes, keepdims) / (n - ddof)
+    return _sum(square(centered), axes, _kept(keepdims, "var")) / (n - ddof)
 
 
 def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
@@ -260,7 +272,7 @@ _logsumexp.defjvp(
 
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
     """``log(sum(exp(x)))`` computed without overflow."""
-    return _logsumexp(x, normalize_axis(axis, _ndim(x), "logsumexp"), keepdims)
+    return _logsumexp(x, normalize_axis(axis, _ndim(x), "logsumexp"), _kept(keepdims, "logsumexp"))
 
 
 def ans_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -323,14 +335,14 @@ def argmax(x, axis: int | None = None, keepdims: bool = False):
     """Index of the maximum (not differentiable)."""
     _single_axis(axis, "argmax")
     axes = normalize_axis(axis, _ndim(x), "argmax")
-    return _argmax(x, None if axes is None else axes[0], keepdims)
+    return _argmax(x, None if axes is None else axes[0], _kept(keepdims, "argmax"))
 
 
 def argmin(x, axis: int | None = None, keepdims: bool = False):
     """Index of the minimum (not differentiable)."""
     _single_axis(axis, "argmin")
     axes = normalize_axis(axis, _ndim(x), "argmin")
-    return _argmin(x, None if axes is None else axes[0], keepdims)
+    return _argmin(x, None if axes is None else axes[0], _kept(keepdims, "argmin"))
 
 
 _all = _reduction("all")

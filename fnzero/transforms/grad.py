@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.core.reverse import ReverseTracer, Tape, backward
 from fnzero.numpy import ones_like
 from fnzero.transforms._inputs import (
@@ -36,6 +37,8 @@ def value_and_grad(
     ``((value, aux), gradient)``.
     """
     check_callable(fun, "value_and_grad")
+    has_aux = flag(has_aux, "has_aux", "fnzero.value_and_grad")
+    allow_int = flag(allow_int, "allow_int", "fnzero.value_and_grad")
 
     @functools.wraps(fun)
     def value_and_grad_fun(*args: Any, **kwargs: Any) -> Any:
@@ -83,6 +86,7 @@ def grad(
     ``has_aux`` the result is ``(gradient, aux)``.
     """
     check_callable(fun, "grad")
+    has_aux = flag(has_aux, "has_aux", "fnzero.grad")
     vg = value_and_grad(fun, argnums, has_aux, allow_int)
 
     @functools.wraps(fun)
