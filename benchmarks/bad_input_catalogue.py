@@ -1429,6 +1429,182 @@ wrong("leaves of a dict of mixed keys", lambda: tree.leaves({1: 1, "a": 2}), "ke
 wrong("register_attrs of a non-class", lambda: tree.register_attrs(3), "class|attrs|3")
 
 
+# ------------------------------------------------ more: shapes that would broadcast by accident
+area("nn")
+wrong(
+    "linear b (4,2) per row for W (3,2)",
+    lambda: nn.linear(np.ones((4, 3)), np.ones((3, 2)), np.ones((4, 2))),
+    "b",
+    S(4, 2),
+)
+wrong(
+    "conv2d bias (4,1,1)",
+    lambda: nn.conv2d(IMG, np.ones((4, 3, 3, 3)), np.ones((4, 1, 1))),
+    "b|bias",
+    S(4, 1, 1),
+)
+wrong(
+    "batch_norm beta (3,1)",
+    lambda: nn.batch_norm(
+        np.ones((2, 3)), np.ones(3), np.zeros((3, 1)), np.zeros(3), np.ones(3), train=False
+    ),
+    "beta",
+    S(3, 1),
+)
+wrong(
+    "softmax_cross_entropy probabilities (1,3) for logits (2,3)",
+    lambda: nn.softmax_cross_entropy(np.ones((2, 3)), np.full((1, 3), 1 / 3)),
+    S(1, 3),
+    S(2, 3),
+)
+wrong("huber_loss (4,1) vs (1,4)", lambda: nn.huber_loss(np.ones((4, 1)), np.ones((1, 4))), S(4, 1), S(1, 4))
+wrong(
+    "mean_squared_error under vmap (3,1) vs (3,)",
+    lambda: fz.vmap(nn.mean_squared_error)(np.ones((2, 3, 1)), np.ones((2, 3))),
+    S(3, 1),
+    S(3),
+)
+wrong(
+    "embedding W traced (5,) 1-d",
+    lambda: fz.grad(lambda W: fnp.sum(nn.embedding(np.array([1]), W)))(np.ones(5)),
+    "W",
+)
+
+area("transforms")
+wrong("linearize tangent (1,3) for (3,)", lambda: fz.linearize(_sq, V3)[1](np.ones((1, 3))), S(1, 3), S(3))
+wrong("jvp tangent (1,3) for (3,)", lambda: fz.jvp(_sq, (V3,), (np.ones((1, 3)),)), S(1, 3), S(3))
+wrong(
+    "vjp cotangent (1,3) for (3,)", lambda: fz.vjp(lambda x: x * 2.0, V3)[1](np.ones((1, 3))), S(1, 3), S(3)
+)
+wrong("vjp cotangent 0-d for (3,)", lambda: fz.vjp(lambda x: x * 2.0, V3)[1](np.float64(1.0)), S(3))
+wrong("vjp cotangent a Python float for (3,)", lambda: fz.vjp(lambda x: x * 2.0, V3)[1](1.0), S(3))
+wrong(
+    "lax.scan carry (1,) becomes (3,)",
+    lambda: lax.scan(lambda c, x: (c + x * V3, x), np.zeros(1), V3),
+    "carry",
+    S(1),
+    S(3),
+)
+wrong(
+    "lax.cond under vmap branches (3,) and (1,3)",
+    lambda: fz.vmap(lambda p, v: lax.cond(p, lambda x: x, lambda x: x[None], v))(
+        np.array([True, False]), X23
+    ),
+    S(3),
+    S(1, 3),
+)
+wrong(
+    "lax.while_loop body (3,) to (1,3)",
+    lambda: lax.while_loop(lambda v: fnp.sum(v) < 10, lambda v: v[None] + 1, V3),
+    S(3),
+    S(1, 3),
+)
+wrong(
+    "custom_vjp bwd cotangent (1,3) for (3,)",
+    lambda: _custom_vjp_cotangent((1, 3)),
+    "bwd|cotangent",
+    S(1, 3),
+    S(3),
+)
+
+area("optim")
+wrong(
+    "apply_updates (3,) with (1,3)", lambda: optim.apply_updates(np.ones(3), np.ones((1, 3))), S(1, 3), S(3)
+)
+wrong(
+    "sgd gradient 0-d for parameter (3,)",
+    lambda: _update(optim.sgd(0.1, momentum=0.9), {"w": np.float64(1.0), "b": np.zeros(2)}),
+    S(3),
+)
+wrong(
+    "adam gradient (1,3) for parameter (3,)",
+    lambda: _update(optim.adam(0.1), {"w": np.ones((1, 3)), "b": np.zeros(2)}),
+    S(1, 3),
+    S(3),
+)
+
+area("random")
+wrong(
+    "uniform minval (1,3) for shape (3,)",
+    lambda: random.uniform(KEY, (3,), minval=np.zeros((1, 3))),
+    S(1, 3),
+    S(3),
+)
+wrong(
+    "randint maxval (2,) for shape (3,)", lambda: random.randint(KEY, (3,), 0, np.array([3, 4])), S(2), S(3)
+)
+wrong(
+    "normal of a (3,2) array of keys",
+    lambda: random.normal(np.zeros((3, 2), np.uint32), (2,)),
+    "key",
+    accept=lambda r: np.shape(r) == (3, 2),
+)
+
+area("io")
+wrong(
+    "load template (1,3) for a (3,) member",
+    lambda: fz.load(_saved("m.npz", {"w": np.ones(3)}), {"w": np.ones((1, 3))}),
+    S(1, 3),
+    S(3),
+)
+wrong(
+    "load template 0-d for a (1,) member",
+    lambda: fz.load(_saved("n.npz", {"w": np.ones(1)}), {"w": np.float64(0.0)}),
+    S(1),
+)
+
+
+def _custom_vjp_cotangent(shape: tuple) -> Any:
+    f = fz.custom_vjp(lambda a: fnp.sum(a))
+    f.defvjp(lambda a: (fnp.sum(a), None), lambda res, g: (np.ones(shape),))
+    return fz.grad(f)(V3)
+
+
+# ------------------------------------------------ more: scipy, linalg flags, onnx, devices
+area("scipy")
+import fnzero.scipy.linalg as _sla  # noqa: E402
+import fnzero.scipy.special as _special  # noqa: E402
+import fnzero.scipy.stats.norm as _norm  # noqa: E402
+
+TRI = np.array([[2.0, 0.0], [1.0, 3.0]])
+wrong(
+    "solve_triangular lower 'False'", lambda: _sla.solve_triangular(TRI, np.ones(2), lower="False"), "lower"
+)
+wrong(
+    "solve_triangular unit_diagonal 'no'",
+    lambda: _sla.solve_triangular(TRI, np.ones(2), unit_diagonal="no"),
+    "unit_diagonal",
+)
+wrong("solve_triangular trans 3", lambda: _sla.solve_triangular(TRI, np.ones(2), trans=3), "trans")
+wrong("solve_triangular b (3,) for a (2,2)", lambda: _sla.solve_triangular(TRI, np.ones(3)), S(3), S(2, 2))
+wrong("solve_triangular a (2,3)", lambda: _sla.solve_triangular(X23, np.ones(2)), S(2, 3))
+wrong("cho_factor lower 'False'", lambda: _sla.cho_factor(np.eye(2) * 2, lower="False"), "lower")
+wrong("cho_factor (2,3)", lambda: _sla.cho_factor(X23), S(2, 3))
+wrong("cho_solve not a pair", lambda: _sla.cho_solve(np.eye(2), np.ones(2)), "c_and_lower")
+wrong("cho_solve b (3,) for c (2,2)", lambda: _sla.cho_solve(_sla.cho_factor(np.eye(2)), np.ones(3)), S(3))
+wrong("special.gammaln of a string", lambda: _special.gammaln("a"), "str|'a'|gammaln")
+wrong("special.xlogy (3,1) with (2,4)", lambda: _special.xlogy(A31, B24), S(3, 1), S(2, 4))
+wrong("special.polygamma n 1.5", lambda: _special.polygamma(1.5, V3), "n")
+wrong("special.logsumexp axis 2", lambda: _special.logsumexp(X23, axis=2), "axis 2")
+wrong("special.softmax axis 1.5", lambda: _special.softmax(X23, axis=1.5), "axis", "1.5")
+wrong("stats.norm.pdf (3,1) with loc (2,4)", lambda: _norm.pdf(A31, B24), S(3, 1), S(2, 4))
+wrong("stats.norm.cdf of a string", lambda: _norm.cdf("a"), "str|'a'|cdf")
+wrong("numpy.linalg.qr mode 'nope'", lambda: fnp.linalg.qr(X23, mode="nope"), "mode", "nope")
+wrong("numpy.linalg.eigh UPLO 'X'", lambda: fnp.linalg.eigh(np.eye(2), UPLO="X"), "UPLO")
+wrong("numpy.linalg.svd full_matrices 'no'", lambda: fnp.linalg.svd(X23, full_matrices="no"), "full_matrices")
+wrong("numpy.linalg.matrix_power n 1.5", lambda: fnp.linalg.matrix_power(np.eye(2), 1.5), "n|integer")
+
+area("io")
+wrong("device_put to 'tpu'", lambda: fz.device_put(V3, "tpu"), "tpu")
+wrong("device_put backend 3", lambda: fz.device_put(V3, 3), "backend|3")
+wrong("onnx.export of a non-callable", lambda: fz.onnx.export(3, (V3,)), "callable|3")
+wrong(
+    "onnx.export example_args not a sequence",
+    lambda: fz.onnx.export(fnp.sin, V3),
+    "example_args|tuple|sequence",
+)
+
+
 # ---------------------------------------------------------------- running
 class _Hang(BaseException):
     """Raised by the timer when an entry runs past its time limit (a BaseException, so that

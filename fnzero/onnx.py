@@ -104,6 +104,11 @@ def export(
 ) -> Any:
     """The ONNX model (an ``onnx.ModelProto``) of ``fun`` traced on ``example_args``; also
     saved to ``path`` when given. Inputs are named after the arguments (x, y, x/w, ...)."""
+    if not isinstance(example_args, (tuple, list)):
+        raise TypeError(
+            f"fnzero.onnx.export: example_args must be a tuple of the arguments (one per parameter of fun), "
+            f"got {type(example_args).__name__}; for one argument x pass (x,)"
+        )
     onnx = _onnx()
     graph = jit(fun).lower(*example_args)
     missing = sorted({eq.primitive for eq in graph.equations if eq.prim.onnx is None})

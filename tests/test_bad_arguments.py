@@ -178,3 +178,49 @@ def test_grad_flags_that_are_not_bools_are_refused(name):
         TypeError, match=rf"fnzero.(value_and_)?grad: {name} must be True or False, got 'yes'"
     ):
         fz.grad(lambda x: fnp.sum(x**2), **{name: "yes"})(np.ones(3))
+
+
+TRI = np.array([[2.0, 0.0], [1.0, 3.0]])
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda: fz.scipy.linalg.solve_triangular(TRI, np.ones(2), lower="False"), "solve_triangular: lower"),
+        (
+            lambda: fz.scipy.linalg.solve_triangular(TRI, np.ones(2), unit_diagonal="no"),
+            "solve_triangular: unit_diagonal",
+        ),
+        (lambda: fz.scipy.linalg.cho_factor(np.eye(2), lower="False"), "cho_factor: lower"),
+        (lambda: fnp.linalg.cholesky(np.eye(2), upper="no"), "cholesky: upper"),
+        (lambda: fnp.linalg.svd(np.ones((2, 3)), full_matrices="no"), "svd: full_matrices"),
+        (lambda: fnp.linalg.eigh(np.eye(2), symmetrize_input=None), "eigh: symmetrize_input"),
+        (lambda: fnp.linalg.norm(np.ones(3), keepdims="no"), "norm: keepdims"),
+    ],
+)
+def test_linalg_flags_that_are_not_bools_are_refused(call, fragment):
+    # "False" is truthy: it would solve with the other triangle, a silent wrong answer.
+    with pytest.raises(TypeError, match=rf"{fragment} must be True or False, got"):
+        call()
+    upper = fz.scipy.linalg.solve_triangular(TRI.T, np.ones(2), lower=np.False_)
+    np.testing.assert_allclose(TRI.T @ upper, np.ones(2))
+
+
+def test_cho_solve_takes_only_the_pair_cho_factor_returns():
+    with pytest.raises(TypeError, match=r"cho_solve: c_and_lower must be the pair \(c, lower\)"):
+        fz.scipy.linalg.cho_solve(np.eye(2), np.ones(2))
+    np.testing.assert_allclose(
+        fz.scipy.linalg.cho_solve(fz.scipy.linalg.cho_factor(np.eye(2) * 4), np.ones(2)), 0.25
+    )
+
+
+def test_scipy_softmax_axis_that_is_not_an_int_is_refused():
+    with pytest.raises(
+        TypeError, match=r"fnzero.scipy.special.softmax: axis must be None, an int or a tuple"
+    ):
+        fz.scipy.special.softmax(np.ones((2, 3)), axis=1.5)
+
+
+def test_onnx_export_needs_a_tuple_of_example_arguments():
+    with pytest.raises(TypeError, match=r"fnzero.onnx.export: example_args must be a tuple .* pass \(x,\)"):
+        fz.onnx.export(fnp.sin, np.ones(3))
