@@ -1605,6 +1605,45 @@ wrong(
 )
 
 
+# ------------------------------------------------ more: flags given as strings (a string is truthy)
+area("flags")
+wrong(
+    "lax.scan reverse 'False'", lambda: lax.scan(lambda c, x: (c + x, c), 0.0, V3, reverse="False"), "reverse"
+)
+wrong("random.choice replace 'False'", lambda: random.choice(KEY, 3, (3,), replace="False"), "replace")
+wrong(
+    "random.permutation independent 'no'",
+    lambda: random.permutation(KEY, X23, independent="no"),
+    "independent",
+)
+wrong("nn.gelu approximate 'False'", lambda: nn.gelu(V3, approximate="False"), "approximate")
+wrong("nn.Linear bias 'False'", lambda: nn.Linear(2, 3, key=KEY, bias="False"), "bias")
+wrong("nn.Conv2d bias 'False'", lambda: nn.Conv2d(3, 4, 3, key=KEY, bias="False"), "bias")
+wrong("numpy.linspace endpoint 'False'", lambda: fnp.linspace(0.0, 1.0, 5, endpoint="False"), "endpoint")
+wrong("numpy.sort descending 'no'", lambda: fnp.sort(V3, descending="no"), "descending")
+wrong("numpy.argsort descending 'no'", lambda: fnp.argsort(V3, descending="no"), "descending")
+wrong("numpy.unique return_counts 'no'", lambda: fnp.unique(V3, return_counts="no"), "return_counts")
+wrong("numpy.isclose equal_nan 'no'", lambda: fnp.isclose(V3, V3, equal_nan="no"), "equal_nan")
+wrong("numpy.average returned 'no'", lambda: fnp.average(V3, returned="no"), "returned")
+wrong("numpy.median keepdims 'no'", lambda: fnp.median(X23, axis=0, keepdims="no"), "keepdims")
+wrong("numpy.nanmean keepdims 'no'", lambda: fnp.nanmean(X23, axis=0, keepdims="no"), "keepdims")
+wrong("numpy.all keepdims 'no'", lambda: fnp.all(X23, axis=0, keepdims="no"), "keepdims")
+wrong("numpy.meshgrid sparse 'no'", lambda: fnp.meshgrid(V3, V4, sparse="no"), "sparse")
+wrong("numpy.cumsum reverse?", lambda: fnp.cumulative_sum(V3, include_initial="no"), "include_initial")
+wrong("jvp has_aux 'yes'", lambda: fz.jvp(_sq, (V3,), (V3,), has_aux="yes"), "has_aux")
+wrong("jacrev has_aux 'yes'", lambda: fz.jacrev(_sq, has_aux="yes")(V3), "has_aux")
+wrong("linearize has_aux 'yes'", lambda: fz.linearize(_sq, V3, has_aux="yes"), "has_aux")
+wrong("nn.logsumexp return_sign 'no'", lambda: nn.logsumexp(V3, return_sign="no"), "return_sign")
+wrong("special.logsumexp return_sign 'no'", lambda: _special.logsumexp(V3, return_sign="no"), "return_sign")
+wrong("data.spiral train 'no'", lambda: data.spiral(train="no"), "train")
+wrong("data.digits train 'no'", lambda: data.digits(train="no"), "train")
+wrong(
+    "nn.Sequential called with train 'False'",
+    lambda: nn.Sequential(nn.Dropout(0.5))(V3, key=KEY, train="False"),
+    "train",
+)
+
+
 # ---------------------------------------------------------------- running
 class _Hang(BaseException):
     """Raised by the timer when an entry runs past its time limit (a BaseException, so that

@@ -224,3 +224,35 @@ def test_scipy_softmax_axis_that_is_not_an_int_is_refused():
 def test_onnx_export_needs_a_tuple_of_example_arguments():
     with pytest.raises(TypeError, match=r"fnzero.onnx.export: example_args must be a tuple .* pass \(x,\)"):
         fz.onnx.export(fnp.sin, np.ones(3))
+
+
+X23 = np.arange(6.0).reshape(2, 3)
+KEY = fz.random.key(0)
+
+# Each takes a flag; given the string "no" (truthy) it would act as True.
+FLAG_CALLS = {
+    "numpy.linspace: endpoint": lambda v: fnp.linspace(0.0, 1.0, 5, endpoint=v),
+    "numpy.sort: descending": lambda v: fnp.sort(X23, descending=v),
+    "numpy.argsort: stable": lambda v: fnp.argsort(X23, stable=v),
+    "numpy.unique: return_counts": lambda v: fnp.unique(X23, return_counts=v),
+    "numpy.isclose: equal_nan": lambda v: fnp.isclose(X23, X23, equal_nan=v),
+    "numpy.average: returned": lambda v: fnp.average(X23, returned=v),
+    "numpy.median: keepdims": lambda v: fnp.median(X23, axis=0, keepdims=v),
+    "numpy.nanmean: keepdims": lambda v: fnp.nanmean(X23, axis=0, keepdims=v),
+    "numpy.all: keepdims": lambda v: fnp.all(X23, axis=0, keepdims=v),
+    "numpy.cumulative_sum: include_initial": lambda v: fnp.cumulative_sum(X23[0], include_initial=v),
+    "numpy.meshgrid: sparse": lambda v: fnp.meshgrid(X23[0], X23[1], sparse=v),
+    "lax.scan: reverse": lambda v: fz.lax.scan(lambda c, x: (c + x, c), 0.0, X23[0], reverse=v),
+    "random.choice: replace": lambda v: fz.random.choice(KEY, 3, (3,), replace=v),
+    "random.permutation: independent": lambda v: fz.random.permutation(KEY, X23, independent=v),
+    "jvp: has_aux": lambda v: fz.jvp(lambda x: (x, 1), (1.0,), (1.0,), has_aux=v),
+    "jacrev: has_aux": lambda v: fz.jacrev(lambda x: (x, 1), has_aux=v)(1.0),
+    "vjp: has_aux": lambda v: fz.vjp(lambda x: (x, 1), 1.0, has_aux=v),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLAG_CALLS))
+def test_flags_given_as_strings_are_refused(name):
+    with pytest.raises(TypeError, match=rf"fnzero.{name} must be True or False, got 'no'"):
+        FLAG_CALLS[name]("no")
+    FLAG_CALLS[name](np.True_)

@@ -359,3 +359,21 @@ def test_loaders_and_datasets_name_what_they_are_given():
         TypeError, match=r"ArrayDataset: label must be an array with one entry per example, got 3"
     ):
         data.ArrayDataset(np.ones((5, 2)), 3)
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda v: nn.gelu(np.ones(3), approximate=v), "nn.gelu: approximate"),
+        (lambda v: nn.logsumexp(np.ones(3), return_sign=v), "nn.logsumexp: return_sign"),
+        (lambda v: nn.Linear(2, 3, key=random.key(0), bias=v), "nn.Linear: bias"),
+        (lambda v: nn.Conv2d(3, 4, 3, key=random.key(0), bias=v), "nn.Conv2d: bias"),
+        (lambda v: data.spiral(train=v), "data.spiral: train"),
+        (lambda v: data.digits(train=v), "data.digits: train"),
+    ],
+)
+def test_flags_given_as_strings_are_refused(call, fragment):
+    # "False" is truthy: the layer would get a bias, the loader the training set.
+    with pytest.raises(TypeError, match=rf"fnzero.{fragment} must be True or False, got 'False'"):
+        call("False")
+    call(False)

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
+from fnzero._checks import flag
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
 from fnzero.numpy.batching import same_axis_rule
@@ -107,6 +108,7 @@ def _normal_cdf_jvp(primals: tuple, tangents: tuple) -> tuple:
 def gelu(x: Any, approximate: bool = True) -> Any:
     """Gaussian error linear unit: ``x * Phi(x)`` (``approximate=False``), or its tanh form
     ``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (the default, as JAX)."""
+    approximate = flag(approximate, "approximate", "fnzero.nn.gelu")
     if not approximate:
         return x * _normal_cdf(x)
     return 0.5 * x * (1 + fnp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
@@ -293,6 +295,8 @@ def logsumexp(
     With ``return_sign`` the pair ``(log|s|, sign(s))`` for the sum ``s``, which ``b`` may make
     negative; without it a negative sum gives NaN. ``where`` masks entries out of the sum.
     """
+    keepdims = flag(keepdims, "keepdims", "fnzero.nn.logsumexp")
+    return_sign = flag(return_sign, "return_sign", "fnzero.nn.logsumexp")
     if b is None and where is None and not return_sign:
         return fnp.logsumexp(a, axis=axis, keepdims=keepdims)
     safe = _masked(a, where, -np.inf)

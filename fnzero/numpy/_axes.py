@@ -1,4 +1,5 @@
-"""Axis and shape bookkeeping shared by the reductions and shape operations."""
+"""Axis and shape bookkeeping shared by the reductions and shape operations, and the check of
+their flags (keepdims, endpoint, descending...)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,13 @@ def reduced_size(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
     if axes is None:
         return math.prod(shape)
     return math.prod(shape[a] for a in axes)
+
+
+def flag(value: object, argument: str, where: str) -> bool:
+    """``value`` as a bool (True, False, a NumPy bool or an integer, as NumPy takes them); a
+    TypeError naming ``argument`` for anything else: the string ``"False"`` is truthy."""
+    if value is True or value is False:
+        return value
+    if isinstance(value, (np.bool_, int, np.integer)):
+        return bool(value)
+    raise TypeError(f"{where}: {argument} must be True or False, got {value!r:.40} ({type(value).__name__})")

@@ -9,7 +9,7 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy._axes import flag, normalize_axis
 from fnzero.numpy.arithmetic import where
 from fnzero.numpy.creation import astype
 from fnzero.numpy.dtypes import result_type
@@ -93,6 +93,7 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = 
     first two axes are swapped relative to ``'ij'`` (matrix). ``sparse`` keeps the
     broadcastable shapes. ``copy`` is accepted for NumPy's signature: fnzero's arrays are
     never written into. Differentiable in each ``xi``."""
+    sparse = flag(sparse, "sparse", "fnzero.numpy.meshgrid")
     if indexing not in ("xy", "ij"):
         raise ValueError(f"fnzero.numpy.meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     vectors = [ravel(x) for x in xi]

@@ -12,7 +12,7 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
+from fnzero.numpy._axes import flag, keepdims_shape, normalize_axis, reduced_size
 from fnzero.numpy.batching import shape_of, shift_axes, to_front
 from fnzero.numpy.elementwise import exp, sqrt, square
 from fnzero.numpy.logic import equal
@@ -180,16 +180,8 @@ _prod = _reduction("prod").defvjp(_prod_vjp)
 _prod.defjvp(_prod_jvp)
 
 
-def _kept(keepdims: object, name: str) -> bool:
-    """``keepdims`` as a bool; a TypeError naming it for a string or None (``"no"`` is truthy)."""
-    if keepdims is True or keepdims is False:
-        return keepdims
-    if isinstance(keepdims, (np.bool_, int, np.integer)):
-        return bool(keepdims)
-    raise TypeError(
-        f"fnzero.numpy.{name}: keepdims must be True or False, got {keepdims!r:.40} "
-        f"({type(keepdims).__name__})"
-    )
+def _kept(value: object, name: str, argument: str = "keepdims") -> bool:
+    return flag(value, argument, f"fnzero.numpy.{name}")
 
 
 def sum(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
@@ -351,26 +343,31 @@ _any = _reduction("any")
 
 def all(a, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Whether every element along ``axis`` is true (nonzero); not differentiable."""
+    keepdims = _kept(keepdims, "all")
     return _all(a, normalize_axis(axis, _ndim(a), "all"), keepdims)
 
 
 def any(a, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Whether some element along ``axis`` is true (nonzero); not differentiable."""
+    keepdims = _kept(keepdims, "any")
     return _any(a, normalize_axis(axis, _ndim(a), "any"), keepdims)
 
 
 def amax(a, axis: Axis = None, keepdims: bool = False):
     """The maximum over ``axis`` (jax.numpy's other name for ``max``)."""
+    keepdims = _kept(keepdims, "amax")
     return max(a, axis, keepdims)
 
 
 def amin(a, axis: Axis = None, keepdims: bool = False):
     """The minimum over ``axis`` (jax.numpy's other name for ``min``)."""
+    keepdims = _kept(keepdims, "amin")
     return min(a, axis, keepdims)
 
 
 def ptp(a, axis: Axis = None, keepdims: bool = False):
     """The range, maximum minus minimum, over ``axis``."""
+    keepdims = _kept(keepdims, "ptp")
     return max(a, axis, keepdims) - min(a, axis, keepdims)
 
 
@@ -381,6 +378,7 @@ def _dtype(x) -> np.dtype:
 def average(a, axis: Axis = None, weights=None, returned: bool = False, keepdims: bool = False):
     """The weighted mean over ``axis``: ``sum(a * w) / sum(w)``; with ``returned`` also the sum
     of the weights. 1-D weights with an int ``axis`` weigh along that axis."""
+    returned, keepdims = _kept(returned, "average", "returned"), _kept(keepdims, "average")
     axes = normalize_axis(axis, _ndim(a), "average")
     if weights is None:
         avg = mean(a, axes, keepdims)
@@ -401,6 +399,7 @@ def average(a, axis: Axis = None, weights=None, returned: bool = False, keepdims
 
 def count_nonzero(a, axis: Axis = None, keepdims: bool = False):
     """How many elements along ``axis`` are nonzero (an integer array; not differentiable)."""
+    keepdims = _kept(keepdims, "count_nonzero")
     from fnzero.numpy.creation import astype
     from fnzero.numpy.logic import not_equal
 
@@ -448,6 +447,7 @@ def cumprod(a, axis: int | None = None, dtype=None):
 def _cumulative(x, axis, dtype, include_initial: bool, running, initial: float, name: str):
     """The Array API's cumulative functions: ``running(x, axis)`` along ``axis`` (needed
     unless ``x`` is 1-D), with ``initial`` in front when ``include_initial``."""
+    include_initial = _kept(include_initial, name, "include_initial")
     from fnzero.numpy.creation import astype
 
     if axis is None:
@@ -504,6 +504,7 @@ def _without_nans(a, fill):
 
 def nansum(a, axis: Axis = None, dtype=None, keepdims: bool = False):
     """Sum over ``axis`` with NaNs counted as zero."""
+    keepdims = _kept(keepdims, "nansum")
     from fnzero.numpy.creation import astype
 
     a = a if dtype is None else astype(a, dtype)
@@ -512,6 +513,7 @@ def nansum(a, axis: Axis = None, dtype=None, keepdims: bool = False):
 
 def nanprod(a, axis: Axis = None, dtype=None, keepdims: bool = False):
     """Product over ``axis`` with NaNs counted as one."""
+    keepdims = _kept(keepdims, "nanprod")
     from fnzero.numpy.creation import astype
 
     a = a if dtype is None else astype(a, dtype)
@@ -529,6 +531,7 @@ def _nan_count(a, axes, keepdims):
 
 def nanmean(a, axis: Axis = None, dtype=None, keepdims: bool = False):
     """Mean over ``axis`` of the elements that are not NaN (NaN where all are)."""
+    keepdims = _kept(keepdims, "nanmean")
     from fnzero.numpy.creation import astype
 
     a = a if dtype is None else astype(a, dtype)
@@ -538,6 +541,7 @@ def nanmean(a, axis: Axis = None, dtype=None, keepdims: bool = False):
 
 def nanvar(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False):
     """Variance over ``axis`` of the elements that are not NaN."""
+    keepdims = _kept(keepdims, "nanvar")
     from fnzero.numpy.arithmetic import maximum
 
     axes = normalize_axis(axis, _ndim(a), "nanvar")
@@ -547,6 +551,7 @@ def nanvar(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = Fal
 
 def nanstd(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False):
     """Standard deviation over ``axis`` of the elements that are not NaN."""
+    keepdims = _kept(keepdims, "nanstd")
     return sqrt(nanvar(a, axis, dtype, ddof, keepdims))
 
 
@@ -562,11 +567,13 @@ def _nan_extremum(a, axis, keepdims, reduce, fill, name: str):
 
 def nanmax(a, axis: Axis = None, keepdims: bool = False):
     """Maximum over ``axis`` ignoring NaNs (NaN where all are)."""
+    keepdims = _kept(keepdims, "nanmax")
     return _nan_extremum(a, axis, keepdims, _max, -np.inf, "nanmax")
 
 
 def nanmin(a, axis: Axis = None, keepdims: bool = False):
     """Minimum over ``axis`` ignoring NaNs (NaN where all are)."""
+    keepdims = _kept(keepdims, "nanmin")
     return _nan_extremum(a, axis, keepdims, _min, np.inf, "nanmin")
 
 

@@ -43,6 +43,10 @@ def permutation(
 ) -> Any:
     """A shuffled ``arange(x)`` for an int ``x``; for an array, ``x`` shuffled along ``axis``
     (each slice on its own when ``independent``)."""
+    if not isinstance(independent, (bool, np.bool_)):
+        raise TypeError(
+            f"fnzero.random.permutation: independent must be True or False, got {independent!r:.40}"
+        )
     array, n = _population(x, "permutation")
     if array is None:
         return draw(key, "permutation", _random_order, backend, shape=(n,))
@@ -80,6 +84,8 @@ def choice(
     ``p`` gives each entry's probability (normalized here). Without replacement and with
     ``p``, entries are drawn by the Gumbel top-k trick: ``log p + Gumbel noise``, largest first.
     """
+    if not isinstance(replace, (bool, np.bool_)):
+        raise TypeError(f"fnzero.random.choice: replace must be True or False, got {replace!r:.40}")
     array, n = _population(a, "choice")
     target = backend if array is None else backend or backend_of(array)
     if array is not None:

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from fnzero import tree
+from fnzero._checks import flag
 from fnzero.backends import backend_of
 from fnzero.core.reverse import ReverseTracer, Tape
 from fnzero.core.tracer import TRACER_TYPES
@@ -147,6 +148,7 @@ class Recording(NamedTuple):
 
 def record(fun: Callable[..., Any], primals: Sequence[Any], has_aux: bool, name: str) -> Recording:
     """Run ``fun(*primals)`` with every primal watched on a new tape (closed afterwards)."""
+    has_aux = flag(has_aux, "has_aux", f"fnzero.{name}")
     tape = Tape()
     args, watched = [], []
     for n, p in enumerate(primals):
