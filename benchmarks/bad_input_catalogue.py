@@ -1644,6 +1644,81 @@ wrong(
 )
 
 
+# ------------------------------------------------ more: integers given as floats (int() would truncate)
+area("numpy")
+wrong("numpy.roll shift 1.5", lambda: fnp.roll(V3, 1.5), "shift", "1.5")
+wrong("numpy.roll axis 0.0", lambda: fnp.roll(X23, 1, axis=0.0), "axis")
+wrong("numpy.repeat repeats 2.5", lambda: fnp.repeat(V3, 2.5), "repeats|2.5|integer|float")
+wrong("numpy.tile reps (2.5,)", lambda: fnp.tile(V3, (2.5,)), "reps|2.5|integer|float")
+wrong("numpy.split sections 2.0", lambda: fnp.split(np.ones(4), 2.0), "sections|indices|2.0|integer|float")
+wrong("numpy.linspace num 5.0", lambda: fnp.linspace(0.0, 1.0, 5.0), "num|integer|float")
+# 1.0 is the integer 1: the answer is right.
+wrong("numpy.diff n 1.0", lambda: fnp.diff(V3, n=1.0), "n|integer|float", accept=close(np.diff(V3)))
+wrong("numpy.eye k 0.5", lambda: fnp.eye(3, k=0.5), "k|integer|float")
+wrong("numpy.tri k 0.5", lambda: fnp.tri(3, k=0.5), "k|integer|float")
+wrong("numpy.triu k 0.5", lambda: fnp.triu(np.ones((3, 3)), k=0.5), "k|integer|float")
+wrong("numpy.diagonal offset 0.5", lambda: fnp.diagonal(np.ones((3, 3)), offset=0.5), "offset|integer|float")
+wrong("numpy.expand_dims axis 1.0", lambda: fnp.expand_dims(V3, 1.0), "axis")
+wrong("numpy.swapaxes axis 1.0", lambda: fnp.swapaxes(X23, 0, 1.0), "axis")
+wrong("numpy.moveaxis source 1.0", lambda: fnp.moveaxis(X23, 1.0, 0), "source|axis")
+wrong("numpy.squeeze axis 0.0", lambda: fnp.squeeze(np.ones((1, 3)), 0.0), "axis")
+wrong("numpy.take axis 0.0", lambda: fnp.take(X23, [0], axis=0.0), "axis")
+wrong("numpy.flip axis 0.0", lambda: fnp.flip(X23, 0.0), "axis")
+wrong("numpy.argsort axis 0.0", lambda: fnp.argsort(X23, axis=0.0), "axis")
+wrong("numpy.sort axis 0.0", lambda: fnp.sort(X23, axis=0.0), "axis")
+wrong("numpy.cumsum axis 0.0", lambda: fnp.cumsum(X23, axis=0.0), "axis")
+wrong("numpy.concatenate axis 0.0", lambda: fnp.concatenate([X23, X23], axis=0.0), "axis")
+wrong("numpy.stack axis 0.0", lambda: fnp.stack([X23, X23], axis=0.0), "axis")
+wrong("numpy.broadcast_to (2.0, 3)", lambda: fnp.broadcast_to(V3, (2.0, 3)), "shape|2.0|integer|float")
+wrong("numpy.pad width 1.5", lambda: fnp.pad(V3, 1.5), "pad|1.5|integer|float")
+wrong("numpy.full (2.0, 3)", lambda: fnp.full((2.0, 3), 1.0), "shape|integer|float")
+wrong("numpy.zeros_like shape (2.0,)", lambda: fnp.zeros_like(V3, shape=(2.0,)), "shape|integer|float")
+wrong(
+    "numpy.arange to 3 of floats gives floats",
+    lambda: fnp.arange(3.0),
+    "arange",
+    accept=close(np.arange(3.0)),
+)
+wrong("numpy.around decimals 1.5", lambda: fnp.round(V3, 1.5), "decimals|integer|float")
+wrong("numpy.argmax axis 0.0", lambda: fnp.argmax(X23, axis=0.0), "axis")
+wrong("numpy.einsum of a float operand list", lambda: fnp.einsum("ii", np.ones((2, 3))), "ii|2|3|dimension")
+
+area("nn")
+wrong("nn.one_hot num_classes 3.0", lambda: nn.one_hot(np.array([0, 1]), 3.0), "num_classes")
+wrong("nn.max_pool2d kernel 2.0", lambda: nn.max_pool2d(IMG, 2.0), "kernel_size")
+wrong("nn.conv2d stride 1.0", lambda: nn.conv2d(IMG, np.ones((4, 3, 3, 3)), stride=1.0), "stride")
+wrong("nn.conv2d padding 1.5", lambda: nn.conv2d(IMG, np.ones((4, 3, 3, 3)), padding=1.5), "padding")
+wrong("nn.softmax axis 1.0", lambda: nn.softmax(X23, axis=1.0), "axis")
+wrong("nn.glu axis 1.0", lambda: nn.glu(np.ones((2, 4)), axis=1.0), "axis")
+wrong(
+    "nn.flatten of (2,3,4) gives (2,12)",
+    lambda: nn.flatten(np.ones((2, 3, 4))),
+    "flatten",
+    accept=lambda r: r.shape == (2, 12),
+)
+wrong("nn.Embedding(10.0, 3)", lambda: nn.Embedding(10.0, 3, key=KEY), "num_embeddings")
+
+area("random")
+wrong("random.randint shape (3.0,)", lambda: random.randint(KEY, (3.0,), 0, 5), "shape")
+wrong("random.permutation axis 0.0", lambda: random.permutation(KEY, X23, axis=0.0), "axis")
+wrong("random.categorical axis 1.0", lambda: random.categorical(KEY, X23, axis=1.0), "axis")
+wrong("random.choice shape (2.0,)", lambda: random.choice(KEY, 3, (2.0,)), "shape")
+wrong("random.key(1.0)", lambda: random.key(1.0), "seed")
+wrong("random.fold_in data 2.0", lambda: random.fold_in(KEY, 2.0), "data")
+
+area("transforms")
+wrong("vmap in_axes 0.0", lambda: fz.vmap(_sq, in_axes=0.0), "in_axes")
+wrong("vmap out_axes 0.0", lambda: fz.vmap(_sq, out_axes=0.0), "out_axes")
+wrong("lax.fori_loop upper 3.0", lambda: lax.fori_loop(0, 3.0, lambda i, v: v + 1, 0.0), "upper|lower|int")
+wrong("lax.scan length 3.0", lambda: lax.scan(lambda c, x: (c, x), 0.0, None, length=3.0), "length")
+wrong("lax.switch index 1.0", lambda: lax.switch(1.0, [lambda x: x, lambda x: -x], V3), "index")
+wrong("jit static_argnums 0.0", lambda: fz.jit(_mul, static_argnums=0.0), "static_argnums")
+
+area("data")
+wrong("DataLoader batch_size np.float64(2)", lambda: data.DataLoader(DS, np.float64(2)), "batch_size")
+wrong("SeqDataLoader batch_size 2.0", lambda: data.SeqDataLoader(DS, 2.0), "batch_size")
+
+
 # ---------------------------------------------------------------- running
 class _Hang(BaseException):
     """Raised by the timer when an entry runs past its time limit (a BaseException, so that

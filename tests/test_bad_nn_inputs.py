@@ -377,3 +377,30 @@ def test_flags_given_as_strings_are_refused(call, fragment):
     with pytest.raises(TypeError, match=rf"fnzero.{fragment} must be True or False, got 'False'"):
         call("False")
     call(False)
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (
+            lambda: nn.max_pool2d(np.ones((1, 1, 4, 4)), 2.0),
+            r"nn.max_pool2d: kernel_size must be an int or a pair",
+        ),
+        (
+            lambda: nn.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=1.0),
+            r"nn.conv2d: stride must be",
+        ),
+        (lambda: nn.glu(np.ones((2, 4)), axis=1.0), r"nn.glu: axis must be an int, got 1.0"),
+        (
+            lambda: random.permutation(random.key(0), np.ones((2, 3)), axis=0.0),
+            r"random.permutation: axis must be an int",
+        ),
+        (
+            lambda: random.categorical(random.key(0), np.ones((2, 3)), axis=1.0),
+            r"random.categorical: axis must be an int",
+        ),
+    ],
+)
+def test_window_sizes_and_axes_given_as_floats_are_refused(call, fragment):
+    with pytest.raises((TypeError, ValueError), match=fragment):
+        call()

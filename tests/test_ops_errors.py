@@ -107,3 +107,43 @@ def test_arange_refuses_a_zero_step():
     with pytest.raises(ValueError, match=r"fnzero.numpy.arange: step must not be 0, got 0.0"):
         fnp.arange(0, 1, 0.0)
     np.testing.assert_array_equal(fnp.arange(0, 1, 0.5), [0.0, 0.5])
+
+
+# Each takes an integer argument; int() of the float would truncate it into another answer.
+INTEGER_CALLS = {
+    "tril: k": lambda v: fnp.tril(np.ones((3, 3)), k=v),
+    "triu: k": lambda v: fnp.triu(np.ones((3, 3)), k=v),
+    "tri: k": lambda v: fnp.tri(3, k=v),
+    "diag: k": lambda v: fnp.diag(np.ones(3), k=v),
+    "diagonal: offset": lambda v: fnp.diagonal(np.ones((3, 3)), offset=v),
+    "roll: shift": lambda v: fnp.roll(np.arange(3.0), v),
+    "tile: reps": lambda v: fnp.tile(np.arange(3.0), (v,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTEGER_CALLS))
+def test_integer_arguments_given_as_floats_are_refused(name):
+    with pytest.raises(TypeError, match=rf"fnzero.numpy.{name} must be an int, got 0.5 \(float\)"):
+        INTEGER_CALLS[name](0.5)
+    INTEGER_CALLS[name](np.int64(1))
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (
+            lambda: fnp.broadcast_to(np.ones(3), (2.5, 3)),
+            r"broadcast_to: shape must be an int or a sequence of ints",
+        ),
+        (lambda: fnp.pad(np.ones(3), 1.5), r"pad: pad_width must be ints, got 1.5"),
+        (lambda: fnp.expand_dims(np.ones(3), 1.0), r"expand_dims: axis must be None, an int or a tuple"),
+        (lambda: fnp.moveaxis(np.ones((2, 3)), 1.0, 0), r"moveaxis: axis must be None, an int or a tuple"),
+        (lambda: fnp.roll(np.ones((2, 3)), 1, axis=0.0), r"roll: axis must be None, an int or a tuple"),
+    ],
+)
+def test_shapes_widths_and_axes_given_as_floats_are_refused(call, fragment):
+    with pytest.raises(TypeError, match=fragment):
+        call()
+    np.testing.assert_array_equal(
+        fnp.roll(np.arange(4.0).reshape(2, 2), np.array([1]), axis=np.array([1])), [[1, 0], [3, 2]]
+    )

@@ -227,6 +227,8 @@ def selu(x: Any) -> Any:
 
 def glu(x: Any, axis: int = -1) -> Any:
     """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``x`` along ``axis``."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"fnzero.nn.glu: axis must be an int, got {axis!r:.40} ({type(axis).__name__})")
     size = fnp.shape(x)[axis]
     if size % 2:
         raise ValueError(f"fnzero.nn.glu: the size of axis {axis} must be even, got {size}")

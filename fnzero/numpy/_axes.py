@@ -4,6 +4,7 @@ their flags (keepdims, endpoint, descending...)."""
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -59,3 +60,11 @@ def flag(value: object, argument: str, where: str) -> bool:
     if isinstance(value, (np.bool_, int, np.integer)):
         return bool(value)
     raise TypeError(f"{where}: {argument} must be True or False, got {value!r:.40} ({type(value).__name__})")
+
+
+def integer(value: object, argument: str, where: str) -> int:
+    """``value`` as an int (a Python or NumPy integer); a TypeError naming ``argument`` for a
+    float or anything else, which ``int()`` would truncate into another answer."""
+    if isinstance(value, (bool, np.bool_)) or not hasattr(value, "__index__"):
+        raise TypeError(f"{where}: {argument} must be an int, got {value!r:.40} ({type(value).__name__})")
+    return operator.index(value)

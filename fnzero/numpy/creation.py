@@ -11,7 +11,7 @@ import numpy as np
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.numpy._axes import flag
+from fnzero.numpy._axes import flag, integer
 from fnzero.numpy.batching import same_axis_rule
 
 
@@ -256,7 +256,7 @@ def tri(
 ) -> Any:
     """Ones at and below the ``k``-th diagonal of an ``N`` x ``M`` array, zeros above."""
     xp = _xp(backend)
-    return xp.asarray(np.tri(N, M, k, dtype=dtype))
+    return xp.asarray(np.tri(N, M, integer(k, "k", "fnzero.numpy.tri"), dtype=dtype))
 
 
 def indices(

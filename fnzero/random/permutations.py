@@ -64,6 +64,10 @@ def permutation(
 
 
 def _axis(axis: int, ndim: int, where: str) -> int:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(
+            f"fnzero.random.{where}: axis must be an int, got {axis!r:.40} ({type(axis).__name__})"
+        )
     if not -ndim <= axis < ndim:
         raise ValueError(f"fnzero.random.{where}: axis {axis} is out of range for {ndim} axes")
     return axis % ndim
