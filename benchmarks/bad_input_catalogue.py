@@ -1629,7 +1629,11 @@ wrong("numpy.median keepdims 'no'", lambda: fnp.median(X23, axis=0, keepdims="no
 wrong("numpy.nanmean keepdims 'no'", lambda: fnp.nanmean(X23, axis=0, keepdims="no"), "keepdims")
 wrong("numpy.all keepdims 'no'", lambda: fnp.all(X23, axis=0, keepdims="no"), "keepdims")
 wrong("numpy.meshgrid sparse 'no'", lambda: fnp.meshgrid(V3, V4, sparse="no"), "sparse")
-wrong("numpy.cumsum reverse?", lambda: fnp.cumulative_sum(V3, include_initial="no"), "include_initial")
+wrong(
+    "numpy.cumulative_sum include_initial 'no'",
+    lambda: fnp.cumulative_sum(V3, include_initial="no"),
+    "include_initial",
+)
 wrong("jvp has_aux 'yes'", lambda: fz.jvp(_sq, (V3,), (V3,), has_aux="yes"), "has_aux")
 wrong("jacrev has_aux 'yes'", lambda: fz.jacrev(_sq, has_aux="yes")(V3), "has_aux")
 wrong("linearize has_aux 'yes'", lambda: fz.linearize(_sq, V3, has_aux="yes"), "has_aux")

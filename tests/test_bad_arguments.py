@@ -224,6 +224,8 @@ def test_scipy_softmax_axis_that_is_not_an_int_is_refused():
 def test_onnx_export_needs_a_tuple_of_example_arguments():
     with pytest.raises(TypeError, match=r"fnzero.onnx.export: example_args must be a tuple .* pass \(x,\)"):
         fz.onnx.export(fnp.sin, np.ones(3))
+    with pytest.raises(TypeError, match=r"fnzero.onnx.export: fun must be a callable, got 3 \(int\)"):
+        fz.onnx.export(3, (np.ones(3),))
 
 
 X23 = np.arange(6.0).reshape(2, 3)
