@@ -105,6 +105,13 @@ def export(
 ) -> Any:
     """The ONNX model (an ``onnx.ModelProto``) of ``fun`` traced on ``example_args``; also
     saved to ``path`` when given. Inputs are named after the arguments (x, y, x/w, ...)."""
+    if not callable(fun):
+        raise TypeError(f"fnzero.onnx.export: fun must be a callable, got {fun!r:.60} ({type(fun).__name__})")
+    if not isinstance(example_args, (tuple, list)):
+        raise TypeError(
+            f"fnzero.onnx.export: example_args must be a tuple of the arguments (one per parameter of fun), "
+            f"got {type(example_args).__name__}; for one argument x pass (x,)"
+        )
     onnx = _onnx()
     with unrolled_scans():  # ONNX gets a scan's body once per step
         graph = jit(fun).lower(*example_args)

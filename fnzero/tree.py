@@ -62,6 +62,8 @@ def register(
     hashable static data that is part of the structure. ``keys_fn(aux)`` names the children
     for :func:`flatten_with_path` (their positions when omitted).
     """
+    if not isinstance(cls, type):
+        raise TypeError(f"fnzero.tree.register: cls must be a class, got {cls!r:.60} ({type(cls).__name__})")
     if keys_fn is None:
         _registry[cls] = _NodeType(flatten_fn, unflatten_fn, lambda aux: None)
     else:
@@ -210,6 +212,11 @@ def _build(treedef: PyTreeDef, it) -> Any:
 
 def unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
     """Rebuild a tree of structure ``treedef`` from ``leaves``."""
+    if not isinstance(treedef, PyTreeDef):
+        raise TypeError(
+            f"fnzero.tree.unflatten: treedef must be a PyTreeDef (from flatten or structure), got "
+            f"{treedef!r:.60} ({type(treedef).__name__})"
+        )
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
         raise ValueError(f"unflatten: structure {treedef} has {treedef.num_leaves} leaves, got {len(leaves)}")

@@ -312,3 +312,95 @@ def test_train_flags_must_be_bools(train):
         nn.dropout(np.ones(3), 0.5, key=random.key(0), train=train)
     with pytest.raises(TypeError, match=rf"fnzero.nn.batch_norm: train must be True or False, got {train!r}"):
         nn.batch_norm(np.ones((2, 2)), np.ones(2), np.zeros(2), np.zeros(2), np.ones(2), train=train)
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (
+            lambda: nn.leaky_relu(np.ones(3), "a"),
+            r"fnzero.nn.leaky_relu: negative_slope must be a number, got 'a'",
+        ),
+        (lambda: nn.elu(np.ones(3), None), r"fnzero.nn.elu: alpha must be a number, got None"),
+        (lambda: nn.celu(np.ones(3), "1"), r"fnzero.nn.celu: alpha must be a number"),
+        (lambda: nn.squareplus(np.ones(3), "4"), r"fnzero.nn.squareplus: b must be a number"),
+        (
+            lambda: nn.Sequential(nn.relu, 3),
+            r"fnzero.nn.Sequential: layers\[1\] must be a layer or a function, got 3",
+        ),
+        (lambda: data.Compose(data.Flatten(), "x"), r"fnzero.data.Compose: transforms\[1\] must be callable"),
+        (lambda: data.AsType("float99"), r"fnzero.data.AsType: dtype must be a NumPy dtype, got 'float99'"),
+        (lambda: data.Normalize(0.5, 0.0), r"fnzero.data.Normalize: std must be nonzero"),
+        (lambda: data.Normalize(0.5, np.array([1.0, 0.0])), r"fnzero.data.Normalize: std must be nonzero"),
+        (lambda: tree.unflatten([1, 2], [1, 2]), r"fnzero.tree.unflatten: treedef must be a PyTreeDef"),
+        (
+            lambda: tree.register(3, lambda x: ((), None), lambda a, c: 3),
+            r"fnzero.tree.register: cls must be a class",
+        ),
+    ],
+)
+def test_wrong_parameters_are_named_before_they_fail_deep_inside(call, fragment):
+    with pytest.raises((TypeError, ValueError), match=fragment):
+        call()
+
+
+def test_the_parameters_still_take_numbers_and_arrays():
+    x = np.array([-1.0, 2.0])
+    np.testing.assert_allclose(nn.leaky_relu(x, np.float32(0.5)), [-0.5, 2.0])
+    np.testing.assert_allclose(fz.grad(lambda a: fz.numpy.sum(nn.elu(x, a)))(1.0), np.expm1(-1.0))
+    np.testing.assert_allclose(data.Normalize(1.0, np.array([2.0, 4.0]))(np.array([3.0, 5.0])), [1.0, 1.0])
+    assert data.AsType("float32")(np.ones(2, int)).dtype == np.float32
+
+
+def test_loaders_and_datasets_name_what_they_are_given():
+    with pytest.raises(TypeError, match=r"fnzero.data.DataLoader: dataset must have a length and items"):
+        data.DataLoader(object(), 2, shuffle=False)
+    with pytest.raises(
+        TypeError, match=r"ArrayDataset: label must be an array with one entry per example, got 3"
+    ):
+        data.ArrayDataset(np.ones((5, 2)), 3)
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda v: nn.gelu(np.ones(3), approximate=v), "nn.gelu: approximate"),
+        (lambda v: nn.logsumexp(np.ones(3), return_sign=v), "nn.logsumexp: return_sign"),
+        (lambda v: nn.Linear(2, 3, key=random.key(0), bias=v), "nn.Linear: bias"),
+        (lambda v: nn.Conv2d(3, 4, 3, key=random.key(0), bias=v), "nn.Conv2d: bias"),
+        (lambda v: data.spiral(train=v), "data.spiral: train"),
+        (lambda v: data.digits(train=v), "data.digits: train"),
+    ],
+)
+def test_flags_given_as_strings_are_refused(call, fragment):
+    # "False" is truthy: the layer would get a bias, the loader the training set.
+    with pytest.raises(TypeError, match=rf"fnzero.{fragment} must be True or False, got 'False'"):
+        call("False")
+    call(False)
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (
+            lambda: nn.max_pool2d(np.ones((1, 1, 4, 4)), 2.0),
+            r"nn.max_pool2d: kernel_size must be an int or a pair",
+        ),
+        (
+            lambda: nn.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=1.0),
+            r"nn.conv2d: stride must be",
+        ),
+        (lambda: nn.glu(np.ones((2, 4)), axis=1.0), r"nn.glu: axis must be an int, got 1.0"),
+        (
+            lambda: random.permutation(random.key(0), np.ones((2, 3)), axis=0.0),
+            r"random.permutation: axis must be an int",
+        ),
+        (
+            lambda: random.categorical(random.key(0), np.ones((2, 3)), axis=1.0),
+            r"random.categorical: axis must be an int",
+        ),
+    ],
+)
+def test_window_sizes_and_axes_given_as_floats_are_refused(call, fragment):
+    with pytest.raises((TypeError, ValueError), match=fragment):
+        call()

@@ -282,3 +282,25 @@ def test_warmup_then_decay_gives_the_rates_it_promises():
     assert [schedule(s) for s in range(4)] == pytest.approx([0.05, 0.1, 0.15, 0.2])
     assert schedule(4) == pytest.approx(0.2) and schedule(14) == pytest.approx(0.0, abs=1e-12)
     assert optim.warmup_schedule(0.3, 0)(0) == 0.3
+
+
+@pytest.mark.parametrize("link", [3, None, lambda g: g])
+def test_chain_refuses_a_link_that_is_not_a_transformation(link):
+    with pytest.raises(
+        TypeError, match=r"fnzero.optim.chain: transforms\[1\] must be a GradientTransformation"
+    ):
+        optim.chain(optim.scale(0.1), link)
+
+
+def test_nesterov_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"fnzero.optim.trace: nesterov must be True or False, got 'yes'"):
+        optim.sgd(0.1, momentum=0.9, nesterov="yes")
+
+
+def test_adam_steps_integer_leaves_by_zero_instead_of_failing_in_its_kernel():
+    params = {"n": np.arange(3), "w": np.ones(4)}
+    grads = fz.grad(lambda p: fz.numpy.sum(p["w"] ** 2), allow_int=True)(params)
+    opt = optim.adam(0.1)
+    updates, _ = opt.update(grads, opt.init(params), params)
+    np.testing.assert_array_equal(optim.apply_updates(params, updates)["n"], np.arange(3))
+    np.testing.assert_allclose(updates["w"], -0.1 * np.ones(4), rtol=1e-6)

@@ -93,6 +93,18 @@ def test_writing_one_element_of_a_buffer_refuses_through_numpy():
     with pytest.raises(ValueError, match="sequence") as e:
         fz.grad(f)(2.0)
     assert isinstance(e.value.__cause__, fz.ConcretizationTypeError)
+    assert "buffer[i] = x" in str(e.value.__cause__) and "drop its derivative" in str(e.value.__cause__)
+
+
+def test_an_integer_taken_from_a_traced_value_is_refused_inside_jit_and_vmap():
+    # range(n), a shape, a list index: Python asks for __index__; NumPy would hide the refusal.
+    for f in (lambda n: sum(range(n)) * 1.0, lambda n: fnp.zeros(n), lambda n: fnp.ones((2, n))):
+        with pytest.raises(fz.ConcretizationTypeError, match=r"fnzero.jit\(<lambda>\): int\(\) as an index"):
+            fz.jit(f)(np.array(3))
+        with pytest.raises(TypeError, match="fnzero.vmap: a Python value"):
+            fz.vmap(f)(np.array([2, 3]))
+    rows = [10.0, 20.0, 30.0]
+    assert fz.grad(lambda x: x[fnp.argmax(x)] * rows[fnp.argmax(x)])(np.arange(3.0))[2] == 30.0
 
 
 @pytest.mark.parametrize("transform", sorted(set(DIFFERENTIATING) - {"vmap of grad"}))

@@ -80,3 +80,70 @@ def test_where_mismatch_names_the_shapes(backend):
 def test_operator_mismatch_on_traced_values_names_both_shapes(backend):
     with pytest.raises(ValueError, match=r"fnzero.numpy.add\(float64\[2\], float64\[3\]\)"):
         fz.grad(lambda v: fnp.sum(v + backend.xp.ones(3)))(backend.xp.ones(2))
+
+
+@pytest.mark.parametrize("shape", [(2.5, 2), (2.0, 3), ("2", 3), "6"])
+def test_reshape_refuses_dimensions_that_are_not_ints(shape):
+    # int() would truncate 2.5 into a shape the caller did not ask for.
+    for call in (
+        lambda: fnp.reshape(np.ones(6), shape),
+        lambda: fz.grad(lambda v: fnp.sum(v.reshape(shape)))(np.ones(6)),
+    ):
+        with pytest.raises(
+            TypeError, match=r"fnzero.numpy.reshape: shape must be an int or a sequence of ints"
+        ):
+            call()
+    assert fnp.reshape(np.ones(6), (np.int64(2), 3)).shape == (2, 3)
+
+
+def test_moveaxis_refuses_an_axis_named_twice():
+    with pytest.raises(ValueError, match=r"fnzero.numpy.moveaxis: source \(0, -2\) names an axis twice"):
+        fnp.moveaxis(X, (0, -2), (0, 1))
+    with pytest.raises(ValueError, match=r"moveaxis: destination \(1, 1\) names an axis twice"):
+        fnp.moveaxis(X, (0, 1), (1, 1))
+
+
+def test_arange_refuses_a_zero_step():
+    with pytest.raises(ValueError, match=r"fnzero.numpy.arange: step must not be 0, got 0.0"):
+        fnp.arange(0, 1, 0.0)
+    np.testing.assert_array_equal(fnp.arange(0, 1, 0.5), [0.0, 0.5])
+
+
+# Each takes an integer argument; int() of the float would truncate it into another answer.
+INTEGER_CALLS = {
+    "tril: k": lambda v: fnp.tril(np.ones((3, 3)), k=v),
+    "triu: k": lambda v: fnp.triu(np.ones((3, 3)), k=v),
+    "tri: k": lambda v: fnp.tri(3, k=v),
+    "diag: k": lambda v: fnp.diag(np.ones(3), k=v),
+    "diagonal: offset": lambda v: fnp.diagonal(np.ones((3, 3)), offset=v),
+    "roll: shift": lambda v: fnp.roll(np.arange(3.0), v),
+    "tile: reps": lambda v: fnp.tile(np.arange(3.0), (v,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INTEGER_CALLS))
+def test_integer_arguments_given_as_floats_are_refused(name):
+    with pytest.raises(TypeError, match=rf"fnzero.numpy.{name} must be an int, got 0.5 \(float\)"):
+        INTEGER_CALLS[name](0.5)
+    INTEGER_CALLS[name](np.int64(1))
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (
+            lambda: fnp.broadcast_to(np.ones(3), (2.5, 3)),
+            r"broadcast_to: shape must be an int or a sequence of ints",
+        ),
+        (lambda: fnp.pad(np.ones(3), 1.5), r"pad: pad_width must be ints, got 1.5"),
+        (lambda: fnp.expand_dims(np.ones(3), 1.0), r"expand_dims: axis must be None, an int or a tuple"),
+        (lambda: fnp.moveaxis(np.ones((2, 3)), 1.0, 0), r"moveaxis: axis must be None, an int or a tuple"),
+        (lambda: fnp.roll(np.ones((2, 3)), 1, axis=0.0), r"roll: axis must be None, an int or a tuple"),
+    ],
+)
+def test_shapes_widths_and_axes_given_as_floats_are_refused(call, fragment):
+    with pytest.raises(TypeError, match=fragment):
+        call()
+    np.testing.assert_array_equal(
+        fnp.roll(np.arange(4.0).reshape(2, 2), np.array([1]), axis=np.array([1])), [[1, 0], [3, 2]]
+    )

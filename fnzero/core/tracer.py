@@ -8,6 +8,7 @@ attached by :mod:`fnzero.numpy.tracer_methods`, which sits above this module.
 
 from __future__ import annotations
 
+import operator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -80,17 +81,24 @@ class Tracer:
         level refuses: one Python value cannot stand for the whole batch)."""
         return self._value
 
+    # NumPy's ``buffer[i] = x`` calls float() (int(), complex()) of x, and reports a failure as
+    # its own "setting an array element with a sequence", with ours as the cause.
     def __float__(self) -> float:
-        return float(concrete(self, "float()"))
+        return float(concrete(self, "float() (NumPy's buffer[i] = x calls it too)"))
 
     def __int__(self) -> int:
-        return int(concrete(self, "int()"))
+        return int(concrete(self, "int() (NumPy's buffer[i] = x calls it too)"))
+
+    def __index__(self) -> int:
+        """An integer from a 0-d integer value (``range(x)``, a shape, a list index), where a
+        Python int may be taken from it; jit and a batch level refuse, as for int()."""
+        return operator.index(concrete(self, "int() as an index (range(x), a shape, a list index)"))
 
     def __bool__(self) -> bool:
         return bool(concrete(self, "bool()"))
 
     def __complex__(self) -> complex:
-        return complex(concrete(self, "complex()"))
+        return complex(concrete(self, "complex() (NumPy's buffer[i] = x calls it too)"))
 
     def item(self, *args: Any) -> Any:
         """The value as a Python scalar (NumPy's ``item``), where no derivative is dropped."""

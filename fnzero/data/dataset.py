@@ -22,6 +22,11 @@ class ArrayDataset:
         transform: Callable[[Any], Any] | None = None,
         target_transform: Callable[[Any], Any] | None = None,
     ):
+        if label is not None and not hasattr(label, "__len__"):
+            raise TypeError(
+                f"ArrayDataset: label must be an array with one entry per example, got {label!r:.60} "
+                f"({type(label).__name__})"
+            )
         if label is not None and len(label) != len(data):
             raise ValueError(f"ArrayDataset: {len(data)} examples but {len(label)} labels")
         self.data = data

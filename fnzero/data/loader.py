@@ -42,6 +42,11 @@ class DataLoader:
         size: int = 1,
     ):
         where = f"fnzero.data.{type(self).__name__}"
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(
+                f"{where}: dataset must have a length and items (len(dataset), dataset[i]), got "
+                f"{dataset!r:.60} ({type(dataset).__name__})"
+            )
         self.dataset = dataset
         self.batch_size = positive_int(batch_size, "batch_size", where)
         shuffle, drop_last = (flag(v, n, where) for v, n in ((shuffle, "shuffle"), (drop_last, "drop_last")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.data.dataset import ArrayDataset
 
 # The seeds the book's get_spiral passes to np.random.seed.
@@ -39,6 +40,7 @@ def spiral(
     300. Pass ``rng`` (a RandomState, which is advanced, or a seed) to draw from it instead:
     the book's step 48 goes on drawing its shuffles and initial weights from the same stream.
     """
+    train = flag(train, "train", "fnzero.data.spiral")
     rng = _legacy_rng(rng, SPIRAL_SEEDS[bool(train)], "spiral")
     per_class, classes = 100, 3
     rate = np.tile(np.arange(per_class) / per_class, classes)
@@ -60,6 +62,7 @@ def sine_curve(
     ``RandomState(rng)`` (default seed 0), so ``np.random.seed(s); SinCurve()`` in the book
     gives the arrays of ``sine_curve(rng=s, dtype=np.float64)``.
     """
+    train = flag(train, "train", "fnzero.data.sine_curve")
     state = _legacy_rng(rng, 0, "sine_curve")
     x = np.linspace(0, 2 * np.pi, 1000)
     noise = state.uniform(-0.05, 0.05, size=x.shape)

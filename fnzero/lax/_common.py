@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from fnzero import tree
 from fnzero.core.batching import BatchTracer
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError
@@ -101,6 +103,16 @@ def jit_refusal(name: str, what: str) -> TypeError:
         f"lax.fori_loop with Python-int bounds, make the argument that decides static "
         f"(jit(f, static_argnums=...)), or call the function without jit"
     )
+
+
+def flag(value: Any, name: str, arg: str) -> bool:
+    """``value`` as a bool; a TypeError naming ``arg`` for anything but True, False or a NumPy
+    bool (the string ``"False"`` is truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(
+            f"fnzero.lax.{name}: {arg} must be True or False, got {value!r:.40} ({type(value).__name__})"
+        )
+    return bool(value)
 
 
 def scalar_check(x: Any, name: str, arg: str, kinds: str, accepted: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 import fnzero.numpy as fnp
+from fnzero._checks import flag
 
 
 def _masked(x: Any, where: Any, fill: float) -> Any:
@@ -29,6 +30,8 @@ def logsumexp(
     With ``return_sign`` the pair ``(log|s|, sign(s))`` for the sum ``s``, which ``b`` may make
     negative; without it a negative sum gives NaN. ``where`` masks entries out of the sum.
     """
+    keepdims = flag(keepdims, "keepdims", "fnzero.nn.logsumexp")
+    return_sign = flag(return_sign, "return_sign", "fnzero.nn.logsumexp")
     if b is None and where is None and not return_sign:
         return fnp.logsumexp(a, axis=axis, keepdims=keepdims)
     safe = _masked(a, where, -np.inf)

@@ -20,7 +20,7 @@ from fnzero.backends import array_module
 from fnzero.core.primitive import JointVJP, Primitive
 from fnzero.core.reverse import one_node
 from fnzero.core.tracer import TRACER_TYPES, shape_source
-from fnzero.lax._common import TypeKeeper, leaf_type, pair, where_of
+from fnzero.lax._common import TypeKeeper, flag, leaf_type, pair, where_of
 from fnzero.lax._jit import jit_scan, jit_top
 
 
@@ -172,6 +172,7 @@ def scan(
     reverse mode differentiates through every step. Under jit (with no transform inside it
     watching the scan) the scan is one equation running a program traced from ``f`` once.
     """
+    reverse = flag(reverse, "scan", "reverse")
     return _scan(f, init, xs, length, reverse, unroll, "scan")
 
 

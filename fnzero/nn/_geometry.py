@@ -15,7 +15,7 @@ Pair = tuple[int, int]
 
 def pair(value: int | Sequence[int], name: str, where: str, minimum: int) -> Pair:
     """``value`` as a pair of ints, each at least ``minimum``."""
-    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(values) != 2 or not all(isinstance(v, (int, np.integer)) for v in values):
         raise ValueError(f"fnzero.nn.{where}: {name} must be an int or a pair of ints, got {value!r}")
     if any(v < minimum for v in values):

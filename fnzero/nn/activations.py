@@ -12,6 +12,7 @@ import numpy as np
 import fnzero.numpy as fnp
 from fnzero import lax
 from fnzero.lax import logsumexp as logsumexp
+from fnzero._checks import flag
 
 
 def relu(x: Any) -> Any:
@@ -19,13 +20,23 @@ def relu(x: Any) -> Any:
     return lax.relu(x)
 
 
+def _parameter(value: Any, argument: str, where: str) -> None:
+    """A TypeError naming ``argument`` for a string or None, which would fail deep in NumPy."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(
+            f"fnzero.nn.{where}: {argument} must be a number, got {value!r:.60} ({type(value).__name__})"
+        )
+
+
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
     """x for x >= 0, ``negative_slope * x`` otherwise (slope 1 at 0, as JAX)."""
+    _parameter(negative_slope, "negative_slope", "leaky_relu")
     return fnp.where(fnp.greater_equal(x, 0), x, x * negative_slope)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Any:
     """x for x > 0, ``alpha * (exp(x) - 1)`` otherwise."""
+    _parameter(alpha, "alpha", "elu")
     positive = fnp.greater(x, 0)
     # exp only ever sees non-positive values, so it cannot overflow on the unused side.
     return fnp.where(positive, x, alpha * fnp.expm1(fnp.where(positive, 0, x)))
@@ -34,6 +45,7 @@ def elu(x: Any, alpha: float = 1.0) -> Any:
 def gelu(x: Any, approximate: bool = True) -> Any:
     """Gaussian error linear unit: ``x * Phi(x)`` (``approximate=False``), or its tanh form
     ``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (the default, as JAX)."""
+    approximate = flag(approximate, "approximate", "fnzero.nn.gelu")
     if not approximate:
         return x * lax.normal_cdf(x)
     return 0.5 * x * (1 + fnp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
@@ -97,6 +109,7 @@ def hard_tanh(x: Any) -> Any:
 
 def celu(x: Any, alpha: float = 1.0) -> Any:
     """Continuously differentiable ELU: ``max(x, 0) + alpha * expm1(min(x, 0) / alpha)``."""
+    _parameter(alpha, "alpha", "celu")
     return fnp.maximum(x, 0) + alpha * fnp.expm1(fnp.minimum(x, 0) / alpha)
 
 
@@ -111,6 +124,8 @@ def selu(x: Any) -> Any:
 
 def glu(x: Any, axis: int = -1) -> Any:
     """Gated linear unit: ``a * sigmoid(b)`` for the two halves ``a, b`` of ``x`` along ``axis``."""
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"fnzero.nn.glu: axis must be an int, got {axis!r:.40} ({type(axis).__name__})")
     size = fnp.shape(x)[axis]
     if size % 2:
         raise ValueError(f"fnzero.nn.glu: the size of axis {axis} must be even, got {size}")
@@ -130,6 +145,7 @@ def sparse_sigmoid(x: Any) -> Any:
 
 def squareplus(x: Any, b: float = 4) -> Any:
     """``(x + sqrt(x^2 + b)) / 2``, a smooth relu made of algebraic operations."""
+    _parameter(b, "b", "squareplus")
     return (x + fnp.sqrt(fnp.square(x) + b)) / 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
+from fnzero.numpy._axes import flag, integer
 from fnzero.numpy.batching import same_axis_rule
 
 
@@ -94,14 +96,24 @@ def copy(a: Any, order: Any = None) -> Any:
     return array(a, copy=True)
 
 
+def _concrete_shape(shape: Any) -> Any:
+    """``shape`` with traced entries read as ints (jit and vmap refuse, naming why); NumPy
+    would hide that refusal behind "expected a sequence of integers"."""
+    if not _has_tracer(shape):
+        return shape
+    if isinstance(shape, (list, tuple)):
+        return tuple(operator.index(d) for d in shape)
+    return operator.index(shape)
+
+
 def zeros(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
     """An array of zeros (float64 unless ``dtype`` is given)."""
-    return _xp(backend).zeros(shape, dtype)
+    return _xp(backend).zeros(_concrete_shape(shape), dtype)
 
 
 def ones(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
     """An array of ones (float64 unless ``dtype`` is given)."""
-    return _xp(backend).ones(shape, dtype)
+    return _xp(backend).ones(_concrete_shape(shape), dtype)
 
 
 def empty(shape: int | Sequence[int], dtype: Any = float, *, backend: str | Backend | None = None) -> Any:
@@ -113,7 +125,7 @@ def full(
     shape: int | Sequence[int], fill_value: Any, dtype: Any = None, *, backend: str | Backend | None = None
 ) -> Any:
     """An array of ``fill_value`` (its dtype unless ``dtype`` is given)."""
-    return _xp(backend).full(shape, fill_value, dtype)
+    return _xp(backend).full(_concrete_shape(shape), fill_value, dtype)
 
 
 def _like_traced(x: Any):
@@ -174,6 +186,8 @@ def arange(
 ) -> Any:
     """Evenly spaced values in ``[start, stop)``, ``step`` apart (NumPy's rules)."""
     _concrete_numbers("arange", start=start, stop=stop, step=step)
+    if step is not None and not isinstance(step, str) and np.ndim(step) == 0 and step == 0:
+        raise ValueError(f"fnzero.numpy.arange: step must not be 0, got {step!r}")
     return _xp(backend).arange(start, stop, step, dtype=dtype)
 
 
@@ -187,6 +201,7 @@ def linspace(
     backend: str | Backend | None = None,
 ) -> Any:
     """``num`` evenly spaced values from ``start`` to ``stop`` (included if ``endpoint``)."""
+    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.linspace")
     _concrete_numbers("linspace", start=start, stop=stop)
     return _xp(backend).linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
 
@@ -203,6 +218,7 @@ def logspace(
     backend: str | Backend | None = None,
 ) -> Any:
     """``base ** linspace(start, stop, num)``: values evenly spaced on a log scale."""
+    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.logspace")
     _concrete_numbers("logspace", start=start, stop=stop, base=base)
     return _xp(backend).logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
 
@@ -218,6 +234,7 @@ def geomspace(
     backend: str | Backend | None = None,
 ) -> Any:
     """``num`` values from ``start`` to ``stop`` in a geometric progression."""
+    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.geomspace")
     _concrete_numbers("geomspace", start=start, stop=stop)
     return _xp(backend).geomspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
 
@@ -239,7 +256,7 @@ def tri(
 ) -> Any:
     """Ones at and below the ``k``-th diagonal of an ``N`` x ``M`` array, zeros above."""
     xp = _xp(backend)
-    return xp.asarray(np.tri(N, M, k, dtype=dtype))
+    return xp.asarray(np.tri(N, M, integer(k, "k", "fnzero.numpy.tri"), dtype=dtype))
 
 
 def indices(

@@ -9,7 +9,7 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy._axes import flag, integer, normalize_axis
 from fnzero.numpy.arithmetic import where
 from fnzero.numpy.creation import astype
 from fnzero.numpy.dtypes import result_type
@@ -29,6 +29,7 @@ def _zero_of(x: Any) -> Any:
 
 
 def _triangle(m: Any, k: int, lower: bool, name: str) -> Any:
+    k = integer(k, "k", f"fnzero.numpy.{name}")
     shape = _shape(m)
     if len(shape) < 2:
         raise ValueError(f"fnzero.numpy.{name}: m must have at least 2 dimensions, got shape {shape}")
@@ -52,6 +53,7 @@ def triu(m: Any, k: int = 0) -> Any:
 def diagonal(a: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
     """The ``offset``-th diagonal of the 2-d slices of ``a`` over ``axis1`` and ``axis2``, as
     a new last axis (NumPy's layout). A gather: its cotangent is scattered back."""
+    offset = integer(offset, "offset", "fnzero.numpy.diagonal")
     shape = _shape(a)
     if len(shape) < 2:
         raise ValueError(f"fnzero.numpy.diagonal: a must have at least 2 dimensions, got shape {shape}")
@@ -81,7 +83,7 @@ def diag(v: Any, k: int = 0) -> Any:
         return diagonal(v, k)
     if len(shape) != 1:
         raise ValueError(f"fnzero.numpy.diag: v must be 1-d or 2-d, got shape {shape}")
-    k = int(k)
+    k = integer(k, "k", "fnzero.numpy.diag")
     n = shape[0] + abs(k)
     padded = pad(v, (0, abs(k))) if k else v
     placed = reshape(padded, (n, 1) if k >= 0 else (1, n))
@@ -93,6 +95,7 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = 
     first two axes are swapped relative to ``'ij'`` (matrix). ``sparse`` keeps the
     broadcastable shapes. ``copy`` is accepted for NumPy's signature: fnzero's arrays are
     never written into. Differentiable in each ``xi``."""
+    sparse = flag(sparse, "sparse", "fnzero.numpy.meshgrid")
     if indexing not in ("xy", "ij"):
         raise ValueError(f"fnzero.numpy.meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     vectors = [ravel(x) for x in xi]

@@ -12,7 +12,7 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
+from fnzero.numpy._axes import flag, keepdims_shape, normalize_axis, reduced_size
 from fnzero.numpy.batching import shape_of, shift_axes, to_front
 from fnzero.numpy.elementwise import exp, sqrt, square
 from fnzero.numpy.logic import equal
@@ -158,29 +158,33 @@ _prod = _reduction("prod").defvjp(_prod_vjp)
 _prod.defjvp(_prod_jvp)
 
 
+def _kept(value: object, name: str, argument: str = "keepdims") -> bool:
+    return flag(value, argument, f"fnzero.numpy.{name}")
+
+
 def sum(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Sum over ``axis`` (all axes when None)."""
-    return _sum(x, normalize_axis(axis, _ndim(x), "sum"), keepdims)
+    return _sum(x, normalize_axis(axis, _ndim(x), "sum"), _kept(keepdims, "sum"))
 
 
 def max(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Maximum over ``axis``; tied maxima share the gradient evenly."""
-    return _max(x, normalize_axis(axis, _ndim(x), "max"), keepdims)
+    return _max(x, normalize_axis(axis, _ndim(x), "max"), _kept(keepdims, "max"))
 
 
 def min(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Minimum over ``axis``; tied minima share the gradient evenly."""
-    return _min(x, normalize_axis(axis, _ndim(x), "min"), keepdims)
+    return _min(x, normalize_axis(axis, _ndim(x), "min"), _kept(keepdims, "min"))
 
 
 def prod(x, axis: Axis = None, keepdims: bool = False):
     """Product over ``axis``; its derivatives of every order are exact at zeros too."""
-    return _prod(x, normalize_axis(axis, _ndim(x), "prod"), keepdims)
+    return _prod(x, normalize_axis(axis, _ndim(x), "prod"), _kept(keepdims, "prod"))
 
 
 def mean(x, axis: Axis = None, keepdims: bool = False):
     """Arithmetic mean over ``axis`` (all axes when None); integers give float64, as NumPy."""
-    return _mean(x, normalize_axis(axis, _ndim(x), "mean"), keepdims)
+    return _mean(x, normalize_axis(axis, _ndim(x), "mean"), _kept(keepdims, "mean"))
 
 
 def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
@@ -188,7 +192,7 @@ def var(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
     axes = normalize_axis(axis, _ndim(x), "var")
     n = reduced_size(_shape(x), axes)
     centered = x - _sum(x, axes, True) / n
-    return _sum(square(centered), axes, keepdims) / (n - ddof)
+    return _sum(square(centered), axes, _kept(keepdims, "var")) / (n - ddof)
 
 
 def std(x, axis: Axis = None, keepdims: bool = False, ddof: int = 0):
@@ -230,7 +234,7 @@ _logsumexp.defjvp(
 
 def logsumexp(x, axis: Axis = None, keepdims: bool = False):
     """``log(sum(exp(x)))`` computed without overflow."""
-    return _logsumexp(x, normalize_axis(axis, _ndim(x), "logsumexp"), keepdims)
+    return _logsumexp(x, normalize_axis(axis, _ndim(x), "logsumexp"), _kept(keepdims, "logsumexp"))
 
 
 def ans_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -293,14 +297,14 @@ def argmax(x, axis: int | None = None, keepdims: bool = False):
     """Index of the maximum (not differentiable)."""
     _single_axis(axis, "argmax")
     axes = normalize_axis(axis, _ndim(x), "argmax")
-    return _argmax(x, None if axes is None else axes[0], keepdims)
+    return _argmax(x, None if axes is None else axes[0], _kept(keepdims, "argmax"))
 
 
 def argmin(x, axis: int | None = None, keepdims: bool = False):
     """Index of the minimum (not differentiable)."""
     _single_axis(axis, "argmin")
     axes = normalize_axis(axis, _ndim(x), "argmin")
-    return _argmin(x, None if axes is None else axes[0], keepdims)
+    return _argmin(x, None if axes is None else axes[0], _kept(keepdims, "argmin"))
 
 
 _all = _reduction("all")
@@ -309,26 +313,31 @@ _any = _reduction("any")
 
 def all(a, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Whether every element along ``axis`` is true (nonzero); not differentiable."""
+    keepdims = _kept(keepdims, "all")
     return _all(a, normalize_axis(axis, _ndim(a), "all"), keepdims)
 
 
 def any(a, axis: Axis = None, keepdims: bool = False):  # noqa: A001
     """Whether some element along ``axis`` is true (nonzero); not differentiable."""
+    keepdims = _kept(keepdims, "any")
     return _any(a, normalize_axis(axis, _ndim(a), "any"), keepdims)
 
 
 def amax(a, axis: Axis = None, keepdims: bool = False):
     """The maximum over ``axis`` (jax.numpy's other name for ``max``)."""
+    keepdims = _kept(keepdims, "amax")
     return max(a, axis, keepdims)
 
 
 def amin(a, axis: Axis = None, keepdims: bool = False):
     """The minimum over ``axis`` (jax.numpy's other name for ``min``)."""
+    keepdims = _kept(keepdims, "amin")
     return min(a, axis, keepdims)
 
 
 def ptp(a, axis: Axis = None, keepdims: bool = False):
     """The range, maximum minus minimum, over ``axis``."""
+    keepdims = _kept(keepdims, "ptp")
     return max(a, axis, keepdims) - min(a, axis, keepdims)
 
 
@@ -339,6 +348,7 @@ def _dtype(x) -> np.dtype:
 def average(a, axis: Axis = None, weights=None, returned: bool = False, keepdims: bool = False):
     """The weighted mean over ``axis``: ``sum(a * w) / sum(w)``; with ``returned`` also the sum
     of the weights. 1-D weights with an int ``axis`` weigh along that axis."""
+    returned, keepdims = _kept(returned, "average", "returned"), _kept(keepdims, "average")
     axes = normalize_axis(axis, _ndim(a), "average")
     if weights is None:
         avg = mean(a, axes, keepdims)
@@ -359,6 +369,7 @@ def average(a, axis: Axis = None, weights=None, returned: bool = False, keepdims
 
 def count_nonzero(a, axis: Axis = None, keepdims: bool = False):
     """How many elements along ``axis`` are nonzero (an integer array; not differentiable)."""
+    keepdims = _kept(keepdims, "count_nonzero")
     from fnzero.numpy.creation import astype
     from fnzero.numpy.logic import not_equal
 
@@ -406,6 +417,7 @@ def cumprod(a, axis: int | None = None, dtype=None):
 def _cumulative(x, axis, dtype, include_initial: bool, running, initial: float, name: str):
     """The Array API's cumulative functions: ``running(x, axis)`` along ``axis`` (needed
     unless ``x`` is 1-D), with ``initial`` in front when ``include_initial``."""
+    include_initial = _kept(include_initial, name, "include_initial")
     from fnzero.numpy.creation import astype
 
     if axis is None:
@@ -462,6 +474,7 @@ def _without_nans(a, fill):
 
 def nansum(a, axis: Axis = None, dtype=None, keepdims: bool = False):
     """Sum over ``axis`` with NaNs counted as zero."""
+    keepdims = _kept(keepdims, "nansum")
     from fnzero.numpy.creation import astype
 
     a = a if dtype is None else astype(a, dtype)
@@ -470,6 +483,7 @@ def nansum(a, axis: Axis = None, dtype=None, keepdims: bool = False):
 
 def nanprod(a, axis: Axis = None, dtype=None, keepdims: bool = False):
     """Product over ``axis`` with NaNs counted as one."""
+    keepdims = _kept(keepdims, "nanprod")
     from fnzero.numpy.creation import astype
 
     a = a if dtype is None else astype(a, dtype)
@@ -487,6 +501,7 @@ def _nan_count(a, axes, keepdims):
 
 def nanmean(a, axis: Axis = None, dtype=None, keepdims: bool = False):
     """Mean over ``axis`` of the elements that are not NaN (NaN where all are)."""
+    keepdims = _kept(keepdims, "nanmean")
     from fnzero.numpy.creation import astype
 
     a = a if dtype is None else astype(a, dtype)
@@ -496,6 +511,7 @@ def nanmean(a, axis: Axis = None, dtype=None, keepdims: bool = False):
 
 def nanvar(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False):
     """Variance over ``axis`` of the elements that are not NaN."""
+    keepdims = _kept(keepdims, "nanvar")
     from fnzero.numpy.arithmetic import maximum
 
     axes = normalize_axis(axis, _ndim(a), "nanvar")
@@ -505,6 +521,7 @@ def nanvar(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = Fal
 
 def nanstd(a, axis: Axis = None, dtype=None, ddof: int = 0, keepdims: bool = False):
     """Standard deviation over ``axis`` of the elements that are not NaN."""
+    keepdims = _kept(keepdims, "nanstd")
     return sqrt(nanvar(a, axis, dtype, ddof, keepdims))
 
 
@@ -520,11 +537,13 @@ def _nan_extremum(a, axis, keepdims, reduce, fill, name: str):
 
 def nanmax(a, axis: Axis = None, keepdims: bool = False):
     """Maximum over ``axis`` ignoring NaNs (NaN where all are)."""
+    keepdims = _kept(keepdims, "nanmax")
     return _nan_extremum(a, axis, keepdims, _max, -np.inf, "nanmax")
 
 
 def nanmin(a, axis: Axis = None, keepdims: bool = False):
     """Minimum over ``axis`` ignoring NaNs (NaN where all are)."""
+    keepdims = _kept(keepdims, "nanmin")
     return _nan_extremum(a, axis, keepdims, _min, np.inf, "nanmin")
 
 

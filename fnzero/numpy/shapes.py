@@ -7,6 +7,7 @@ import builtins
 import functools
 import itertools
 import math
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive, VariadicVJP
 from fnzero.core.tracer import TRACER_TYPES as _TRACERS
-from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy._axes import integer, normalize_axis
 from fnzero.numpy.arithmetic import where
 from fnzero.numpy.batching import batch_size, example_ndim, shape_of, shift_axes, to_front
 from fnzero.numpy.creation import zeros_like
@@ -44,9 +45,21 @@ _reshape.onnx = _onnx_reshape
 _reshape.defbatch(_reshape_batched)
 
 
+def _int_dims(shape, name: str) -> tuple[int, ...]:
+    """``shape`` (an int or a sequence of ints) as a tuple of ints; a TypeError for a float or
+    any other entry, which ``int()`` would truncate into another shape."""
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else shape
+    try:
+        return tuple(operator.index(d) for d in dims)
+    except TypeError:
+        raise TypeError(
+            f"fnzero.numpy.{name}: shape must be an int or a sequence of ints, got {shape!r}"
+        ) from None
+
+
 def reshape(x, shape: int | Sequence[int]):
     """``x`` with a new shape of the same size (one entry may be -1)."""
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+    shape = _int_dims(shape, "reshape")
     old = _shape(x)
     if shape == old:
         return x
@@ -112,13 +125,19 @@ def swapaxes(x, axis1: int, axis2: int):
 def moveaxis(x, source: int | Sequence[int], destination: int | Sequence[int]):
     """``x`` with the axes ``source`` moved to ``destination``, the others in order."""
     ndim = len(_shape(x))
-    src = [normalize_axis(s, ndim, "moveaxis")[0] for s in ((source,) if isinstance(source, int) else source)]
+    src = [
+        normalize_axis(s, ndim, "moveaxis")[0]
+        for s in (source if isinstance(source, (tuple, list)) else (source,))
+    ]
     dst = [
         normalize_axis(d, ndim, "moveaxis")[0]
-        for d in ((destination,) if isinstance(destination, int) else destination)
+        for d in (destination if isinstance(destination, (tuple, list)) else (destination,))
     ]
     if len(src) != len(dst):
         raise ValueError("fnzero.numpy.moveaxis: source and destination need the same length")
+    for arg, axes, given in (("source", src, source), ("destination", dst, destination)):
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"fnzero.numpy.moveaxis: {arg} {given!r} names an axis twice")
     order = [a for a in range(ndim) if a not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -186,7 +205,7 @@ sum_to_p.defbatch(_sum_to_batched)
 
 def broadcast_to(x, shape: Sequence[int]):
     """``x`` broadcast to ``shape`` (NumPy's rules); the vjp sums back with ``sum_to``."""
-    shape = tuple(int(d) for d in shape)
+    shape = _int_dims(shape, "broadcast_to")
     if _shape(x) == shape:
         return x
     return broadcast_to_p(x, shape)
@@ -207,7 +226,7 @@ def sum_to(x, shape: Sequence[int]):
 
 def expand_dims(x, axis: int | Sequence[int]):
     """``x`` with new axes of size 1 at the positions ``axis``."""
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
     ndim = len(_shape(x)) + len(axes)
     axes = normalize_axis(axes, ndim, "expand_dims")
     shape = iter(_shape(x))
@@ -359,7 +378,10 @@ def pad(x, pad_width, mode: str = "constant", constant_values: float = 0):
     if mode != "constant":
         raise NotImplementedError(f"fnzero.numpy.pad: only mode='constant' is supported, not {mode!r}")
     ndim = len(_shape(x))
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (ndim, 2))
+    given = np.asarray(pad_width)
+    if given.dtype.kind not in "iu":
+        raise TypeError(f"fnzero.numpy.pad: pad_width must be ints, got {pad_width!r:.60}")
+    widths = np.broadcast_to(given.astype(np.int64), (ndim, 2))
     if (widths < 0).any():
         raise ValueError(f"fnzero.numpy.pad: negative pad width in {pad_width}")
     if ndim == 0:
@@ -390,7 +412,10 @@ def flip(x, axis: int | Sequence[int] | None = None):
 
 def tile(x, reps: int | Sequence[int]):
     """Repeat the whole array ``reps`` times along each axis (NumPy's semantics)."""
-    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    reps = tuple(
+        integer(r, "reps", "fnzero.numpy.tile")
+        for r in (reps if isinstance(reps, (tuple, list, np.ndarray)) else (reps,))
+    )
     shape = _shape(x)
     ndim = builtins.max(len(shape), len(reps))
     shape = (1,) * (ndim - len(shape)) + shape
@@ -503,8 +528,9 @@ def roll(a, shift: int | Sequence[int], axis: int | Sequence[int] | None = None)
     """Shift elements along ``axis`` cyclically (over the flattened array when None)."""
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), _shape(a))
-    shifts = (shift,) if isinstance(shift, (int, np.integer)) else tuple(shift)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    shifts = tuple(shift) if isinstance(shift, (tuple, list, np.ndarray)) else (shift,)
+    shifts = tuple(integer(s, "shift", "fnzero.numpy.roll") for s in shifts)
+    axes = tuple(axis) if isinstance(axis, (tuple, list, np.ndarray)) else (axis,)
     if len(shifts) == 1:
         shifts = shifts * len(axes)
     if len(axes) == 1 and len(shifts) > 1:
@@ -514,7 +540,7 @@ def roll(a, shift: int | Sequence[int], axis: int | Sequence[int] | None = None)
     ndim = len(_shape(a))
     total = {}
     for s, ax in zip(shifts, axes):
-        ax = normalize_axis(int(ax), ndim, "roll")[0]
+        ax = normalize_axis(ax, ndim, "roll")[0]
         total[ax] = total.get(ax, 0) + int(s)
     for ax, s in total.items():
         n = _shape(a)[ax]

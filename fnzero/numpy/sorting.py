@@ -20,7 +20,7 @@ from fnzero.backends import array_module, xp_of
 from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, concrete
-from fnzero.numpy._axes import normalize_axis
+from fnzero.numpy._axes import flag, normalize_axis
 from fnzero.numpy.arithmetic import clip, maximum, where
 from fnzero.numpy.batching import shape_of, to_front
 from fnzero.numpy.creation import astype, zeros
@@ -74,6 +74,9 @@ def argsort(a, axis: int | None = -1, *, stable: bool = True, descending: bool =
     """The indices that sort ``a`` along ``axis`` (the flattened array when None); stable:
     equal elements keep their order, also when ``descending``. NaNs sort last (first when
     descending). Not differentiable."""
+    stable, descending = (
+        flag(v, n, "fnzero.numpy.argsort") for v, n in ((stable, "stable"), (descending, "descending"))
+    )
     if axis is None:
         a, axis = ravel(a), 0
     if _ndim(a) == 0:
@@ -90,6 +93,9 @@ def sort(a, axis: int | None = -1, *, stable: bool = True, descending: bool = Fa
     """``a`` sorted along ``axis`` (the flattened array when None). Differentiable: the
     cotangent goes back through the sorting permutation (ties: as a stable ascending sort
     orders them; descending is that order reversed, as in JAX)."""
+    stable, descending = (
+        flag(v, n, "fnzero.numpy.sort") for v, n in ((stable, "stable"), (descending, "descending"))
+    )
     if axis is None:
         a, axis = ravel(a), 0
     out = take_along_axis(a, argsort(a, axis, stable=stable), axis)
@@ -171,6 +177,7 @@ _METHODS = ("linear", "lower", "higher", "midpoint")
 
 
 def _quantile(a, q, axis, method: str, keepdims: bool, ignore_nans: bool, name: str):
+    keepdims = flag(keepdims, "keepdims", f"fnzero.numpy.{name}")
     if method not in _METHODS:
         raise ValueError(f"fnzero.numpy.{name}: method must be one of {_METHODS}, got {method!r}")
     if not _is_float(a):
@@ -336,8 +343,14 @@ def unique(
     ``ar``, so a derivative reaches each first occurrence. Not traceable under jit or vmap.
     ``sorted=False`` is accepted, as JAX's (which documents it as unused): the values come
     sorted either way."""
-    if not isinstance(sorted, (bool, np.bool_)):
-        raise TypeError(f"fnzero.numpy.unique: sorted must be a bool; got {sorted!r}")
+    for arg, value in (
+        ("return_index", return_index),
+        ("return_inverse", return_inverse),
+        ("return_counts", return_counts),
+        ("equal_nan", equal_nan),
+        ("sorted", sorted),
+    ):
+        flag(value, arg, "fnzero.numpy.unique")
     values = _values(ar, "unique", "")
     shape = values.shape
     flat = axis is None

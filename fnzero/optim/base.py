@@ -99,6 +99,12 @@ def apply_updates(params: PyTree, updates: PyTree) -> PyTree:
 
 def chain(*transforms: GradientTransformation) -> GradientTransformation:
     """Apply ``transforms`` one after another; the state is the tuple of their states."""
+    for i, t in enumerate(transforms):
+        if not (callable(getattr(t, "init", None)) and callable(getattr(t, "update", None))):
+            raise TypeError(
+                f"fnzero.optim.chain: transforms[{i}] must be a GradientTransformation (init and update), "
+                f"got {t!r:.60} ({type(t).__name__})"
+            )
 
     def init(params):
         return tuple(t.init(params) for t in transforms)

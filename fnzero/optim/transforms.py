@@ -9,7 +9,7 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import tree
-from fnzero._checks import real_number
+from fnzero._checks import flag, real_number
 from fnzero.backends import backend_of
 from fnzero.optim.base import GradientTransformation, matching_leaves, refuse_none, stateless
 from fnzero.optim.schedules import Schedule
@@ -73,6 +73,7 @@ def scale_by_learning_rate(learning_rate: LearningRate) -> GradientTransformatio
 def trace(decay: float, nesterov: bool = False) -> GradientTransformation:
     """Momentum: ``t = g + decay * t``; the update is ``t`` (or ``g + decay * t`` with Nesterov)."""
     _fraction(decay, "decay", "trace")
+    nesterov = flag(nesterov, "nesterov", "fnzero.optim.trace")
 
     def update(updates, state, params=None):
         _like_updates("trace", updates, "the momentum state", state)
@@ -131,7 +132,9 @@ def _fused_ok(*arrays: Any) -> bool:
     """Whether the in-place kernels may run: concrete NumPy arrays (not traced, not 0-d) of
     one dtype. Anything else takes the fnzero.numpy formulas, which outer transforms can trace."""
     first = arrays[0]
-    return all(type(a) is np.ndarray and a.ndim > 0 and a.dtype == first.dtype for a in arrays)
+    return first.dtype.kind == "f" and all(
+        type(a) is np.ndarray and a.ndim > 0 and a.dtype == first.dtype for a in arrays
+    )
 
 
 # Elements per block of the fused kernels: small enough that a block's operands and

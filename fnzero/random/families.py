@@ -177,6 +177,10 @@ def categorical(
     """
     logits = _untraced(logits, "logits", "categorical")
     ndim = len(np.shape(logits))
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(
+            f"fnzero.random.categorical: axis must be an int, got {axis!r:.40} ({type(axis).__name__})"
+        )
     if not -ndim <= axis < ndim:
         raise ValueError(f"fnzero.random.categorical: axis {axis} is out of range for logits of {ndim} axes")
     axis %= ndim

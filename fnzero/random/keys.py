@@ -130,6 +130,11 @@ def target_backend(key_backend: Backend, backend: str | Backend | None) -> Backe
 
 
 def as_shape(shape: Shape, where: str) -> tuple[int, ...]:
+    if not isinstance(shape, (int, np.integer, tuple, list)):
+        raise TypeError(
+            f"fnzero.random.{where}: shape must be an int or a tuple of ints, got {shape!r:.60} "
+            f"({type(shape).__name__})"
+        )
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if any(not isinstance(d, (int, np.integer)) or d < 0 for d in shape):
         raise ValueError(f"fnzero.random.{where}: shape {shape} must be non-negative ints")

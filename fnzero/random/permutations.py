@@ -43,6 +43,10 @@ def permutation(
 ) -> Any:
     """A shuffled ``arange(x)`` for an int ``x``; for an array, ``x`` shuffled along ``axis``
     (each slice on its own when ``independent``)."""
+    if not isinstance(independent, (bool, np.bool_)):
+        raise TypeError(
+            f"fnzero.random.permutation: independent must be True or False, got {independent!r:.40}"
+        )
     array, n = _population(x, "permutation")
     if array is None:
         return draw(key, "permutation", _random_order, backend, shape=(n,))
@@ -60,6 +64,10 @@ def permutation(
 
 
 def _axis(axis: int, ndim: int, where: str) -> int:
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(
+            f"fnzero.random.{where}: axis must be an int, got {axis!r:.40} ({type(axis).__name__})"
+        )
     if not -ndim <= axis < ndim:
         raise ValueError(f"fnzero.random.{where}: axis {axis} is out of range for {ndim} axes")
     return axis % ndim
@@ -80,6 +88,8 @@ def choice(
     ``p`` gives each entry's probability (normalized here). Without replacement and with
     ``p``, entries are drawn by the Gumbel top-k trick: ``log p + Gumbel noise``, largest first.
     """
+    if not isinstance(replace, (bool, np.bool_)):
+        raise TypeError(f"fnzero.random.choice: replace must be True or False, got {replace!r:.40}")
     array, n = _population(a, "choice")
     target = backend if array is None else backend or backend_of(array)
     if array is not None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnzero.numpy.linalg._matrices import as_float, check_matrix, mT
+import numpy as np
+
+from fnzero.numpy.linalg._matrices import as_float, check_flags, check_matrix, mT
 from fnzero.numpy.linalg.decompositions import cholesky_p
 from fnzero.numpy.linalg.solves import triangular_solve
 
@@ -32,6 +34,7 @@ def solve_triangular(
     (the other triangle is not read), ``op`` given by ``trans``: 0/'N' none, 1/'T' and
     2/'C' the transpose (real matrices). ``b`` is (n,) or (..., n, k); leading axes
     broadcast. ``overwrite_b``, ``debug`` and ``check_finite`` are accepted and ignored."""
+    check_flags("scipy.linalg.solve_triangular", lower=lower, unit_diagonal=unit_diagonal)
     if trans not in _TRANS:
         raise ValueError(
             f"fnzero.scipy.linalg.solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C'; got {trans!r}"
@@ -44,6 +47,7 @@ def cho_factor(
 ) -> tuple[Any, bool]:
     """``(c, lower)``: the Cholesky factor of symmetric positive-definite ``a`` (lower when
     ``lower``, else upper; zeros in the other triangle), what ``cho_solve`` takes."""
+    check_flags("scipy.linalg.cho_factor", lower=lower)
     check_matrix(a, "cho_factor", square=True)
     a = as_float(a)
     # As JAX: the triangle named is factored as it is (no symmetrization).
@@ -55,13 +59,13 @@ def cho_solve(
     c_and_lower: tuple[Any, bool], b: Any, overwrite_b: bool = False, check_finite: bool = True
 ) -> Any:
     """``x`` with ``a @ x == b``, given ``(c, lower) = cho_factor(a)``: two triangular solves."""
-    try:
-        c, lower = c_and_lower
-    except (TypeError, ValueError):
+    pair = isinstance(c_and_lower, (tuple, list)) and len(c_and_lower) == 2
+    if not pair or not isinstance(c_and_lower[1], (bool, np.bool_)):
         raise TypeError(
             "fnzero.scipy.linalg.cho_solve: c_and_lower must be the pair (c, lower) that cho_factor returns; "
             f"got {type(c_and_lower).__name__}"
-        ) from None
+        )
+    c, lower = c_and_lower
     check_matrix(c, "cho_solve", "c", square=True)
     low = c if lower else mT(c)
     y = triangular_solve(low, b, lower=True)

@@ -247,6 +247,11 @@ Axis = int | Sequence[int] | None
 def _axes(axis: Axis, ndim: int, name: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
+    if not isinstance(axis, (int, np.integer, tuple, list)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(
+            f"fnzero.scipy.special.{name}: axis must be None, an int or a tuple of ints, got {axis!r:.40} "
+            f"({type(axis).__name__})"
+        )
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for ax in axes:

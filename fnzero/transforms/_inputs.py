@@ -8,10 +8,21 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from fnzero import tree
+from fnzero._checks import flag
 from fnzero.backends import backend_of
 from fnzero.core.reverse import ReverseTracer, Tape
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy import astype, zeros_like
+
+
+def check_callable(fun: Any, name: str) -> None:
+    """A TypeError naming the transform when ``fun`` is not callable (at the transform, not at
+    the first call of the function it returns)."""
+    if not callable(fun):
+        raise TypeError(
+            f"fnzero.{name}: fun must be a callable (the function to transform), got {fun!r:.60} "
+            f"({type(fun).__name__})"
+        )
 
 
 def check_argnums(argnums: int | Sequence[int], nargs: int, name: str) -> tuple[int, ...]:
@@ -137,6 +148,7 @@ class Recording(NamedTuple):
 
 def record(fun: Callable[..., Any], primals: Sequence[Any], has_aux: bool, name: str) -> Recording:
     """Run ``fun(*primals)`` with every primal watched on a new tape (closed afterwards)."""
+    has_aux = flag(has_aux, "has_aux", f"fnzero.{name}")
     tape = Tape()
     args, watched = [], []
     for n, p in enumerate(primals):

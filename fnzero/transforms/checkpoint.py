@@ -16,6 +16,7 @@ from fnzero.core.tracer import top_trace
 from fnzero.numpy import zeros_like
 from fnzero.transforms._batched_calls import rebatch, unbatch_args
 from fnzero.transforms._calls import check_no_escape, moving, substitute
+from fnzero.transforms._inputs import check_callable
 from fnzero.transforms.jvp import jvp
 from fnzero.transforms.vjp import vjp
 from fnzero.transforms.vmap import vmap
@@ -29,6 +30,7 @@ def checkpoint(fun: Callable[..., Any]) -> Callable[..., Any]:
     that of the inputs and outputs only. Values to differentiate must be arguments of
     ``fun``, not values it closes over.
     """
+    check_callable(fun, "checkpoint")
     return Checkpointed(fun)
 
 

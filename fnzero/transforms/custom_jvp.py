@@ -19,7 +19,7 @@ from fnzero.core.tracer import top_trace
 from fnzero.numpy import zeros_like
 from fnzero.transforms._batched_calls import rebatch, unbatch_args
 from fnzero.transforms._calls import check_no_escape, moving, split_nondiff, substitute
-from fnzero.transforms._inputs import as_int_tuple
+from fnzero.transforms._inputs import as_int_tuple, check_callable
 from fnzero.transforms.vjp import vjp
 from fnzero.transforms.vmap import vmap
 
@@ -34,6 +34,7 @@ class custom_jvp:
     """
 
     def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+        check_callable(fun, "custom_jvp")
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = as_int_tuple(nondiff_argnums, "nondiff_argnums", "fnzero.custom_jvp")

@@ -16,7 +16,7 @@ from fnzero.core.tracer import top_trace
 from fnzero.numpy import asarray, zeros_like
 from fnzero.transforms._batched_calls import rebatch, unbatch_args
 from fnzero.transforms._calls import check_no_escape, merge_args, split_nondiff
-from fnzero.transforms._inputs import as_int_tuple
+from fnzero.transforms._inputs import as_int_tuple, check_callable
 from fnzero.transforms.vmap import vmap
 
 
@@ -32,6 +32,7 @@ class custom_vjp:
     """
 
     def __init__(self, fun: Callable[..., Any], nondiff_argnums: Sequence[int] = ()):
+        check_callable(fun, "custom_vjp")
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = as_int_tuple(nondiff_argnums, "nondiff_argnums", "fnzero.custom_vjp")

@@ -8,11 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.core.reverse import ReverseTracer, Tape, backward
 from fnzero.numpy import ones_like
 from fnzero.transforms._inputs import (
     Distinct,
     check_argnums,
+    check_callable,
     check_scalar,
     cotangents,
     split_aux,
@@ -34,6 +36,9 @@ def value_and_grad(
     argument. With ``has_aux`` ``fun`` returns ``(value, aux)`` and the result is
     ``((value, aux), gradient)``.
     """
+    check_callable(fun, "value_and_grad")
+    has_aux = flag(has_aux, "has_aux", "fnzero.value_and_grad")
+    allow_int = flag(allow_int, "allow_int", "fnzero.value_and_grad")
 
     @functools.wraps(fun)
     def value_and_grad_fun(*args: Any, **kwargs: Any) -> Any:
@@ -80,6 +85,8 @@ def grad(
     Composes to any order (``grad(grad(f))``) and with the other transforms. With
     ``has_aux`` the result is ``(gradient, aux)``.
     """
+    check_callable(fun, "grad")
+    has_aux = flag(has_aux, "has_aux", "fnzero.grad")
     vg = value_and_grad(fun, argnums, has_aux, allow_int)
 
     @functools.wraps(fun)

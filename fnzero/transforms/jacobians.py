@@ -18,7 +18,15 @@ from fnzero.backends import array_module
 from fnzero.core.reverse import backward
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy import asarray, reshape, zeros
-from fnzero.transforms._inputs import Distinct, check_argnums, cotangent_of, node_of, record, unwrap_tree
+from fnzero.transforms._inputs import (
+    Distinct,
+    check_argnums,
+    check_callable,
+    cotangent_of,
+    node_of,
+    record,
+    unwrap_tree,
+)
 from fnzero.transforms.linearize import tangents_out
 from fnzero.transforms.vmap import vmap
 
@@ -64,6 +72,7 @@ def jacrev(
     with a tuple ``argnums`` each output leaf holds a tuple, one entry per argument. With
     ``has_aux`` the result is ``(jacobian, aux)``.
     """
+    check_callable(fun, "jacrev")
 
     @functools.wraps(fun)
     def jacrev_fun(*args: Any) -> Any:
@@ -118,6 +127,7 @@ def jacfwd(
 
     Best when inputs are fewer than outputs. Same layout and options as :func:`jacrev`.
     """
+    check_callable(fun, "jacfwd")
 
     @functools.wraps(fun)
     def jacfwd_fun(*args: Any) -> Any:
@@ -159,4 +169,5 @@ def hessian(
         def hvp(f, x, v):
             return fnzero.jvp(fnzero.grad(f), (x,), (v,))[1]
     """
+    check_callable(fun, "hessian")
     return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from fnzero import tree
+from fnzero._checks import flag
 from fnzero.core.forward import JVPTrace, JVPTracer
 from fnzero.numpy import asarray, zeros_like
 from fnzero.transforms._inputs import Distinct, as_differentiable, label_of, split_aux
@@ -73,6 +74,7 @@ def jvp(
     stored. With ``has_aux``, ``fun`` returns ``(output, aux)`` and jvp returns
     ``(output, tangent, aux)``.
     """
+    has_aux = flag(has_aux, "has_aux", "fnzero.jvp")
     trace = JVPTrace()
     args = moving_args(trace, primals, tangents, "jvp")
     try:

@@ -17,7 +17,7 @@ from fnzero._checks import positive_int
 from fnzero.backends import backend_of
 from fnzero.core.batching import BatchTrace, BatchTracer
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.transforms._inputs import Distinct
+from fnzero.transforms._inputs import Distinct, check_callable
 
 Axes = Any  # an int, None, or a pytree prefix of the arguments with ints and Nones
 
@@ -88,6 +88,7 @@ def vmap(
     that argument. ``out_axes`` says where the batch axis goes in each output leaf. When no
     argument is batched, ``axis_size`` gives the batch size.
     """
+    check_callable(fun, "vmap")
     if not (_is_axis_leaf(in_axes) or isinstance(in_axes, (tuple, list))):
         raise TypeError(
             f"fnzero.vmap: in_axes must be an int, None or a tuple (one entry per argument), got "

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from fnzero._checks import is_int, positive_int
+from fnzero._checks import flag, is_int, positive_int
 from fnzero.nn import initializers
 from fnzero.nn.convolution import conv2d, conv_transpose2d
 from fnzero.nn.module import Module, static_field
@@ -41,6 +41,7 @@ def _init_conv(
 ) -> None:
     """Set the weight (LeCun-normal), bias and geometry shared by both convolution layers."""
     where = f"fnzero.nn.{type(layer).__name__}"
+    bias = flag(bias, "bias", where)
     c_in = positive_int(c_in, "in_channels", where)
     c_out = positive_int(c_out, "out_channels", where)
     groups = positive_int(groups, "groups", where)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from fnzero import random
-from fnzero._checks import positive_int
+from fnzero._checks import flag, positive_int
 from fnzero.nn import initializers
 from fnzero.nn.activations import relu
 from fnzero.nn.linear import linear
@@ -43,6 +43,7 @@ class Linear(Module):
         rng: np.random.RandomState | int | None = None,
     ):
         in_features = positive_int(in_features, "in_features", "fnzero.nn.Linear")
+        bias = flag(bias, "bias", "fnzero.nn.Linear")
         out_features = positive_int(out_features, "out_features", "fnzero.nn.Linear")
         if init == "dezero":
             self.W = initializers.dezero_normal(

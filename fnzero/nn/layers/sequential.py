@@ -30,6 +30,12 @@ class Sequential(Module):
     layers: tuple
 
     def __init__(self, *layers: Any):
+        for i, layer in enumerate(layers):
+            if not (isinstance(layer, Module) or callable(layer)):
+                raise TypeError(
+                    f"fnzero.nn.Sequential: layers[{i}] must be a layer or a function, got "
+                    f"{layer!r:.60} ({type(layer).__name__})"
+                )
         self.layers = tuple(layer if isinstance(layer, Module) else Lambda(layer) for layer in layers)
 
     @property

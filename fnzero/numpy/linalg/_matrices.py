@@ -5,11 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from fnzero.backends import array_module
 from fnzero.core.tracer import TRACER_TYPES
 from fnzero.numpy.batching import batch_size, example_ndim, rank_up, shape_of, to_front
 from fnzero.numpy.reductions import sum as fsum
 from fnzero.numpy.shapes import expand_dims, swapaxes
+
+
+def check_flags(where: str, **flags: Any) -> None:
+    """A TypeError naming the first of ``flags`` that is not True or False: a string such as
+    ``"False"`` is truthy, and would pick the other triangle or the other shapes."""
+    for arg, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(
+                f"fnzero.{where}: {arg} must be True or False, got {value!r:.40} ({type(value).__name__})"
+            )
 
 
 def check_matrix(x: Any, fname: str, arg: str = "a", square: bool = False) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from fnzero.core.primitive import Primitive
 from fnzero.numpy.batching import shape_of
 from fnzero.numpy.linalg._matrices import (
     as_float,
+    check_flags,
     check_matrix,
     diag_embed,
     diagonal,
@@ -62,6 +63,7 @@ def cholesky(a: Any, *, upper: bool = False, symmetrize_input: bool = True) -> A
     """The Cholesky factor of symmetric positive-definite matrices: lower ``L`` with
     ``a = L @ L.T`` (``upper``: ``L.T``). With ``symmetrize_input`` (JAX's default) the
     factor is that of ``(a + a.T) / 2``, so the gradient is symmetric too."""
+    check_flags("numpy.linalg.cholesky", upper=upper, symmetrize_input=symmetrize_input)
     check_matrix(a, "cholesky", square=True)
     a = as_float(a)
     low = cholesky_p(_symmetrized(a) if symmetrize_input else a)
@@ -130,6 +132,7 @@ def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> Eigh
     """Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices. With
     ``symmetrize_input`` (JAX's default) those of ``(a + a.T) / 2``; else of the triangle
     ``UPLO`` names (default 'L'). Derivatives need distinct eigenvalues."""
+    check_flags("numpy.linalg.eigh", symmetrize_input=symmetrize_input)
     a, uplo = _uplo_input(a, "eigh", UPLO, symmetrize_input)
     out = eigh_p(a, UPLO=uplo)
     return EighResult(out[..., 0, :], out[..., 1:, :])
@@ -138,6 +141,7 @@ def eigh(a: Any, UPLO: str | None = None, symmetrize_input: bool = True) -> Eigh
 def eigvalsh(a: Any, UPLO: str | None = "L", *, symmetrize_input: bool = True) -> Any:
     """The eigenvalues (ascending) of symmetric matrices; differentiable with repeated
     eigenvalues too (their sum's derivative is what is defined)."""
+    check_flags("numpy.linalg.eigvalsh", symmetrize_input=symmetrize_input)
     a, uplo = _uplo_input(a, "eigvalsh", UPLO, symmetrize_input)
     return eigvalsh_p(a, UPLO=uplo)
 
@@ -255,6 +259,7 @@ def svd(
     """The singular value decomposition ``a = U @ diag(S) @ Vh`` (S descending); only ``S``
     when not ``compute_uv``. Derivatives of U and Vh need distinct nonzero singular values
     and ``full_matrices=False`` (or a square matrix); those of S exist everywhere."""
+    check_flags("numpy.linalg.svd", full_matrices=full_matrices, compute_uv=compute_uv, hermitian=hermitian)
     m, n = check_matrix(a, "svd")
     if subset_by_index is not None:
         raise NotImplementedError(

@@ -13,7 +13,7 @@ from fnzero.numpy.batching import shape_of
 from fnzero.numpy.creation import astype
 from fnzero.numpy.elementwise import abs as fabs
 from fnzero.numpy.elementwise import sqrt
-from fnzero.numpy.linalg._matrices import as_float, check_matrix
+from fnzero.numpy.linalg._matrices import as_float, check_flags, check_matrix
 from fnzero.numpy.linalg.decompositions import eigvalsh_p, svdvals_p
 from fnzero.numpy.reductions import max as fmax
 from fnzero.numpy.reductions import min as fmin
@@ -66,6 +66,7 @@ def norm(x: Any, ord: Any = None, axis: int | tuple[int, ...] | None = None, kee
     """The vector norm (``axis`` an int, or a 1-d ``x``) or matrix norm (``axis`` a pair, or
     a 2-d ``x``) of NumPy's and JAX's ``norm``; with neither ``ord`` nor ``axis``, the
     2-norm of all entries."""
+    check_flags("numpy.linalg.norm", keepdims=keepdims)
     x = as_float(x)
     nd = len(shape_of(x))
     if axis is None:
@@ -93,6 +94,7 @@ def vector_norm(
     x: Any, /, *, axis: int | tuple[int, ...] | None = None, keepdims: bool = False, ord: Any = 2
 ) -> Any:
     """The vector ``ord``-norm over ``axis`` (all axes, flattened, when None)."""
+    check_flags("numpy.linalg.vector_norm", keepdims=keepdims)
     x = as_float(x)
     nd = len(shape_of(x))
     axes = tuple(range(nd)) if axis is None else normalize_axis(axis, nd, "linalg.vector_norm")
@@ -101,6 +103,7 @@ def vector_norm(
 
 def matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> Any:
     """The matrix ``ord``-norm over the last two axes."""
+    check_flags("numpy.linalg.matrix_norm", keepdims=keepdims)
     check_matrix(x, "matrix_norm", "x")
     x = as_float(x)
     nd = len(shape_of(x))
