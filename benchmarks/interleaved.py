@@ -1,12 +1,13 @@
 """One workload, its implementations called in turn, call by call: each one's time against
 the first's (the floor by default), taken from the same seconds of machine time.
 
-compare.py times each implementation's calls as one block, so on a machine whose speed drifts
-(this one's moves by up to 50% within minutes) a ratio can move between blocks. Here every
-round calls each implementation once, so a drift hits all of them alike: the tool for an A/B
-of a change (run it in both checkouts, alternating) and for the ratios of issue 8's targets.
+``benchmarks.run`` times each implementation's calls as one block, so on a machine whose
+speed drifts (a shared virtual machine's can move by up to 50% within minutes) a ratio can
+move between blocks. Here every round calls each implementation once, so a drift hits all of
+them alike: the tool for an A/B of a change (run it in both checkouts, alternating) and for
+the ratios of fnzero's targets. CPU workloads only.
 
-    PYTHONPATH=. python benchmarks/interleaved.py lstm [--only floor,fnzero] [--rounds 60]
+    python -m benchmarks.interleaved lstm [--only floor,fnzero] [--rounds 60]
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
+from benchmarks import workloads  # noqa: E402
 from benchmarks._harness import (  # noqa: E402
+    Skipped,
     allocator_option,
     close,
     load_average,
@@ -31,7 +34,7 @@ from benchmarks._harness import (  # noqa: E402
     parse_choices,
     set_allocator,
 )
-from benchmarks.compare import CORE, WORKLOADS, cases_of  # noqa: E402
+from benchmarks.workloads import _common  # noqa: E402
 
 WARMUP = 3
 
@@ -40,7 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("workload", help=f"one of {', '.join(WORKLOADS)}")
+    parser.add_argument("workload", help=f"one of {', '.join(workloads.DEFAULT['cpu'])}")
     parser.add_argument(
         "--only", default="floor,fnzero", help="comma-separated implementations, the first the reference"
     )
@@ -48,9 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--rounds", type=int, default=60, help="timed rounds (each calls every implementation once)"
     )
     allocator_option(parser)
-    args = parse_choices(parser, argv, only=CORE)
-    if args.workload not in WORKLOADS:
-        parser.error(f"unknown workload {args.workload}; choose from {', '.join(WORKLOADS)}")
+    args = parse_choices(parser, argv, only=workloads.IMPLEMENTATIONS)
+    if args.workload not in workloads.DEFAULT["cpu"]:
+        parser.error(f"unknown workload {args.workload}; choose from {', '.join(workloads.DEFAULT['cpu'])}")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
     return args
@@ -58,14 +61,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    title, rtol = WORKLOADS[args.workload]
+    module, dev = workloads.load(args.workload), _common.cpu()
+    title, rtol = module.title(dev), module.RTOL["cpu"]
     notes: list[str] = []
     allocator = set_allocator(args)
     cases = {}
     for name in args.only:
-        impl = cases_of(name, notes)
-        if args.workload in impl:
-            cases[name] = impl[args.workload]()
+        make = workloads.factory(module, name)
+        if make is None:
+            notes.append(f"none written for {name}")
+            continue
+        try:
+            cases[name] = make(dev)
+        except Skipped as e:
+            notes.append(f"skipped {name}: {e}")
     if len(cases) < 2:
         print(f"{args.workload}: fewer than two implementations to compare here ({'; '.join(notes)})")
         return 1
