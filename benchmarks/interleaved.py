@@ -19,10 +19,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, THREADS)  # before NumPy loads its BLAS
 
 import argparse  # noqa: E402
-import gc  # noqa: E402
-import statistics  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 from benchmarks import workloads  # noqa: E402
 from benchmarks._harness import (  # noqa: E402
@@ -30,7 +27,7 @@ from benchmarks._harness import (  # noqa: E402
     allocator_option,
     close,
     load_average,
-    minor_faults,
+    measure_interleaved,
     parse_choices,
     set_allocator,
 )
@@ -78,40 +75,20 @@ def main(argv: list[str] | None = None) -> int:
     if len(cases) < 2:
         print(f"{args.workload}: fewer than two implementations to compare here ({'; '.join(notes)})")
         return 1
-    resets = {name: case.reset or (lambda: None) for name, case in cases.items()}
-    checksums = {}
-    for name, case in cases.items():
-        resets[name]()
-        checksums[name] = float(case.digest(case.run()))
-    for _ in range(WARMUP - 1):
-        for name, case in cases.items():
-            resets[name]()
-            case.run()
-    gc.collect()
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    faults: dict[str, int] = dict.fromkeys(cases, 0)
-    counted = minor_faults() is not None
-    for _ in range(args.rounds):
-        for name, case in cases.items():
-            resets[name]()
-            f0, t0 = minor_faults(), time.perf_counter()
-            case.run()
-            times[name].append((time.perf_counter() - t0) * 1e3)
-            if counted:
-                faults[name] += minor_faults() - f0
-    ref = next(iter(cases))
-    ref_median, ref_min = statistics.median(times[ref]), min(times[ref])
+    rows = measure_interleaved(cases, args.rounds, WARMUP)
+    ref = rows[0]
+    ref_median, ref_min = ref.median_ms, min(ref.times_ms)
     print(f"{title}\n{args.rounds} rounds, each calling every implementation once in turn; {allocator}")
     print(
-        f"{'implementation':<16}{'median ms':>11}{'min ms':>10}{f'x {ref} (med)':>17}{'(min)':>8}"
+        f"{'implementation':<16}{'median ms':>11}{'min ms':>10}{f'x {ref.name} (med)':>17}{'(min)':>8}"
         f"{'faults':>8}"
     )
-    for name, ts in times.items():
-        flag = "" if close(checksums[name], checksums[ref], rtol) else "  checksum DIFFERS"
-        per_call = f"{faults[name] / args.rounds:.0f}" if counted else "-"
+    for r in rows:
+        flag = "" if close(r.checksum, ref.checksum, rtol) else "  checksum DIFFERS"
+        per_call = "-" if r.faults is None else f"{r.faults:.0f}"
         print(
-            f"{name:<16}{statistics.median(ts):>11.3f}{min(ts):>10.3f}"
-            f"{statistics.median(ts) / ref_median:>17.3f}{min(ts) / ref_min:>8.3f}{per_call:>8}{flag}"
+            f"{r.name:<16}{r.median_ms:>11.3f}{min(r.times_ms):>10.3f}"
+            f"{r.median_ms / ref_median:>17.3f}{min(r.times_ms) / ref_min:>8.3f}{per_call:>8}{flag}"
         )
     print(load_average())
     return 0

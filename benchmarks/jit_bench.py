@@ -78,6 +78,8 @@ def passes_report(quick: bool) -> list[str]:
     jit_module = importlib.import_module("fnzero.transforms.jit")
     settings = QUICK if quick else FULL
     programs = {**jit_programs(), "gelu": _elementwise_program()}
+    if quick:  # a smoke run: tracing 10,000 primitives five times would be most of it
+        programs["chain"] = workloads.load("chain").jit_program(steps=200)
     # How the updated first argument comes out of the result, for the programs fed back.
     updated = {"mlp": lambda out: out[1], "gelu": lambda out: out}
     lines = []

@@ -11,22 +11,20 @@ from fnzero's gradient (so the rows are seen to compute the same thing); ``numpy
 the loss alone in NumPy (the kernels' floor). A peer that cannot be imported is skipped with a
 note.
 
-Run from the repository root: ``PYTHONPATH=. python benchmarks/linalg_grads.py`` (``--quick``
-for a smoke run at n = 16).
+Every timing goes through ``benchmarks._harness.measure``. Run from the repository root:
+``python -m benchmarks.linalg_grads`` (``--quick`` for a smoke run at n = 16).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
 
 import fnzero as fz
 import fnzero.numpy as fnp
+from benchmarks._harness import Case, Settings, measure
 
 
 def _data(n: int) -> dict[str, np.ndarray]:
@@ -64,20 +62,10 @@ def _autograd_cholesky(anp, d):
     return lambda x: anp.sum(anp.linalg.cholesky(anp.dot(x, x.T) / n + np.eye(n)) * d["W"])
 
 
-def _median(fn: Callable[[], object], budget_s: float, warmup: int = 2, repeats: int = 20) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        while len(times) < repeats and (len(times) < 3 or time.perf_counter() - start < budget_s):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-    finally:
-        gc.enable()
-    return statistics.median(times)
+def _median(fn: Callable[[], object], budget_s: float) -> float:
+    """Median seconds of ``fn()`` after 2 warm-up calls (3 to 20 timed calls, ``budget_s``)."""
+    settings = Settings(warmup=2, repeats=20, min_repeats=3, budget_s=budget_s)
+    return measure("", Case(fn, lambda out: 0.0), settings).median_ms / 1e3
 
 
 def _rel(a, b) -> float:

@@ -115,7 +115,7 @@ def jacrev_vmapped():
 
 
 def jacrev_row_loop():
-    """The per-row jacrev this issue replaced: one backward sweep of one tape per output."""
+    """The per-row jacrev that vmap replaced: one backward sweep of one tape per output."""
     rec = record(jac_target, [X_JAC], False, "jacrev")
     (w,) = rec.watched[0]
     i = rec.out._index

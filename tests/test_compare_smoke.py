@@ -22,3 +22,12 @@ def test_interleaved_run_prints_each_implementations_ratio_to_the_floor():
     assert set(rows) == {"floor", "fnzero"}
     assert rows["floor"][3] == "1.000" and float(rows["fnzero"][3]) > 0
     assert "DIFFERS" not in out
+
+
+# The workloads that replaced conv_bench.py, jacobian_bench.py and modules_bench.py.
+MORE = {"conv": 1e-3, "pool": 1e-6, "rosenbrock": 1e-9, "jacfwd": 1e-9}
+
+
+def test_runner_quick_run_of_the_derivative_workloads_matches_the_floor(tmp_path):
+    out = run_quick(tmp_path, MORE, {"floor", "fnzero", "fnzero-jit"})
+    assert "target rosenbrock Hessian" in out and "target jacfwd vs autograd" in out

@@ -9,7 +9,7 @@ from benchmark_runs import run_script
 
 
 def test_linalg_gradient_benchmark_quick_run_agrees_with_every_peer():
-    proc = run_script(["benchmarks/linalg_grads.py", "--quick"], OPENBLAS_NUM_THREADS="1")
+    proc = run_script(["-m", "benchmarks.linalg_grads", "--quick"], OPENBLAS_NUM_THREADS="1")
     rows = {line[:24].strip(): line[24:] for line in proc.stdout.splitlines() if line[:24].strip()}
     assert {"fnzero", "fnzero jit", "numpy forward"} <= set(rows)
     peers = [name for name in rows if name.startswith(("fnzero", "jax")) and "skipped" not in rows[name]]

@@ -3,11 +3,13 @@
 - ``RTOL``: ``{device kind: relative tolerance of the checksum}``; its keys are the devices
   ("cpu", "gpu") the workload runs on;
 - ``title(dev)``: the table's title (sizes, dtype, what the checksum is);
-- ``floor(dev)``: the hand-written forward and backward, in ``dev.xp`` (numpy or cupy), as a
-  :class:`benchmarks._harness.Case`;
+- ``floor(dev)`` (where one can be written): the hand-written forward and backward, in
+  ``dev.xp`` (numpy or cupy), as a :class:`benchmarks._harness.Case`;
 - ``fnzero(dev, jit)``: fnzero as its users write it, under ``fnzero.jit`` when ``jit``;
 - ``PEERS``: ``{implementation: function(dev) -> Case}`` for the peers that have it
-  (autograd, dezero, torch, jax, jax-jit); one whose library cannot run raises ``Skipped``;
+  (autograd, dezero, torch, jax, jax-jit); one whose library cannot run raises ``Skipped``.
+  A key ``"NAME VARIANT"`` (``"fnzero jacrev"``, ``"autograd make_jvp"``) is another way
+  implementation NAME computes the same thing, timed whenever NAME is;
 - ``targets(rows, dev)`` (optional): ``PASS``/``MISS`` lines for fnzero's speed targets.
 
 Data come from fixed seeds as host NumPy arrays; every implementation copies them to its
@@ -24,10 +26,26 @@ from benchmarks._harness import Case, Row, Settings, Skipped, measure
 from benchmarks.workloads import _common
 from benchmarks.workloads._common import Device
 
-NAMES = ("chain", "newton", "mlp", "mlp_epoch", "cnn", "lstm", "hessian", "per_example")
+NAMES = (
+    "chain",
+    "newton",
+    "mlp",
+    "mlp_epoch",
+    "cnn",
+    "lstm",
+    "hessian",
+    "per_example",
+    "conv",
+    "pool",
+    "rosenbrock",
+    "jacfwd",
+    "mlp_adam",
+    "resnet",
+)
 # What a run times by default on each kind of device.
 DEFAULT = {
-    "cpu": ("chain", "newton", "mlp", "cnn", "lstm", "hessian", "per_example"),
+    "cpu": ("chain", "newton", "mlp", "cnn", "lstm", "hessian", "per_example", "conv", "pool", "rosenbrock")
+    + ("jacfwd", "mlp_adam", "resnet"),
     "gpu": ("mlp_epoch", "cnn", "chain"),
 }
 IMPLEMENTATIONS = ("floor", "fnzero", "fnzero-jit", "autograd", "dezero", "torch", "jax", "jax-jit")
@@ -43,7 +61,7 @@ def load(name: str) -> ModuleType:
 def factory(workload: ModuleType, implementation: str) -> Callable[[Device], Case] | None:
     """How ``implementation`` builds ``workload``'s case, None where it has none written."""
     if implementation == "floor":
-        return workload.floor
+        return getattr(workload, "floor", None)
     if implementation in ("fnzero", "fnzero-jit"):
         jit = implementation == "fnzero-jit"
         return lambda dev: workload.fnzero(dev, jit)
@@ -70,16 +88,19 @@ def measure_all(name: str, impls: list[str], dev: Device, settings: Settings, no
     module = load(name)
     rows, missing = [], []
     for impl in impls:
-        make = factory(module, impl)
-        if make is None:
+        own = factory(module, impl)
+        if own is None:
             missing.append(impl)
-            continue
-        try:
-            case = make(dev)
-        except Skipped as e:
-            notes.append(f"{name}: skipped {impl}: {e}")
-            continue
-        rows.append(measure(impl, case, settings))
+        variants = [k for k in getattr(module, "PEERS", {}) if k.startswith(f"{impl} ")]
+        for label, make in [(impl, own), *((k, module.PEERS[k]) for k in variants)]:
+            if make is None:
+                continue
+            try:
+                case = make(dev)
+            except Skipped as e:
+                notes.append(f"{name}: skipped {label}: {e}")
+                continue
+            rows.append(measure(label, case, settings))
     if missing:
         notes.append(f"{name}: none written for {', '.join(missing)}")
     return rows

@@ -31,9 +31,9 @@ def title(dev: Device) -> str:
     )
 
 
-def chain(x: Any, sin: Callable, cos: Callable) -> Any:
-    """The 2,000 iterations, in any library's spelling of sin and cos."""
-    for _ in range(STEPS):
+def chain(x: Any, sin: Callable, cos: Callable, steps: int = STEPS) -> Any:
+    """The 2,000 iterations (or ``steps``), in any library's spelling of sin and cos."""
+    for _ in range(steps):
         x = sin(x) * 1.001 + 0.1 * cos(x)
     return x
 
@@ -61,13 +61,13 @@ def floor(dev: Device) -> Case:
     return Case(c.synced(dev, run), digest)
 
 
-def jit_program() -> tuple[Callable, tuple, Callable[[Any], float]]:
+def jit_program(steps: int = STEPS) -> tuple[Callable, tuple, Callable[[Any], float]]:
     """fnzero's value_and_grad of the chain (the function fnzero.jit compiles), its argument
-    and its checksum."""
+    and its checksum (``steps`` iterations: fewer for a smoke run)."""
     import fnzero as fz
     import fnzero.numpy as fnp
 
-    return fz.value_and_grad(lambda x: chain(x, fnp.sin, fnp.cos)), (np.asarray(X0),), digest
+    return fz.value_and_grad(lambda x: chain(x, fnp.sin, fnp.cos, steps)), (np.asarray(X0),), digest
 
 
 def fnzero(dev: Device, jit: bool) -> Case:
