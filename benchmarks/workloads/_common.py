@@ -108,6 +108,19 @@ def sum_and_l1(tree: Any) -> float:
     return sum(float(h.sum() + np.abs(h).sum()) for h in map(host, leaves))
 
 
+def xent_by_hand(xp: Any, z: Any, t: Any, rows: Any) -> tuple[Any, Any]:
+    """The floors' mean softmax cross-entropy of the logits ``z`` (in the array module ``xp``;
+    ``rows`` is ``arange(len(t))``) and its gradient with respect to ``z``."""
+    m = z.max(axis=1, keepdims=True)
+    e = xp.exp(z - m)
+    s = e.sum(axis=1, keepdims=True)
+    value = xp.mean(m[:, 0] + xp.log(s[:, 0]) - z[rows, t])
+    d = e / s
+    d[rows, t] -= 1
+    d /= len(t)
+    return value, d
+
+
 # ---- the peers' libraries -----------------------------------------------------------------
 
 
@@ -289,6 +302,11 @@ def torch_step(forward: Callable, init: Sequence[np.ndarray], dev: Device) -> Ca
 def jax_case(j: Any, fun: Callable, *args: Any, digest: Callable[[Any], float]) -> Case:
     """``fun(*args)``, waited for (JAX dispatches asynchronously)."""
     return Case(lambda: j.block_until_ready(fun(*args)), digest)
+
+
+def jax_peers(make: Callable[[Device, bool], Case]) -> dict[str, Callable[[Device], Case]]:
+    """``{"jax": ..., "jax-jit": ...}`` from ``make(dev, jit)``: JAX op by op and under one jit."""
+    return {"jax": lambda dev: make(dev, False), "jax-jit": lambda dev: make(dev, True)}
 
 
 def jax_step(j: Any, loss: Callable, params: Any, init: Sequence[np.ndarray], jit: bool) -> Case:

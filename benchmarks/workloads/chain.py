@@ -135,8 +135,7 @@ PEERS = {
     "autograd": autograd,
     "dezero": dezero,
     "torch": torch,
-    "jax": lambda dev: _jax(dev, jit=False),
-    "jax-jit": lambda dev: _jax(dev, jit=True),
+    **c.jax_peers(_jax),
 }
 
 

@@ -169,18 +169,6 @@ def _relu_pool_backward(xp: Any, gy: Any, masks: list) -> Any:
     return dh
 
 
-def xent_by_hand(xp: Any, z: Any, t: Any, rows: Any) -> tuple[Any, Any]:
-    """Mean softmax cross-entropy and its gradient with respect to the logits ``z``."""
-    m = z.max(axis=1, keepdims=True)
-    e = xp.exp(z - m)
-    s = e.sum(axis=1, keepdims=True)
-    value = xp.mean(m[:, 0] + xp.log(s[:, 0]) - z[rows, t])
-    d = e / s
-    d[rows, t] -= 1
-    d /= len(t)
-    return value, d
-
-
 def step_by_hand(xp: Any, x: Any, t: Any, rows: Any, params: Any) -> tuple[Any, list]:
     """One SGD step of the CNN by hand in ``xp``: the loss and the new parameters."""
     W1, b1, W2, b2, W3, b3 = params
@@ -189,7 +177,7 @@ def step_by_hand(xp: Any, x: Any, t: Any, rows: Any, params: Any) -> tuple[Any, 
     h2, cols2 = _conv_forward(xp, p1, W2, b2)
     p2, m2 = _relu_pool_forward(xp, h2)
     flat = p2.reshape(len(p2), -1)
-    value, d = xent_by_hand(xp, flat @ W3 + b3, t, rows)
+    value, d = c.xent_by_hand(xp, flat @ W3 + b3, t, rows)
     dW3, db3 = flat.T @ d, d.sum(axis=0)
     dh2 = _relu_pool_backward(xp, (d @ W3.T).reshape(p2.shape), m2)
     dp1, dW2, db2 = _conv_backward(xp, dh2, cols2, W2, need_dx=True)
@@ -280,8 +268,7 @@ PEERS = {
     "autograd": autograd,
     "dezero": dezero,
     "torch": torch,
-    "jax": lambda dev: _jax(dev, jit=False),
-    "jax-jit": lambda dev: _jax(dev, jit=True),
+    **c.jax_peers(_jax),
 }
 
 

@@ -87,6 +87,5 @@ def _jax(dev: Device, jit: bool) -> Case:
 PEERS = {
     "autograd": autograd,
     "torch": torch,
-    "jax": lambda dev: _jax(dev, jit=False),
-    "jax-jit": lambda dev: _jax(dev, jit=True),
+    **c.jax_peers(_jax),
 }

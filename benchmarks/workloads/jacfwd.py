@@ -98,8 +98,7 @@ PEERS = {
     "fnzero jacrev": lambda dev: fnzero(dev, jit=False, reverse=True),
     "autograd": autograd,
     "autograd make_jvp": lambda dev: autograd(dev, forward=True),
-    "jax": lambda dev: _jax(dev, jit=False),
-    "jax-jit": lambda dev: _jax(dev, jit=True),
+    **c.jax_peers(_jax),
 }
 
 

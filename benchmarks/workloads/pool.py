@@ -107,8 +107,7 @@ def _jax(dev: Device, jit: bool) -> Case:
 PEERS = {
     "dezero": dezero,
     "torch": torch,
-    "jax": lambda dev: _jax(dev, jit=False),
-    "jax-jit": lambda dev: _jax(dev, jit=True),
+    **c.jax_peers(_jax),
 }
 
 

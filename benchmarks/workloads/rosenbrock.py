@@ -93,8 +93,7 @@ def _jax(dev: Device, jit: bool) -> Case:
 PEERS = {
     "fnzero jacrev(jacrev)": lambda dev: fnzero(dev, jit=False, nested=True),
     "autograd": autograd,
-    "jax": lambda dev: _jax(dev, jit=False),
-    "jax-jit": lambda dev: _jax(dev, jit=True),
+    **c.jax_peers(_jax),
 }
 
 
