@@ -1,6 +1,7 @@
 """Smoke tests of the GPU run (benchmarks/run.py --device gpu, and its alias gpu.py): without a
-GPU it says so and measures nothing; the GPU's workloads run on the CPU, and the floor, fnzero
-and fnzero.jit agree there. No timing is asserted."""
+GPU it says so and measures nothing; the GPU's own workload, mlp_epoch, runs on the CPU, and
+the floor, fnzero and fnzero.jit agree there (cnn and chain, the GPU's others, are checked on
+the CPU by the other smoke tests). No timing is asserted."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from benchmark_runs import run_quick, run_script
 
 from fnzero import backends
 
-# float32 training steps, float64 chain (the GPU's tolerances).
-RTOL = {"mlp_epoch": 1e-3, "cnn": 1e-3, "chain": 1e-7}
+# float32, 3 training steps under --quick.
+RTOL = {"mlp_epoch": 1e-3}
 
 
 @pytest.mark.skipif("cupy" in backends.available(), reason="CuPy and a GPU are here")
