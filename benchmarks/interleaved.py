@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.name:<16}{r.median_ms:>11.3f}{min(r.times_ms):>10.3f}"
             f"{r.median_ms / ref_median:>17.3f}{min(r.times_ms) / ref_min:>8.3f}{per_call:>8}{flag}"
         )
-    print(load_average())
+    print("\n".join([*notes, load_average()]))
     return 0
 
 
