@@ -159,6 +159,46 @@ def measure(name: str, case: Case, settings: Settings) -> Row:
     return Row(name, statistics.median(times_ms), len(times), checksum, times_ms, faults)
 
 
+def measure_interleaved(cases: dict[str, Case], rounds: int, warmup: int = 3) -> list[Row]:
+    """Like :func:`measure` for several cases at once, taken in turn: every round calls each
+    case once, so a machine whose speed drifts slows them all alike and their ratios hold.
+
+    Each case's first call gives its checksum and counts as its first warm-up call.
+    """
+    resets = {name: case.reset or (lambda: None) for name, case in cases.items()}
+    checksums = {}
+    for name, case in cases.items():
+        resets[name]()
+        checksums[name] = float(case.digest(case.run()))
+    for _ in range(warmup - 1):
+        for name, case in cases.items():
+            resets[name]()
+            case.run()
+    gc.collect()
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    counted = minor_faults() is not None
+    faults: dict[str, int] = dict.fromkeys(cases, 0)
+    for _ in range(rounds):
+        for name, case in cases.items():
+            resets[name]()
+            f0, t0 = minor_faults(), time.perf_counter()
+            case.run()
+            times[name].append((time.perf_counter() - t0) * 1e3)
+            if counted:
+                faults[name] += minor_faults() - f0
+    return [
+        Row(
+            name,
+            statistics.median(ts),
+            rounds,
+            checksums[name],
+            ts,
+            faults[name] / rounds if counted else None,
+        )
+        for name, ts in times.items()
+    ]
+
+
 def close(a: float, b: float, rtol: float) -> bool:
     return math.isclose(a, b, rel_tol=rtol, abs_tol=rtol)
 
@@ -177,7 +217,7 @@ def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str,
     subj = by_name.get(subject)
     ref = base or subj
     header = (
-        f"{'implementation':<16}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}{'(min)':>9}"
+        f"{'implementation':<22}{'median ms':>12}{'min ms':>11}{'runs':>6}{'x floor':>10}{'(min)':>9}"
         f"{f'{subject}/peer':>14}{'faults':>8}   checksum"
     )
     print(f"\n{title}\n{header}\n{'-' * (len(header) + 16)}")
@@ -188,7 +228,7 @@ def print_table(title: str, rows: list[Row], *, floor: str | None, subject: str,
         flag = "" if ref is None or close(r.checksum, ref.checksum, rtol) else "  DIFFERS"
         faults = "-" if r.faults is None else f"{r.faults:.0f}"
         print(
-            f"{r.name:<16}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{x_floor_min:>9}{vs:>14}"
+            f"{r.name:<22}{r.median_ms:>12.3f}{min(r.times_ms):>11.3f}{r.runs:>6}{x_floor:>10}{x_floor_min:>9}{vs:>14}"
             f"{faults:>8}   {r.checksum:.12g}{flag}"
         )
 

@@ -1,11 +1,13 @@
 """Data parallelism on CPU: one MLP epoch in 2 MPI processes (one BLAS thread each) against 1.
 
-    python benchmarks/distributed_bench.py [--examples 10000] [--repeats 3]
+    python -m benchmarks.distributed_bench [--examples 10000] [--repeats 3]
 
 Reports the epoch time of each, the speed-up, the time per step spent in the gradient
 ``pmean`` (one flat buffer), and the same reduction done leaf by leaf (one message each).
 The MLP is 784-1000-10 on synthetic MNIST-shaped data, global batch 100, plain SGD. Both
-runs see the same global batches. Needs ``pip install -e ".[distributed]"``.
+runs see the same global batches; epochs (after one warm-up epoch) and reductions are timed
+by ``benchmarks._harness.measure``, the same number of calls on every rank. Needs
+``pip install -e ".[distributed]"``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+if not __package__:  # run as a script (the workers are): the repository root holds fnzero
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks._harness import Case, Settings, measure  # noqa: E402
+
 BATCH = 100
 REDUCTIONS = 50  # reductions timed in the flat-versus-per-leaf comparison
 
 
 def worker(examples: int, repeats: int) -> None:
     """One process's share of the epoch; rank 0 prints the timings as JSON."""
-    sys.path.insert(0, str(ROOT))
     import fnzero as fz
     import fnzero.distributed as dist
     import fnzero.nn as nn
@@ -44,9 +50,12 @@ def worker(examples: int, repeats: int) -> None:
     opt_state = opt.init(model)
     step = fz.value_and_grad(lambda m, x, t: nn.softmax_cross_entropy(m(x), t))
     loader = data.DataLoader(train_set, BATCH, key=random.key(1), rank=dist.rank(), size=dist.size())
-    epochs, collective, compute = [], [], []
-    for _ in range(repeats + 1):  # the first epoch warms up
-        start, in_collective, in_compute = time.perf_counter(), 0.0, 0.0
+    state = {"model": model, "opt": opt_state}
+    collective, compute = [], []
+
+    def epoch():
+        in_collective, in_compute = 0.0, 0.0
+        model, opt_state = state["model"], state["opt"]
         for x, t in loader:
             g = time.perf_counter()
             _, grads = step(model, x, t)
@@ -56,15 +65,19 @@ def worker(examples: int, repeats: int) -> None:
             in_collective += time.perf_counter() - c
             updates, opt_state = opt.update(grads, opt_state, model)
             model = optim.apply_updates(model, updates)
-        epochs.append(time.perf_counter() - start)
+        state.update(model=model, opt=opt_state, grads=grads)
         collective.append(in_collective / len(loader))
         compute.append(in_compute / len(loader))
+
+    # The same number of calls on every rank (no time budget): each call is a collective.
+    epochs = measure("epoch", Case(epoch, _no_checksum), _exactly(repeats))
+    model, grads = state["model"], state["grads"]
     flat, per_leaf = _reduction_times(dist, grads, fz.tree.leaves(grads))
     if dist.rank() == 0:
         result = {
             "processes": dist.size(),
             "steps": len(loader),
-            "epoch_s": float(np.median(epochs[1:])),
+            "epoch_s": epochs.median_ms / 1e3,
             "collective_ms_per_step": 1e3 * float(np.median(collective[1:])),
             "gradient_ms_per_step": 1e3 * float(np.median(compute[1:])),
             "flat_ms": flat,
@@ -74,26 +87,33 @@ def worker(examples: int, repeats: int) -> None:
         print(json.dumps(result), flush=True)
 
 
+def _no_checksum(out) -> float:
+    return 0.0
+
+
+def _exactly(calls: int) -> Settings:
+    """One warm-up call, then exactly ``calls`` timed calls."""
+    return Settings(warmup=1, repeats=calls, min_repeats=calls, budget_s=0.0)
+
+
 def _reduction_times(dist, grads, leaves) -> tuple[float, float]:
     """Median ms of one gradient psum as one flat buffer and as one call per leaf."""
-    flat, per_leaf = [], []
-    for _ in range(REDUCTIONS):
-        start = time.perf_counter()
-        dist.psum(grads)
-        flat.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        for leaf in leaves:
-            dist.psum(leaf)
-        per_leaf.append(time.perf_counter() - start)
-    return 1e3 * float(np.median(flat)), 1e3 * float(np.median(per_leaf))
+    flat = measure("flat", Case(lambda: dist.psum(grads), _no_checksum), _exactly(REDUCTIONS))
+    per_leaf = measure(
+        "per leaf", Case(lambda: [dist.psum(leaf) for leaf in leaves], _no_checksum), _exactly(REDUCTIONS)
+    )
+    return flat.median_ms, per_leaf.median_ms
 
 
 def launch(processes: int, examples: int, repeats: int) -> dict:
     script = [sys.executable, __file__, "--worker", "--examples", str(examples), "--repeats", str(repeats)]
     if processes > 1:
         mpiexec = Path(sys.executable).parent / "mpiexec"
+        mpiexec = str(mpiexec) if mpiexec.exists() else shutil.which("mpiexec")
+        if mpiexec is None:
+            raise SystemExit("no mpiexec beside this Python or on PATH (pip install -e '.[distributed]')")
         script = [
-            str(mpiexec) if mpiexec.exists() else shutil.which("mpiexec"),
+            mpiexec,
             "-n",
             str(processes),
             *script,

@@ -9,7 +9,8 @@ argument donated); the gelu program (elementwise kernels on a 1000 x 1000 array)
 there only.
 
 Run ``OPENBLAS_NUM_THREADS=1 python -m benchmarks.jit_bench`` from the repository root
-(``--quick`` for a smoke run); with JAX importable, jax-jit is measured too.
+(``--quick`` for a smoke run); with JAX importable, jax-jit is measured too. The workloads
+are benchmarks/workloads/chain.py, mlp.py and newton.py.
 """
 
 from __future__ import annotations
@@ -20,20 +21,17 @@ import sys
 
 import numpy as np
 
-from benchmarks import _core_peers as peers
-from benchmarks._core_workloads import (
-    WORKLOADS,
-)
-from benchmarks._harness import (
-    FULL,
-    QUICK,
-    Case,
-    Skipped,
-    describe_machine,
-    measure,
-    print_table,
-)
-from benchmarks.core import floor, fnzero_impl, fnzero_jit_impl, jit_programs
+from benchmarks import workloads
+from benchmarks._harness import FULL, QUICK, Case, describe_machine, measure, print_table
+from benchmarks.workloads import _common
+
+WORKLOADS = ("chain", "mlp", "newton")
+IMPLEMENTATIONS = ["floor", "fnzero", "fnzero-jit", "jax-jit"]
+
+
+def jit_programs() -> dict:
+    """Each workload's function for fnzero.jit, with its arguments and checksum."""
+    return {name: workloads.load(name).jit_program() for name in WORKLOADS}
 
 
 def _elementwise_program():
@@ -80,6 +78,8 @@ def passes_report(quick: bool) -> list[str]:
     jit_module = importlib.import_module("fnzero.transforms.jit")
     settings = QUICK if quick else FULL
     programs = {**jit_programs(), "gelu": _elementwise_program()}
+    if quick:  # a smoke run: tracing 10,000 primitives five times would be most of it
+        programs["chain"] = workloads.load("chain").jit_program(steps=200)
     # How the updated first argument comes out of the result, for the programs fed back.
     updated = {"mlp": lambda out: out[1], "gelu": lambda out: out}
     lines = []
@@ -128,14 +128,6 @@ def dispatch_report(quick: bool) -> str:
     )
 
 
-IMPLEMENTATIONS = {
-    "floor": floor,
-    "fnzero": fnzero_impl,
-    "fnzero-jit": fnzero_jit_impl,
-    "jax-jit": peers.jax_jit_impl,
-}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -143,18 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 warm-up call and 3 timed calls")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
-    impls, notes = {}, []
-    for name, make in IMPLEMENTATIONS.items():
-        try:
-            impls[name] = make()
-        except Skipped as e:
-            notes.append(f"skipped {name}: {e}")
-            continue
-        notes.append(impls[name].note)
+    dev, notes = _common.cpu(args.quick), []
+    impls = workloads.usable(IMPLEMENTATIONS, dev, notes)
     print(describe_machine(notes))
-    for workload, (title, rtol) in WORKLOADS.items():
-        rows = [measure(name, impl.cases[workload](), settings) for name, impl in impls.items()]
-        print_table(title, rows, floor="floor", subject="fnzero-jit", rtol=rtol)
+    for name in WORKLOADS:
+        module = workloads.load(name)
+        rows = workloads.measure_all(name, impls, dev, settings, notes)
+        print_table(module.title(dev), rows, floor="floor", subject="fnzero-jit", rtol=module.RTOL["cpu"])
         sys.stdout.flush()
     print()
     print("\n".join(passes_report(args.quick)))

@@ -11,22 +11,20 @@ from fnzero's gradient (so the rows are seen to compute the same thing); ``numpy
 the loss alone in NumPy (the kernels' floor). A peer that cannot be imported is skipped with a
 note.
 
-Run from the repository root: ``PYTHONPATH=. python benchmarks/linalg_grads.py`` (``--quick``
-for a smoke run at n = 16).
+Every timing goes through ``benchmarks._harness.measure``. Run from the repository root:
+``python -m benchmarks.linalg_grads`` (``--quick`` for a smoke run at n = 16, ``--no-jax`` to leave JAX out).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
 
 import fnzero as fz
 import fnzero.numpy as fnp
+from benchmarks._harness import Case, Settings, measure
 
 
 def _data(n: int) -> dict[str, np.ndarray]:
@@ -64,20 +62,10 @@ def _autograd_cholesky(anp, d):
     return lambda x: anp.sum(anp.linalg.cholesky(anp.dot(x, x.T) / n + np.eye(n)) * d["W"])
 
 
-def _median(fn: Callable[[], object], budget_s: float, warmup: int = 2, repeats: int = 20) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    gc.disable()
-    try:
-        start = time.perf_counter()
-        while len(times) < repeats and (len(times) < 3 or time.perf_counter() - start < budget_s):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-    finally:
-        gc.enable()
-    return statistics.median(times)
+def _median(fn: Callable[[], object], budget_s: float) -> float:
+    """Median seconds of ``fn()`` after 2 warm-up calls (3 to 20 timed calls, ``budget_s``)."""
+    settings = Settings(warmup=2, repeats=20, min_repeats=3, budget_s=budget_s)
+    return measure("", Case(fn, lambda out: 0.0), settings).median_ms / 1e3
 
 
 def _rel(a, b) -> float:
@@ -85,8 +73,9 @@ def _rel(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300))
 
 
-def peers(d: dict[str, np.ndarray]) -> dict[str, dict[str, Callable] | str]:
-    """name -> {workload: () -> gradient}, or a string saying why the peer is skipped."""
+def peers(d: dict[str, np.ndarray], jax: bool = True) -> dict[str, dict[str, Callable] | str]:
+    """name -> {workload: () -> gradient}, or a string saying why the peer is skipped (JAX's
+    rows only with ``jax``)."""
     arg = {"solve": d["A"], "cholesky": d["X"], "svd": d["X"]}
     out: dict[str, dict[str, Callable] | str] = {}
     fnz = losses(fnp, d)
@@ -94,6 +83,8 @@ def peers(d: dict[str, np.ndarray]) -> dict[str, dict[str, Callable] | str]:
     jitted = {k: fz.jit(fz.grad(f)) for k, f in fnz.items()}
     out["fnzero jit"] = {k: (lambda g=jitted[k], x=arg[k]: g(x)) for k in fnz}
     try:
+        if not jax:
+            raise ImportError("--no-jax")
         import jax
         import jax.numpy as jnp
 
@@ -127,12 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one small size, short budget (a smoke run)")
     parser.add_argument("--budget", type=float, default=1.0, help="seconds of timed calls per row")
+    parser.add_argument(
+        "--no-jax", action="store_true", help="leave JAX out (its import and compiles take seconds)"
+    )
     args = parser.parse_args(argv)
     sizes = (16,) if args.quick else (64, 256)
     budget = 0.05 if args.quick else args.budget
     for n in sizes:
         d = _data(n)
-        table = peers(d)
+        table = peers(d, jax=not args.no_jax)
         reference = {k: np.asarray(f()) for k, f in table["fnzero"].items()}
         times: dict[str, dict[str, float]] = {}
         diffs: dict[str, dict[str, str]] = {}

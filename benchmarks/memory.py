@@ -1,8 +1,8 @@
-"""Peak memory of one training step, fnzero against the NumPy floor: the MLP, CNN and LSTM
-steps of compare.py, measured with tracemalloc (NumPy reports its array buffers to it) after a warm-up
-call, so the peak counts what one step allocates on top of the inputs.
+"""Peak memory of one training step, fnzero against the NumPy floor: the mlp, cnn and lstm
+workloads of benchmarks/workloads/, measured with tracemalloc (NumPy reports its array buffers
+to it) after a warm-up call, so the peak counts what one step allocates on top of its inputs.
 
-    PYTHONPATH=. python benchmarks/memory.py
+    python -m benchmarks.memory
 """
 
 from __future__ import annotations
@@ -10,13 +10,15 @@ from __future__ import annotations
 import sys
 import tracemalloc
 
-from benchmarks import _compare_workloads as extra
-from benchmarks._compare_peers import fnzero_cases
-from benchmarks.core import floor, fnzero_impl
+from benchmarks import workloads
+from benchmarks._harness import Case
+from benchmarks.workloads import _common
+
+WORKLOADS = ("mlp", "cnn", "lstm")
 
 
-def peak_mib(make_case) -> float:
-    case = make_case()
+def peak_mib(case: Case) -> float:
+    """The largest memory traced during one call of ``case.run`` after a warm-up call."""
     case.run()
     tracemalloc.start()
     case.run()
@@ -26,14 +28,11 @@ def peak_mib(make_case) -> float:
 
 
 def main() -> int:
-    factories = {
-        "mlp": (floor().cases["mlp"], fnzero_impl().cases["mlp"]),
-        "cnn": (extra.FLOOR["cnn"], fnzero_cases()["cnn"]),
-        "lstm": (extra.FLOOR["lstm"], fnzero_cases()["lstm"]),
-    }
+    dev = _common.cpu()
     print(f"{'workload':<10}{'floor MiB':>12}{'fnzero MiB':>12}{'fnzero/floor':>14}")
-    for name, (floor_case, ours) in factories.items():
-        base, mine = peak_mib(floor_case), peak_mib(ours)
+    for name in WORKLOADS:
+        module = workloads.load(name)
+        base, mine = peak_mib(module.floor(dev)), peak_mib(module.fnzero(dev, jit=False))
         print(f"{name:<10}{base:>12.2f}{mine:>12.2f}{mine / base:>14.2f}")
     return 0
 

@@ -1,31 +1,27 @@
 """fnzero.random against numpy.random.Generator: a 1,000,000-element array, one process.
 
-Target (issue 4): ``uniform(key, (10**6,))`` costs at most 2x ``Generator.random(10**6)``.
+Target: ``uniform(key, (10**6,))`` costs at most 2x ``Generator.random(10**6)``.
 Both defaults are compared (float32 for fnzero, float64 for NumPy), and each dtype against
 its own. Times are medians of interleaved rounds; the spread (min..max) shows the noise, and the
 ratio of the minima is the one to trust on a busy machine.
 
-    PYTHONPATH=. python benchmarks/random_bench.py [--rounds 30]
+    python -m benchmarks.random_bench [--rounds 30]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
 
 import numpy as np
 
 import fnzero.random as fr
+from benchmarks._harness import Case, measure_interleaved
 
 N = 1_000_000
 
 
-def _time_ms(f: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    f()
-    return (time.perf_counter() - start) * 1e3
+def _mean(sample) -> float:
+    return float(np.mean(sample))
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -43,13 +39,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "fnzero normal (float32)": lambda: fr.normal(key, (N,)),
         "fnzero bits (uint32)": lambda: fr.bits(key, (N,)),
     }
-    for f in cases.values():
-        f()
-    times: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(args.rounds):
-        for name, f in cases.items():
-            times[name].append(_time_ms(f))
-    medians = {name: statistics.median(t) for name, t in times.items()}
+    rows = measure_interleaved({name: Case(f, _mean) for name, f in cases.items()}, args.rounds, warmup=1)
+    times = {r.name: r.times_ms for r in rows}
+    medians = {r.name: r.median_ms for r in rows}
     print(f"{N:,} samples, median of {args.rounds} interleaved rounds (min..max):")
     for name, t in times.items():
         print(f"  {name:48s} {medians[name]:7.2f} ms  ({min(t):.2f}..{max(t):.2f})")

@@ -1,11 +1,11 @@
 """MLP step time against batch size and hidden width: where per-op overhead dominates and
 where BLAS does. fnzero, the NumPy floor and PyTorch (when importable), one thread each.
 
-Two sweeps of the 784-H-10 MLP SGD step of core.py (float32): batch 1..1024 at H = 1000, and
-width H = 64..4096 at batch 100. Prints the medians and ratios, and draws docs/scaling.png
-(needs matplotlib; without it only the table).
+Two sweeps of the 784-H-10 MLP SGD step of benchmarks/workloads/mlp.py (float32): batch
+1..1024 at H = 1000, and width H = 64..4096 at batch 100. Prints the medians and ratios, and
+draws docs/scaling.png (needs matplotlib; without it only the table).
 
-    PYTHONPATH=. /work/bench-venv/bin/python benchmarks/scaling.py [--quick] [--png PATH]
+    python -m benchmarks.scaling [--quick] [--png PATH]
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ import dataclasses  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
-from benchmarks._core_peers import torch_mlp_step  # noqa: E402
-from benchmarks._core_workloads import BATCH, N_HIDDEN, mlp_data  # noqa: E402
-from benchmarks._harness import Case, Settings, describe_machine, load_average, measure  # noqa: E402
-from benchmarks.core import floor_mlp_step, fnzero_mlp_step  # noqa: E402
+from benchmarks._harness import Settings, Skipped, describe_machine, load_average, measure  # noqa: E402
+from benchmarks.workloads import _common, mlp  # noqa: E402
+from benchmarks.workloads.mlp import BATCH, N_HIDDEN  # noqa: E402
 
 BATCHES = (1, 4, 16, 64, 256, 1024)
 WIDTHS = (64, 256, 1024, 4096)
@@ -37,19 +36,19 @@ def _unchecked(out) -> float:
 
 
 def steps() -> dict[str, Callable]:
-    """name -> make(x, t, params) -> Case."""
-    makers = {
-        "floor": lambda x, t, p: Case(lambda: floor_mlp_step(x, t, p), _unchecked),
-        "fnzero": lambda x, t, p: Case(fnzero_mlp_step(x, t, p), _unchecked),
-    }
+    """name -> make(x, t, params) -> Case (checksums off: every size has its own numbers)."""
+    dev = _common.cpu()
+    makers = {"floor": mlp.floor_case, "fnzero": mlp.fnzero_case}
     try:
-        import torch
+        _common.torch(dev)
+        makers["torch"] = lambda x, t, p: mlp.torch_case(x, t, p, dev)
+    except Skipped as e:
+        print(f"skipped torch: {e}")
+    return {name: _no_checksum(make) for name, make in makers.items()}
 
-        torch.set_num_threads(int(THREADS))
-        makers["torch"] = lambda x, t, p: dataclasses.replace(torch_mlp_step(x, t, p), digest=_unchecked)
-    except ImportError:
-        print("skipped torch: not importable")
-    return makers
+
+def _no_checksum(make: Callable) -> Callable:
+    return lambda *data: dataclasses.replace(make(*data), digest=_unchecked)
 
 
 def sweep(label: str, sizes, data_of, makers, settings) -> dict[str, list[tuple[float, float]]]:
@@ -103,8 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = QUICK if args.quick else SETTINGS
     print(describe_machine([f"threads: BENCH_THREADS={THREADS} for NumPy's BLAS and PyTorch"]))
     makers = steps()
-    batch = sweep("batch", BATCHES, lambda b: mlp_data(batch=b), makers, settings)
-    width = sweep("width", WIDTHS, lambda w: mlp_data(hidden=w), makers, settings)
+    batch = sweep("batch", BATCHES, lambda b: mlp.data(batch=b), makers, settings)
+    width = sweep("width", WIDTHS, lambda w: mlp.data(hidden=w), makers, settings)
     print(load_average())
     try:
         draw(args.png, batch, width)

@@ -5,7 +5,7 @@ process's maximum resident set (``resource.getrusage``), which includes the inte
 and NumPy (about 60 MiB). CPU seconds (``time.process_time``, user + system, page faults
 included) are printed beside the wall-clock ones: on a shared machine they move less.
 
-    PYTHONPATH=. python benchmarks/vgg16_build.py [--quick]
+    python -m benchmarks.vgg16_build [--quick]
 """
 
 from __future__ import annotations

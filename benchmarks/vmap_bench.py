@@ -5,25 +5,23 @@
   one ordinary gradient of the batch's mean loss (same work, no per-example output), and the
   NumPy time of only writing the 128 per-example 784 x 256 weight gradients (a memory floor),
   with peers when importable (``jax.jit(jax.vmap(jax.grad))``, JAX's eager vmap, PyTorch's
-  ``torch.func.vmap(grad)``: run with /work/bench-venv/bin/python) and the floor analysis:
-  bytes written and the effective write rate of each row;
+  ``torch.func.vmap(grad)``, from benchmarks/workloads/per_example.py, whose data these are)
+  and the floor analysis: bytes written and the effective write rate of each row;
 - dropout on 128 examples of 1024 features with one key per example (``split(key, 128)``):
   vmap (one Threefry kernel call for every key) against the loop over examples;
 - the Jacobian of x -> tanh(A x) * sum(x), R^100 -> R^100 (float64): ``jacrev`` (one backward
   sweep vmapped over the 100 basis vectors) against the per-row loop it replaced (one backward
   sweep of the same tape per row, reproduced here).
 
-Each row is the median (and minimum) wall-clock time of one call after warm-up. Run from the
-repository root with one BLAS thread: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=. python
-benchmarks/vmap_bench.py`` (``--quick`` for a smoke run, ``--no-peers`` to skip JAX/PyTorch).
+Each row is the median (and minimum) wall-clock time of one call after warm-up
+(``benchmarks._harness.measure``). Run from the repository root with one BLAS thread:
+``OPENBLAS_NUM_THREADS=1 python -m benchmarks.vmap_bench`` (``--quick`` for a smoke run,
+``--no-peers`` to skip JAX and PyTorch).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -31,23 +29,16 @@ import numpy as np
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
-from benchmarks._harness import Skipped
-from benchmarks._vmap_peers import jax_per_example, torch_per_example
+from benchmarks._harness import FULL, QUICK, Case, Settings, Skipped, measure
+from benchmarks.workloads import _common, per_example
 from fnzero.core.reverse import backward
 from fnzero.transforms._inputs import cotangent_of, record
 
 BATCH, D_IN, D_HIDDEN, D_OUT = 128, 784, 256, 10
 N_JAC = 100
 
+PARAMS, XS, TS = per_example.data()
 _rng = np.random.default_rng(0)
-PARAMS = {
-    "W1": (_rng.standard_normal((D_IN, D_HIDDEN)) / np.sqrt(D_IN)).astype(np.float32),
-    "b1": np.zeros(D_HIDDEN, np.float32),
-    "W2": (_rng.standard_normal((D_HIDDEN, D_OUT)) / np.sqrt(D_HIDDEN)).astype(np.float32),
-    "b2": np.zeros(D_OUT, np.float32),
-}
-XS = _rng.standard_normal((BATCH, D_IN)).astype(np.float32)
-TS = _rng.integers(0, D_OUT, BATCH)
 A = _rng.standard_normal((N_JAC, N_JAC)) / np.sqrt(N_JAC)
 X_JAC = _rng.standard_normal(N_JAC)
 
@@ -124,7 +115,7 @@ def jacrev_vmapped():
 
 
 def jacrev_row_loop():
-    """The per-row jacrev this issue replaced: one backward sweep of one tape per output."""
+    """The per-row jacrev that vmap replaced: one backward sweep of one tape per output."""
     rec = record(jac_target, [X_JAC], False, "jacrev")
     (w,) = rec.watched[0]
     i = rec.out._index
@@ -136,20 +127,14 @@ def jacrev_row_loop():
     return np.stack(rows)
 
 
-def time_call(run: Callable[[], object], quick: bool) -> tuple[float, float]:
-    """Median and minimum milliseconds of ``run()`` after warm-up."""
-    gc.collect()
-    for _ in range(1 if quick else 2):
-        run()
-    times = []
-    started = time.perf_counter()
-    while len(times) < (3 if quick else 21):
-        t0 = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - t0) * 1e3)
-        if len(times) >= (3 if quick else 5) and time.perf_counter() - started > (0 if quick else 5):
-            break
-    return statistics.median(times), min(times)
+SETTINGS = Settings(warmup=2, repeats=21, min_repeats=5, budget_s=FULL.budget_s)
+
+
+def time_call(run: Callable[[], object], quick: bool) -> tuple[float, float, float]:
+    """Median and minimum milliseconds of ``run()`` after warm-up, through the harness, and
+    the checksum of its first call."""
+    row = measure("", Case(run, _checksum), QUICK if quick else SETTINGS)
+    return row.median_ms, min(row.times_ms), row.checksum
 
 
 def _checksum(out) -> float:
@@ -158,12 +143,18 @@ def _checksum(out) -> float:
 
 
 def _peers() -> dict[str, Callable[[], object]]:
-    rows = {}
-    for make in (jax_per_example, torch_per_example):
+    """per_example's peers on the same data: JAX jitted and eager, PyTorch's torch.func."""
+    dev, rows = _common.cpu(), {}
+    makers = {
+        "jax-jit: jit(vmap(grad))": lambda: per_example.jax_run(dev, jit=True),
+        "jax: vmap(grad), eager": lambda: per_example.jax_run(dev, jit=False),
+        "torch: func.vmap(grad)": lambda: per_example.torch_run(dev),
+    }
+    for name, make in makers.items():
         try:
-            rows.update(make(PARAMS, XS, TS))
+            rows[name] = make()
         except Skipped as e:
-            print(f"peer skipped: {e}")
+            print(f"peer skipped: {name}: {e}")
     return rows
 
 
@@ -195,8 +186,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     ms, best = {}, {}
     print(f"{'workload':<40}{'median ms':>10}{'min ms':>9}  checksum")
     for name, run in rows.items():
-        ms[name], best[name] = time_call(run, args.quick)
-        print(f"{name:<40}{ms[name]:>10.3f}{best[name]:>9.3f}  {_checksum(run()):.8g}")
+        ms[name], best[name], checksum = time_call(run, args.quick)
+        print(f"{name:<40}{ms[name]:>10.3f}{best[name]:>9.3f}  {checksum:.8g}")
     print(f"per-example grads equal the loop: {same_grads}; jacrev equals the row loop: {same_jac}")
     print(f"dropout with batched keys equals the loop bit for bit: {same_masks}")
     _floor_analysis(ms, best, peers)
