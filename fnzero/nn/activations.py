@@ -11,8 +11,8 @@ import numpy as np
 
 import fnzero.numpy as fnp
 from fnzero import lax
-from fnzero.lax import logsumexp as logsumexp
 from fnzero._checks import flag
+from fnzero.lax import logsumexp as logsumexp
 
 
 def relu(x: Any) -> Any:
