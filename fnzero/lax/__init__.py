@@ -19,7 +19,7 @@ from fnzero.lax.convolution import col2im_p as col2im
 from fnzero.lax.convolution import conv2d
 from fnzero.lax.convolution import conv_transpose2d_p as conv_transpose2d
 from fnzero.lax.convolution import im2col_p as im2col
-from fnzero.lax.fused_layers import lstm_state
+from fnzero.lax.fused_layers import lstm_step
 from fnzero.lax.fused_layers import squared_error_p as squared_error
 from fnzero.lax.loops import fori_loop, while_loop
 from fnzero.lax.reductions import logsumexp
@@ -41,7 +41,7 @@ __all__ = [
     "im2col",
     "logistic",
     "logsumexp",
-    "lstm_state",
+    "lstm_step",
     "max_pool2d",
     "normal_cdf",
     "relu",

@@ -1,15 +1,16 @@
-"""Layers whose reverse mode is one node: the squared-error loss and the LSTM's new state.
+"""Layers whose reverse mode is one node: the squared-error loss and an LSTM step.
 
 ``squared_error_p(y, t, mean=)``: the mean (or sum) of ``(y - t)^2`` as one primitive (as
 DeZero's MeanSquaredError): the tape keeps y and t only, and a step's backward is one rule
 instead of those of a subtraction, a square and a mean.
 
-``lstm_state(z, c)``: from the pre-activations ``z`` (columns: input, forget, output gates,
-then the candidate) and the old cell, the new cell and output, written with fnzero operations.
-A reverse-mode tape records them as one node (``lstm_state``, see ``core.reverse.one_node``): it
-keeps the activations and tanh(c') the forward made, and its one rule turns the new cell's and
-output's cotangents into z's and the old cell's, each computed once. Under jit, vmap, jvp or no
-transform the operations are seen one by one, so they batch, fuse and export as any others.
+``lstm_step(x, h, c, W_x, W_h, b)``: the pre-activations ``z = x W_x + h W_h + b`` (columns:
+input, forget, output gates, then the candidate), then the new cell and output, written with
+fnzero operations. A reverse-mode tape records the step as one node (``lstm_step``, see
+``core.reverse.one_node``): it keeps the activations and tanh(c') the forward made (not z and
+its partial sums), and its one rule finds z's cotangent once for all six inputs. Under jit,
+vmap, jvp or no transform the operations are seen one by one, so they batch, fuse and export
+as any others.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import fnzero.numpy as fnp
 from fnzero.backends import array_module
-from fnzero.core.primitive import JointVJP, Primitive
+from fnzero.core.primitive import Primitive, SharedVJP
 from fnzero.core.reverse import one_node
 from fnzero.numpy.batching import shape_of, to_front
 
@@ -90,7 +91,12 @@ def _pointwise(z, c):
     return c2, o * t, s, u, t
 
 
-def _state_vjp(gs, ans, z, c):
+def _step(x, h, W_x, W_h, b, c):
+    """``(c', h', s, u, tanh(c'))`` of one step (see ``_pointwise``)."""
+    return _pointwise(x @ W_x + h @ W_h + b, c)
+
+
+def _state_cotangents(gs, ans, c):
     """The cotangents of ``z`` and ``c`` from those of the new cell and output (the kept
     activations get none: only this module reads them). The slopes of sigmoid and tanh come
     from their outputs."""
@@ -105,10 +111,22 @@ def _state_vjp(gs, ans, z, c):
     di, df, do = _gates(ds, u.shape[-1])
     d_out = fnp.zeros_like(dc2) if g_h is None else g_h * t * do
     dz = fnp.concatenate([dc2 * u * di, dc2 * c * df, d_out, dc2 * i * (1 - u * u)], axis=-1)
-    return [dz, dc2 * f]
+    return dz, dc2 * f
 
 
-def _state_jvp(tangents, ans, z, c):
+def _step_vjp(gs, ans, x, h, W_x, W_h, b, c, needed):
+    dz, dc = _state_cotangents(gs, ans, c)
+    return (
+        dz @ fnp.matrix_transpose(W_x) if needed[0] else None,
+        dz @ fnp.matrix_transpose(W_h) if needed[1] else None,
+        fnp.matrix_transpose(x) @ dz if needed[2] else None,
+        fnp.matrix_transpose(h) @ dz if needed[3] else None,
+        dz if needed[4] else None,  # the sweep sums it down to b's shape
+        dc if needed[5] else None,
+    )
+
+
+def _state_jvp(tangents, ans, c):
     tz, tc = tangents
     c2, _, s, u, t = ans
     H = u.shape[-1]
@@ -128,14 +146,30 @@ def _state_jvp(tangents, ans, z, c):
     return tc2, th, ts, tu, tt
 
 
-# The new cell and output as reverse mode records them: one node, one rule for both.
-_lstm_state_node = Primitive("lstm_state", None).defvjp(JointVJP(_state_vjp))
-_lstm_state_node.jvp = _state_jvp
+def _step_jvp(tangents, ans, x, h, W_x, W_h, b, c):
+    tx, th, tW_x, tW_h, tb, tc = tangents
+    tz = None
+    for term in (
+        None if tx is None else tx @ W_x,
+        None if th is None else th @ W_h,
+        None if tW_x is None else x @ tW_x,
+        None if tW_h is None else h @ tW_h,
+        tb,
+    ):
+        if term is not None:
+            tz = term if tz is None else tz + term
+    return _state_jvp([tz, tc], ans, c)
 
 
-def lstm_state(z: Any, c: Any) -> tuple[Any, Any]:
-    """The LSTM's new cell and output ``(c', h')`` from the pre-activations ``z`` (..., 4H)
-    (input, forget and output gates, then the candidate) and the old cell ``c`` (..., H):
-    ``c' = f c + i tanh(u)``, ``h' = o tanh(c')``. A reverse-mode tape records it as one node."""
-    c2, h2 = one_node(_lstm_state_node, _pointwise, z, c)[:2]
-    return c2, h2
+# One LSTM step as reverse mode records it: one node, one rule for all six inputs.
+_lstm_step_node = Primitive("lstm_step", None).defvjp(SharedVJP(_step_vjp))
+_lstm_step_node.jvp = _step_jvp
+
+
+def lstm_step(x: Any, h: Any, c: Any, W_x: Any, W_h: Any, b: Any) -> tuple[Any, Any]:
+    """One LSTM step ``(h', c')`` for inputs ``x`` (N, D), ``h`` and ``c`` (N, H), ``W_x``
+    (D, 4H), ``W_h`` (H, 4H) and ``b`` (4H,) (input, forget and output gates, then the
+    candidate): ``c' = f c + i tanh(u)``, ``h' = o tanh(c')``. A reverse-mode tape records it
+    as one node. Shapes are taken as checked (fnzero.nn.lstm_cell checks them)."""
+    c2, h2 = one_node(_lstm_step_node, _step, x, h, W_x, W_h, b, c)[:2]
+    return h2, c2

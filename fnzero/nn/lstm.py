@@ -1,10 +1,5 @@
-"""One LSTM step: the pre-activations as fnzero operations, the rest as one fused node.
-
-``z = x @ W_x + h @ W_h + b`` (columns: input, forget, output gates, then the candidate) is
-written with fnzero's matmul and add. From z and the old cell, fnzero.lax.lstm_state computes
-the new cell and output, which a reverse-mode tape records as one node with one rule (see
-lax/fused_layers.py).
-"""
+"""One LSTM step, its shapes checked: fnzero.lax.lstm_step, written with fnzero operations,
+which a reverse-mode tape records as one node with one rule (see lax/fused_layers.py)."""
 
 from __future__ import annotations
 
@@ -38,8 +33,7 @@ def lstm_cell(x: Any, h: Any, c: Any, W_x: Any, W_h: Any, b: Any) -> tuple[Any, 
         x = fnp.reshape(x, (1,) + x.shape)
     if h.ndim == 1:
         h = fnp.reshape(h, (1,) + h.shape)
-    z = x @ W_x + h @ W_h + b
-    c, h = lax.lstm_state(z, c)
+    h, c = lax.lstm_step(x, h, c, W_x, W_h, b)
     if single:
         return fnp.reshape(h, h.shape[-1:]), fnp.reshape(c, c.shape[-1:])
     return h, c
