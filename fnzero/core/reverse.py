@@ -163,14 +163,39 @@ def backward(tape: Tape, seeds: dict[int, Any]) -> list:
                 cts[group] = [None] * len(nodes[group][3])
             cts[group][params] = g
             continue
-        if prim.cotangents is None:
-            raise NotImplementedError(
-                f"fnzero: {prim.name} has no vjp rule, so reverse mode cannot go through it"
-            )
-        for p, v, gk in zip(parents, vals, prim.cotangents(g, ans, vals, params, [p >= 0 for p in parents])):
-            if p >= 0 and gk is not None:
-                _accumulate(cts, owned, p, _fit(gk, v))
+        rules = prim.vjps
+        joint = (
+            None
+            if type(rules) is tuple and len(rules) >= len(vals)
+            else _joint(prim, g, ans, vals, params, parents)
+        )
+        for k, p in enumerate(parents):
+            if p < 0:
+                continue
+            if joint is None:  # one rule per argument, called only where a cotangent is needed
+                gk = None if rules[k] is None else rules[k](g, ans, *vals, **params)
+            else:
+                gk = joint[k]
+            if gk is None:
+                continue
+            v = vals[k]
+            if gk.shape != v.shape or gk.dtype != v.dtype:
+                gk = _fit(gk, v)
+            if cts[p] is None:
+                cts[p] = gk
+            else:
+                _accumulate(cts, owned, p, gk)
     return cts
+
+
+def _joint(prim: Primitive, g: Any, ans: Any, vals: list, params: dict, parents: list) -> Any:
+    """Every argument's cotangent from one call of a primitive's rules (Shared, Joint or
+    Variadic rules, through ``Primitive.cotangents``)."""
+    if prim.cotangents is None:
+        raise NotImplementedError(
+            f"fnzero: {prim.name} has no vjp rule, so reverse mode cannot go through it"
+        )
+    return prim.cotangents(g, ans, vals, params, [p >= 0 for p in parents])
 
 
 def _fit(ct: Any, operand: Any) -> Any:
@@ -186,9 +211,7 @@ def _accumulate(cts: list, owned: bytearray, p: int, ct: Any) -> None:
     """Add ``ct`` to node ``p``'s cotangent. Rules may hand one array to several operands, so
     only a sum made here on raw arrays may take the next term in place."""
     prev = cts[p]
-    if prev is None:
-        cts[p] = ct
-    elif owned[p] and type(ct) not in TRACER_TYPES:
+    if owned[p] and type(ct) not in TRACER_TYPES:
         prev += ct
         cts[p] = prev  # the same array, or a new NumPy scalar
     else:
