@@ -467,8 +467,7 @@ wrong(
 )
 wrong("jit donate_argnums '0'", lambda: fz.jit(_mul, donate_argnums="0"), "donate_argnums")
 wrong("jit cache_size 0", lambda: fz.jit(_mul, cache_size=0), "cache_size")
-# jit(42) itself returns; the error comes at the first call.
-wrong("jit of a non-callable, called", lambda: fz.jit(42)(ONE), "fnzero.jit", "callable")
+wrong("jit of a non-callable", lambda: fz.jit(42), "fnzero.jit", "callable")
 wrong("jit float() of a traced value", lambda: fz.jit(lambda x: float(x) * 2.0)(ONE), "float")
 wrong("jit bool() of a traced value", lambda: fz.jit(lambda x: x if x > 0 else -x)(ONE), "bool|truth")
 wrong("jit shape from a traced value", lambda: fz.jit(lambda n: fnp.zeros(n))(np.array(3)), "traced")
@@ -661,7 +660,7 @@ wrong("jit buf[0] = x", lambda: fz.jit(lambda v: _put0(v))(ONE), "jit")
 wrong("vmap float(x)", lambda: fz.vmap(lambda x: x * float(x))(V3), "vmap", "batch")
 wrong("vmap buf[0] = x", lambda: fz.vmap(lambda v: _put0(v))(V3), "vmap", "batch")
 wrong("vmap if x > 0", lambda: fz.vmap(lambda x: x if x > 0 else -x)(V3), "vmap", "batch")
-wrong("numpy function on a tracer with no fnzero version", lambda: fz.grad(lambda x: np.i0(x))(1.0), "i0")
+wrong("numpy function on a tracer with no fnzero version", lambda: fz.grad(lambda x: np.fix(x))(1.0), "fix")
 wrong("ufunc out= on a tracer", lambda: fz.grad(lambda x: np.add(x, 1.0, out=np.zeros(())))(1.0), "out")
 wrong("ufunc reduce on a tracer", lambda: fz.grad(lambda x: np.multiply.reduce(x))(V3), "reduce")
 wrong("tracer slice assignment", lambda: fz.grad(lambda x: _setitem(x))(V3), r"\.at\[")
@@ -1805,8 +1804,6 @@ KNOWN_UNCLEAR = {
     "grad buf[0, 0] = x[0]": "the same",
     "jit buf[0] = x": "the same",
     "vmap buf[0] = x": "the same",
-    "jit static argument unhashable": "the message does not name the argument nor its type (in jit)",
-    "jit of a non-callable, called": "jit(42) is accepted; the call says \"'int' object is not callable\"",
 }
 
 

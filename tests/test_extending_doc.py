@@ -1,5 +1,5 @@
 """docs/extending.md runs as written: its primitive passes check_grads, its gradient matches
-central differences, and its agreement-test case passes tests/test_agreement.py's checks."""
+central differences, and its agreement-test case passes tests/core/test_agreement.py's checks."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import test_agreement
 
 from fnzero.core.primitive import Primitive
+from tests.core import test_agreement
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "extending.md"
 

@@ -69,7 +69,9 @@ def unpackbits(a: Any, axis: int | None = None, count: int | None = None, bitord
         if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
             raise TypeError(f"fnzero.numpy.unpackbits: count must be an int or None, got {count!r}")
         n = shape(bits)[-1]
-        keep = max(0, count if count >= 0 else n + count)
+        if count < -n:
+            raise ValueError(f"fnzero.numpy.unpackbits: count {count} drops more than the {n} bits there are")
+        keep = count if count >= 0 else n + count
         bits = (
             bits[..., : min(keep, n)]
             if keep <= n

@@ -33,7 +33,7 @@ from fnzero.backends import array_module, backend_of
 from fnzero.core.graph import Equation, GraphTrace, GraphTracer, Var
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, UnexpectedTracerError
 from fnzero.transforms import jit_passes
-from fnzero.transforms._inputs import as_int_tuple
+from fnzero.transforms._inputs import as_int_tuple, check_callable
 from fnzero.transforms.jit_fusion import fused_kernel
 from fnzero.transforms.jit_passes import TracedProgram, ignores_input_values
 from fnzero.transforms.make_graph import Graph, argument_names, trace_args
@@ -359,6 +359,7 @@ class Jitted:
         static = self.static_argnums
         for n, arg in enumerate(args):
             if n in static:
+                _check_hashable(arg, n, self._name)
                 key.append(("static", arg))
             elif not _add_signature(arg, key, arrays):
                 return None
@@ -518,6 +519,17 @@ class Jitted:
         return dict(self._program_for(args, kwargs, "in_place").reuse)
 
 
+def _check_hashable(arg: Any, n: int, name: str) -> None:
+    try:
+        hash(arg)
+    except TypeError:
+        raise TypeError(
+            f"fnzero.jit({name}): static argument {n} is a {type(arg).__name__} ({arg!r:.60}), which is "
+            f"not hashable, so it cannot be part of the compilation cache's key; pass a hashable value "
+            f"(a number, string or tuple) or make it a traced argument"
+        ) from None
+
+
 def _argnums(nums: int | Sequence[int], name: str) -> tuple[int, ...]:
     out = as_int_tuple(nums, name, "fnzero.jit")
     if any(n < 0 for n in out):
@@ -545,6 +557,7 @@ def jit(
     signatures stay compiled; a call with a new one past that evicts the least recently
     used (each signature keeps up to VALUE_VARIANTS programs for values read in Python).
     """
+    check_callable(fun, "jit")
     if not isinstance(cache_size, (int, np.integer)) or isinstance(cache_size, bool) or cache_size < 1:
         raise ValueError(f"fnzero.jit: cache_size must be a positive int, got {cache_size!r}")
     return Jitted(

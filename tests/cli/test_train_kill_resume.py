@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FLAGS = ["--batch-size", "256", "--quiet"]
 
 # Kills the process with SIGKILL on the n-th metrics write, i.e. just after the n-th checkpoint.

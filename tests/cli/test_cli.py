@@ -12,6 +12,8 @@ import pytest
 from fnzero import backends
 from fnzero.cli import main
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def _metrics(out):
     with open(os.path.join(out, "metrics.json")) as f:
@@ -92,7 +94,7 @@ def test_cupy_without_a_gpu_is_a_one_line_error(tmp_path, capsys):
 
 
 def _cli(*args):
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=REPO)
     return subprocess.run(
         [sys.executable, "-m", "fnzero", *args], capture_output=True, text=True, env=env, timeout=120
     )
@@ -143,7 +145,7 @@ def test_piped_output_has_no_bars_and_quiet_still_reports(tmp_path):
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, PYTHONPATH=REPO)
     job = subprocess.Popen(
         [
             sys.executable,

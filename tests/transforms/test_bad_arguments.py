@@ -258,3 +258,12 @@ def test_flags_given_as_strings_are_refused(name):
     with pytest.raises(TypeError, match=rf"fnzero.{name} must be True or False, got 'no'"):
         FLAG_CALLS[name]("no")
     FLAG_CALLS[name](np.True_)
+
+
+def test_jit_refuses_a_non_callable_and_names_an_unhashable_static_argument():
+    with pytest.raises(TypeError, match=r"fnzero.jit: fun must be a callable .* got 42 \(int\)"):
+        fz.jit(42)
+    f = fz.jit(lambda x, n: x * len(n), static_argnums=1)
+    with pytest.raises(TypeError, match=r"static argument 1 is a list \(\[1, 2\]\), which is not hashable"):
+        f(1.0, [1, 2])
+    assert f(2.0, (1, 2)) == 4.0

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fnzero.nn as nn
-from tests.test_nn_conv import reference_conv_transpose2d
+from tests.nn.test_nn_conv import reference_conv_transpose2d
 
 # (in channels, out channels per group, groups, stride, padding, dilation, output_padding)
 CASES = [

@@ -17,7 +17,7 @@ import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero import backends
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture
