@@ -42,9 +42,8 @@ from fnzero.nn.activations import (
     tanh,
 )
 from fnzero.nn.convolution import conv2d, conv_transpose2d
+from fnzero.nn.dense import embedding, flatten, linear
 from fnzero.nn.dropout import dropout
-from fnzero.nn.embedding import embedding
-from fnzero.nn.flatten import flatten
 from fnzero.nn.im2col import col2im, get_conv_outsize, im2col
 from fnzero.nn.layers import (
     LSTM,
@@ -64,7 +63,6 @@ from fnzero.nn.layers import (
     RNNCell,
     Sequential,
 )
-from fnzero.nn.linear import linear
 from fnzero.nn.losses import (
     huber_loss,
     mean_squared_error,

@@ -8,7 +8,7 @@ import numpy as np
 
 from fnzero import random
 from fnzero._checks import positive_int
-from fnzero.nn.embedding import embedding
+from fnzero.nn.dense import embedding
 from fnzero.nn.module import Module
 
 

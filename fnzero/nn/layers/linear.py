@@ -11,7 +11,7 @@ from fnzero import random
 from fnzero._checks import flag, positive_int
 from fnzero.nn import initializers
 from fnzero.nn.activations import relu
-from fnzero.nn.linear import linear
+from fnzero.nn.dense import linear
 from fnzero.nn.module import Module, static_field
 
 INITS = ("lecun_normal", "dezero")
