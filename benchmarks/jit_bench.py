@@ -133,10 +133,16 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 warm-up call and 3 timed calls")
+    subset = ", ".join(IMPLEMENTATIONS)
+    parser.add_argument("--only", default=",".join(IMPLEMENTATIONS), help=f"a subset of {subset}")
     args = parser.parse_args(argv)
+    chosen = [name for name in args.only.split(",") if name]
+    unknown = sorted(set(chosen) - set(IMPLEMENTATIONS))
+    if unknown:
+        parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(IMPLEMENTATIONS)}")
     settings = QUICK if args.quick else FULL
     dev, notes = _common.cpu(args.quick), []
-    impls = workloads.usable(IMPLEMENTATIONS, dev, notes)
+    impls = workloads.usable(chosen, dev, notes)
     print(describe_machine(notes))
     for name in WORKLOADS:
         module = workloads.load(name)
