@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from fnzero.backends import array_module
 from fnzero.numpy import _bessel_coefficients as _c
 from fnzero.numpy.arithmetic import where
-from fnzero.numpy.elementwise import _unary, exp, sign
+from fnzero.numpy.elementwise import _unary, exp, float_kernel, sign
 from fnzero.numpy.elementwise import abs as _abs
 
 _SPLIT = 8.0  # the small-argument series hold on [0, 8], the large-argument ones beyond
@@ -109,26 +108,6 @@ def _i1(xp: Any, x: Any) -> Any:
     return xp.where(x < 0, -out, out)
 
 
-def _kernel(name: str, compute: Callable[[Any, Any], Any]) -> Callable[[Any], Any]:
-    """``compute(xp, x64)`` on one real array, in float64, returned in the input's float type."""
-
-    def kernel(x):
-        xp = array_module(x)
-        x = xp.asarray(x)
-        if x.dtype.kind not in "biuf":
-            raise TypeError(
-                f"fnzero.numpy.{name}: x must be a real array; got dtype {x.dtype}. "
-                "Complex and other dtypes are not supported."
-            )
-        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-        with np.errstate(all="ignore"):
-            out = compute(xp, x.astype(np.float64))
-        return out.astype(dtype, copy=False)
-
-    kernel.__name__ = name
-    return kernel
-
-
 _NEAR_ZERO = 0.5
 # I1'(x) = sum (2k + 1) / (2 * 4**k * k! (k + 1)!) x**2k: below 0.5 eight terms are exact to
 # rounding, and the series keeps i1's second derivative accurate where i0 - i1 / x cancels.
@@ -163,17 +142,19 @@ def _i1e_slope(x: Any, i1e: Any) -> Any:
     return where(near, exp(-_abs(x)) * series - s * i1e, _i0e_prim(x) - i1e * (s + 1 / far))
 
 
-_i0_prim = _unary("i0", lambda g, ans, x: g * _i1_prim(x), kernel=_kernel("i0", _i0))
+_i0_prim = _unary("i0", lambda g, ans, x: g * _i1_prim(x), kernel=float_kernel("fnzero.numpy.i0", _i0))
 _i1_prim = _unary(
     "i1",
     lambda g, ans, x: g * _i1_slope(x),
-    kernel=_kernel("i1", _i1),
+    kernel=float_kernel("fnzero.numpy.i1", _i1),
 )
-_i0e_prim = _unary("i0e", lambda g, ans, x: g * (_i1e_prim(x) - sign(x) * ans), kernel=_kernel("i0e", _i0e))
+_i0e_prim = _unary(
+    "i0e", lambda g, ans, x: g * (_i1e_prim(x) - sign(x) * ans), kernel=float_kernel("fnzero.numpy.i0e", _i0e)
+)
 _i1e_prim = _unary(
     "i1e",
     lambda g, ans, x: g * _i1e_slope(x, ans),
-    kernel=_kernel("i1e", _i1e),
+    kernel=float_kernel("fnzero.numpy.i1e", _i1e),
 )
 
 

@@ -12,9 +12,33 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from fnzero.backends import array_module, own_kernel
 from fnzero.core.primitive import Primitive
 from fnzero.numpy.batching import broadcasting_rule, same_axis_rule
+
+
+def float_kernel(where: str, compute: Callable[[Any, Any], Any]) -> Callable[[Any], Any]:
+    """``compute(xp, x64)`` as the kernel of the unary function ``where`` (its full name, for
+    errors): real input only, computed in float64, returned in the input's float type (float64
+    for integers and booleans)."""
+
+    def kernel(x):
+        xp = array_module(x)
+        x = xp.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{where}: x must be a real array; got dtype {x.dtype}. "
+                "Complex and other dtypes are not supported."
+            )
+        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        with np.errstate(all="ignore"):
+            out = compute(xp, x.astype(np.float64))
+        return out.astype(dtype, copy=False)
+
+    kernel.__name__ = where.rsplit(".", 1)[-1]
+    return kernel
 
 
 def _unary(

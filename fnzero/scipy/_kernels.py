@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from fnzero.backends import array_module, xp_of
+from fnzero.backends import xp_of
+from fnzero.numpy.elementwise import float_kernel
 from fnzero.random.normal_quantile import quantile_from
 from fnzero.scipy._coefficients import _ERFCX_PIECES, _LGAMMA_1, _LGAMMA_2
 
@@ -34,27 +35,6 @@ _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
 _ERF_TAYLOR = tuple(2 / _SQRT_PI * (-1) ** n / (math.factorial(n) * (2 * n + 1)) for n in range(15))
 # Bernoulli numbers B_2 .. B_16.
 _BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
-
-
-def float_kernel(name: str, compute: Callable[..., Any]) -> Callable[[Any], Any]:
-    """``compute(xp, x64)`` as a kernel of one array: real input only, computed in float64,
-    returned in the input's float type (float64 for integers and booleans)."""
-
-    def kernel(x):
-        xp = array_module(x)
-        x = xp.asarray(x)
-        if x.dtype.kind not in "biuf":
-            raise TypeError(
-                f"fnzero.scipy.special.{name}: x must be a real array; got dtype {x.dtype}. "
-                "Complex and other dtypes are not supported."
-            )
-        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
-        with np.errstate(all="ignore"):
-            out = compute(xp, x.astype(np.float64))
-        return out.astype(dtype, copy=False)
-
-    kernel.__name__ = name
-    return kernel
 
 
 def _horner(coefficients: tuple, y: Any) -> Any:
@@ -293,11 +273,11 @@ def polygamma_kernel(n: Any, x: Any) -> Any:
     return out.astype(dtype, copy=False)
 
 
-erf = float_kernel("erf", _erf)
-erfc = float_kernel("erfc", _erfc)
-erfcx = float_kernel("erfcx", _erfcx)
-erfinv = float_kernel("erfinv", _erfinv)
-ndtri = float_kernel("ndtri", _ndtri)
-log_ndtr = float_kernel("log_ndtr", _log_ndtr)
-gammaln = float_kernel("gammaln", _gammaln)
-digamma = float_kernel("digamma", _digamma)
+erf = float_kernel("fnzero.scipy.special.erf", _erf)
+erfc = float_kernel("fnzero.scipy.special.erfc", _erfc)
+erfcx = float_kernel("fnzero.scipy.special.erfcx", _erfcx)
+erfinv = float_kernel("fnzero.scipy.special.erfinv", _erfinv)
+ndtri = float_kernel("fnzero.scipy.special.ndtri", _ndtri)
+log_ndtr = float_kernel("fnzero.scipy.special.log_ndtr", _log_ndtr)
+gammaln = float_kernel("fnzero.scipy.special.gammaln", _gammaln)
+digamma = float_kernel("fnzero.scipy.special.digamma", _digamma)
