@@ -20,7 +20,7 @@ os.environ.setdefault(
 # "thorough" explores new random examples each time (HYPOTHESIS_PROFILE=thorough).
 settings.register_profile(
     "ci",
-    max_examples=20,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,

@@ -37,7 +37,7 @@ def float_kernel(where: str, compute: Callable[[Any, Any], Any]) -> Callable[[An
             out = compute(xp, x.astype(np.float64))
         return out.astype(dtype, copy=False)
 
-    kernel.__name__ = where.rsplit(".", 1)[-1]
+    kernel.__module__, kernel.__name__ = where.rsplit(".", 1)  # the function it serves
     return kernel
 
 

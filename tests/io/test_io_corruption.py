@@ -65,7 +65,7 @@ def _apply(data: bytes, edits) -> bytes:
     return bytes(b)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_edit, min_size=1, max_size=3))
 def test_a_damaged_checkpoint_loads_intact_or_raises_value_error(edits):
     damaged = _apply(SAVED, edits)
