@@ -199,7 +199,9 @@ def _loss(p, x, y):
     return nn.softmax_cross_entropy(nn.tanh(h) @ p["w2"] + p["b2"], y)
 
 
-@pytest.mark.parametrize("opt", [optim.sgd(0.1), optim.adam(0.01), optim.momentum(0.05)], ids=str)
+@pytest.mark.parametrize(
+    "opt", [optim.sgd(0.1), optim.adam(0.01), optim.momentum(0.05)], ids=["sgd", "adam", "momentum"]
+)
 def test_training_loop_with_jit_reaches_the_same_float64_losses(opt):
     params, x, y = _mlp_problem(np.float64)
 
