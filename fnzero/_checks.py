@@ -35,12 +35,13 @@ def _given(value: Any) -> str:
     return f"{value!r:.60} ({type(value).__name__})"
 
 
-def flag(value: Any, argument: str, where: str) -> bool:
+def flag(value: Any, argument: str, where: str, *, integers: bool = False) -> bool:
     """``value`` as a bool when it is one (Python or NumPy); a TypeError for anything else,
-    such as the string ``"False"``, which is truthy."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {argument} must be True or False, got {_given(value)}")
-    return bool(value)
+    such as the string ``"False"``, which is truthy. ``integers`` also takes ints, as NumPy's
+    own flags (``keepdims=1``) do; the flags of training and transforms take bools only."""
+    if isinstance(value, (bool, np.bool_)) or (integers and isinstance(value, (int, np.integer))):
+        return bool(value)
+    raise TypeError(f"{where}: {argument} must be True or False, got {_given(value)}")
 
 
 def positive_int(value: Any, argument: str, where: str, *, minimum: int = 1) -> int:

@@ -55,7 +55,7 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "core": {"backends"},
     # the package-wide argument checks: they recognise tracers and read labels and ids on the host
     "_checks": {"core", "backends"},
-    "numpy": {"core", "backends", "tree"},
+    "numpy": {"core", "backends", "tree", "_checks"},
     # linalg on fnzero.numpy.linalg; special declares primitives (core), reuses the normal quantile
     # (random) and the normal CDF, logistic and logsumexp of fnzero.lax.
     "scipy": {"core", "numpy", "random", "lax", "backends"},
@@ -67,8 +67,8 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "test_util": {"transforms", "backends", "tree"},
     "lax": {"core", "numpy", "transforms", "backends", "tree", "_checks"},
     "onnx": {"core", "transforms", "lax"},
-    # nn's primitives are lax's; of the backends it looks up only where arrays live (see below).
-    "nn": {"numpy", "lax", "transforms", "random", "backends", "tree", "_checks"},
+    # nn's primitives are lax's; a new array goes beside its inputs through ``backend=x``.
+    "nn": {"numpy", "lax", "transforms", "random", "tree", "_checks"},
     "optim": {"numpy", "backends", "tree", "_checks"},
     "data": {"random", "device", "backends", "_checks"},
 }
@@ -79,12 +79,6 @@ CORE_ENGINES = {"fnzero.core.reverse", "fnzero.core.forward", "fnzero.core.batch
 # error messages; numpy.linalg._matrices holds the matrix checks and helpers that scipy.linalg shares with
 # numpy.linalg (until it gets a public name).
 SHARED_PRIVATE = {"fnzero._checks", "fnzero.numpy.linalg._matrices"}
-
-
-# What fnzero.nn may take from fnzero.backends: the registry's lookups, to put a new array (a
-# dropout mask, initial zeros, class indices) where its inputs live. Kernels and array modules
-# stay in the ops layers (fnzero.numpy, fnzero.lax), with the primitives that choose them.
-NN_FROM_BACKENDS = {"backend_of", "get"}
 
 
 def _cross_layer() -> list[tuple[str, str]]:
@@ -115,15 +109,3 @@ def test_no_layer_imports_another_layers_private_modules():
     bad = [(a, b) for a, b in _cross_layer() if private(b) and b not in SHARED_PRIVATE]
     assert bad == [], f"imports of private modules across layers: {bad}"
     assert {b for _, b in _cross_layer() if private(b)} == SHARED_PRIVATE  # the exception is still needed
-
-
-def test_nn_takes_only_the_registry_lookups_from_the_backends():
-    taken = set()
-    for file in sorted((PACKAGE / "nn").rglob("*.py")):
-        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("fnzero.backends"):
-                taken |= {(node.module, alias.name) for alias in node.names}
-            elif isinstance(node, ast.Import):
-                assert not any(a.name.startswith("fnzero.backends") for a in node.names), file
-    assert taken and {name for _, name in taken} <= NN_FROM_BACKENDS, taken
-    assert {module for module, _ in taken} == {"fnzero.backends"}

@@ -57,10 +57,20 @@ def register(name: str, backend: Backend | Callable[[], Backend]) -> None:
         _factories[name] = backend
 
 
-def get(name: str | Backend) -> Backend:
-    """The backend registered as ``name``, importing its library on first use."""
+def get(name: str | Backend | Any) -> Backend:
+    """The backend registered as ``name``, importing its library on first use. A Backend is
+    itself, and an array (or a tracer) stands for the backend it lives on, so ``backend=x``
+    anywhere places new arrays beside ``x``."""
     if isinstance(name, Backend):
         return name
+    if not isinstance(name, str):
+        found = backend_of(name)
+        if found is None:
+            raise TypeError(
+                f"a backend is given by name ({sorted(_factories)}), as a Backend or as an array that "
+                f"lives on it; got {name!r:.60} ({type(name).__name__})"
+            )
+        return found
     found = _loaded.get(name)
     if found is not None:
         return found

@@ -59,79 +59,102 @@ class Lowered:
         self.out = out
 
 
-def lower(fun: Callable[..., Any], args: tuple, name: str) -> Lowered | None:
-    """``fun(*args)`` traced on fresh inputs holding the values of ``args``' array leaves
-    (arrays or jit tracers; other leaves are constants of the program) and compiled; None
-    where it cannot be (see the module docstring)."""
-    sub = JitTrace(name)
-    leaves, treedefs = [], []
-    for a in args:
-        flat, treedef = tree.flatten(a)
-        leaves.append(flat)
-        treedefs.append(treedef)
+def _fresh_inputs(sub: JitTrace, args: tuple) -> tuple[list[Var], list]:
+    """The inputs of ``sub``'s program, one per array leaf of ``args``, and ``args`` with
+    those leaves replaced by ``sub``'s tracers (other leaves stay: constants of the program)."""
     inputs: list[Var] = []
     traced_args = []
-    for k, (flat, treedef) in enumerate(zip(leaves, treedefs)):
+    for k, a in enumerate(args):
+        flat, treedef = tree.flatten(a)
         tracers = []
         for i, leaf in enumerate(flat):
-            if not all_arrays([leaf]):  # a Python scalar or other static leaf: a constant
+            if not all_arrays([leaf]):
                 tracers.append(leaf)
                 continue
             t = sub.new_var(leaf._value if type(leaf) is GraphTracer else leaf, f"in{k}_{i}")
             inputs.append(t._var)
             tracers.append(t)
         traced_args.append(tree.unflatten(treedef, tracers))
+    return inputs, traced_args
+
+
+class _Closure:
+    """The enclosing jit traces' values that ``sub``'s program reads, each an extra input."""
+
+    def __init__(self, sub: JitTrace):
+        self.sub = sub
+        self.tracers: list = []
+        self.vars: dict[int, Var] = {}
+
+    def var(self, t: GraphTracer) -> Var:
+        if id(t) not in self.vars:
+            self.vars[id(t)] = Var(f"closure{len(self.tracers)}", tuple(t.shape), str(t.dtype))
+            self.tracers.append(t)
+        return self.vars[id(t)]
+
+    def outer(self, c: Any) -> bool:
+        return type(c) is GraphTracer and isinstance(c._trace, JitTrace) and c._trace is not self.sub
+
+    def rewrite(self, equations: Any) -> list | None:
+        """``equations`` with constants that are outer tracers read as closure inputs; None if
+        one is another transform's tracer (the body is then not a program of its own)."""
+        out = []
+        for eq in equations:
+            if any(type(c) in TRACER_TYPES for _, c in eq.constants):
+                new_inputs, kept = list(eq.inputs), []
+                for pos, c in eq.constants:
+                    if self.outer(c):
+                        new_inputs[pos] = self.var(c)
+                    elif type(c) in TRACER_TYPES:
+                        return None
+                    else:
+                        kept.append((pos, c))
+                eq = attrs.evolve(eq, inputs=tuple(new_inputs), constants=tuple(kept))
+            out.append(eq)
+        return out
+
+    def outputs(self, out_leaves: list) -> tuple[list, dict[int, Any]] | None:
+        """The program's outputs for ``out_leaves`` (its vars, closure inputs, or named
+        constants) and the constants; None if a leaf is another transform's tracer."""
+        outputs: list = []
+        constants: dict[int, Any] = {}
+        for k, o in enumerate(out_leaves):
+            if type(o) is GraphTracer and o._trace is self.sub:
+                outputs.append(o._var)
+            elif self.outer(o):
+                outputs.append(self.var(o))
+            elif type(o) in TRACER_TYPES:
+                return None
+            else:
+                outputs.append(f"const{k}")
+                constants[k] = o
+        return outputs, constants
+
+
+def lower(fun: Callable[..., Any], args: tuple, name: str) -> Lowered | None:
+    """``fun(*args)`` traced on fresh inputs holding the values of ``args``' array leaves
+    (arrays or jit tracers; other leaves are constants of the program) and compiled; None
+    where it cannot be (see the module docstring)."""
+    sub = JitTrace(name)
+    inputs, traced_args = _fresh_inputs(sub, args)
     try:
         out = fun(*traced_args)
     except ConcretizationTypeError:
         return None
     finally:
         sub.closed = True
-    closure: list = []
-    closure_vars: dict[int, Var] = {}
-
-    def closure_var(t: GraphTracer) -> Var:
-        if id(t) not in closure_vars:
-            closure_vars[id(t)] = Var(f"closure{len(closure)}", tuple(t.shape), str(t.dtype))
-            closure.append(t)
-        return closure_vars[id(t)]
-
-    def outer(c: Any) -> bool:
-        return type(c) is GraphTracer and isinstance(c._trace, JitTrace) and c._trace is not sub
-
-    equations = []
-    for eq in sub.equations:
-        if any(type(c) in TRACER_TYPES for _, c in eq.constants):
-            new_inputs, kept = list(eq.inputs), []
-            for pos, c in eq.constants:
-                if outer(c):
-                    new_inputs[pos] = closure_var(c)
-                elif type(c) in TRACER_TYPES:
-                    return None  # another transform's tracer: not a program of its own
-                else:
-                    kept.append((pos, c))
-            eq = attrs.evolve(eq, inputs=tuple(new_inputs), constants=tuple(kept))
-        equations.append(eq)
-    out_leaves = tree.leaves(out)
-    outputs: list = []
-    constants: dict[int, Any] = {}
-    for k, o in enumerate(out_leaves):
-        if type(o) is GraphTracer and o._trace is sub:
-            outputs.append(o._var)
-        elif outer(o):
-            outputs.append(closure_var(o))
-        elif type(o) in TRACER_TYPES:
-            return None
-        else:
-            outputs.append(f"const{k}")
-            constants[k] = o
+    closure = _Closure(sub)
+    equations = closure.rewrite(sub.equations)
+    found = None if equations is None else closure.outputs(tree.leaves(out))
+    if found is None:
+        return None
+    outputs, constants = found
     equations, outputs = eliminate_common_subexpressions(equations, outputs)
     equations = live_equations(equations, outputs)
-    graph = Graph(
-        tuple(inputs) + tuple(closure_vars[id(t)] for t in closure), tuple(equations), tuple(outputs)
-    )
+    closure_inputs = tuple(closure.vars[id(t)] for t in closure.tracers)
+    graph = Graph(tuple(inputs) + closure_inputs, tuple(equations), tuple(outputs))
     run = compile_graph(graph, constants, f"{name} body", fix=set(range(len(outputs))))
-    return Lowered(run, closure, out)
+    return Lowered(run, closure.tracers, out)
 
 
 def _fresh(values: list, inputs: tuple) -> list:

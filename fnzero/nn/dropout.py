@@ -10,7 +10,6 @@ import numpy as np
 import fnzero.numpy as fnp
 from fnzero import random
 from fnzero._checks import flag
-from fnzero.backends import backend_of
 
 
 def check_rate(rate: Any, where: str) -> None:
@@ -36,5 +35,5 @@ def dropout(x: Any, rate: float, *, key: Any = None, train: bool) -> Any:
         raise ValueError("fnzero.nn.dropout: train=True needs a key (e.g. key=fnzero.random.split(key)[1])")
     if rate == 0:
         return x
-    keep = random.bernoulli(key, 1.0 - rate, tuple(x.shape), backend=backend_of(x))
+    keep = random.bernoulli(key, 1.0 - rate, tuple(x.shape), backend=x)
     return fnp.where(keep, x * (1.0 / (1.0 - rate)) if rate < 1 else x * 0.0, 0)

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+import fnzero.numpy as fnp
 from fnzero import random
-from fnzero.backends import backend_of, get
 
 Initializer = Callable[..., Any]
 # Standard deviation of a unit normal truncated to [-2, 2]: dividing by it restores unit variance.
@@ -23,12 +23,12 @@ _TRUNCATED_STD = 0.87962566103423978
 
 def zeros(key: Any, shape: Sequence[int], dtype: Any = np.float32) -> Any:
     """Zeros, on the key's backend (the key itself is not used)."""
-    return (backend_of(key) or get("numpy")).xp.zeros(tuple(shape), dtype)
+    return fnp.zeros(tuple(shape), dtype, backend=key)
 
 
 def ones(key: Any, shape: Sequence[int], dtype: Any = np.float32) -> Any:
     """Ones, on the key's backend (the key itself is not used)."""
-    return (backend_of(key) or get("numpy")).xp.ones(tuple(shape), dtype)
+    return fnp.ones(tuple(shape), dtype, backend=key)
 
 
 def _fans(shape: tuple[int, ...], in_axis: int, out_axis: int) -> tuple[int, int]:

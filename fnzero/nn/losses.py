@@ -10,7 +10,6 @@ import numpy as np
 import fnzero.numpy as fnp
 from fnzero import lax
 from fnzero._checks import int_labels, is_traced, real_number
-from fnzero.backends import backend_of
 from fnzero.nn.activations import log_softmax
 
 
@@ -59,13 +58,13 @@ def softmax_cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean") 
                 f"fnzero.nn.softmax_cross_entropy: integer labels of shape {tuple(labels.shape)} do not "
                 f"match logits of shape {tuple(logits.shape)}"
             )
-        classes = fnp.arange(logits.shape[-1], backend=backend_of(logp))
+        classes = fnp.arange(logits.shape[-1], backend=logp)
         hot = fnp.equal(fnp.reshape(labels, tuple(labels.shape) + (1,)), classes)
         losses = -fnp.sum(fnp.where(hot, logp, 0), axis=-1)
     elif labels.dtype.kind in "iu":
         labels = int_labels(labels, tuple(logits.shape), "fnzero.nn.softmax_cross_entropy")
         flat = fnp.reshape(logp, (-1, logits.shape[-1]))
-        rows = fnp.arange(flat.shape[0], backend=backend_of(labels))
+        rows = fnp.arange(flat.shape[0], backend=labels)
         picked = fnp.index(flat, (rows, labels.reshape(-1)))
         losses = -fnp.reshape(picked, tuple(logits.shape[:-1]))
     else:

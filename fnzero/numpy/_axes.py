@@ -52,16 +52,6 @@ def reduced_size(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
     return math.prod(shape[a] for a in axes)
 
 
-def flag(value: object, argument: str, where: str) -> bool:
-    """``value`` as a bool (True, False, a NumPy bool or an integer, as NumPy takes them); a
-    TypeError naming ``argument`` for anything else: the string ``"False"`` is truthy."""
-    if value is True or value is False:
-        return value
-    if isinstance(value, (np.bool_, int, np.integer)):
-        return bool(value)
-    raise TypeError(f"{where}: {argument} must be True or False, got {value!r:.40} ({type(value).__name__})")
-
-
 def integer(value: object, argument: str, where: str) -> int:
     """``value`` as an int (a Python or NumPy integer); a TypeError naming ``argument`` for a
     float or anything else, which ``int()`` would truncate into another answer."""

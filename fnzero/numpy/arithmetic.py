@@ -13,10 +13,10 @@ import operator
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.backends import array_module, xp_of
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, concrete
-from fnzero.numpy._axes import flag
 from fnzero.numpy.batching import broadcasting_rule, example_ndim, rank_up, to_front
 from fnzero.numpy.creation import astype, ones_like, zeros_like
 from fnzero.numpy.dtypes import result_type
@@ -450,20 +450,20 @@ _array_equal.defbatch(_all_of_example_rule(_array_equal))
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
     """Elementwise ``|a - b| <= atol + rtol * |b|`` (NaNs equal only with ``equal_nan``)."""
-    equal_nan = flag(equal_nan, "equal_nan", "fnzero.numpy.isclose")
+    equal_nan = flag(equal_nan, "equal_nan", "fnzero.numpy.isclose", integers=True)
     return _isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
     """Whether ``isclose(a, b, ...)`` holds everywhere: a boolean 0-d array."""
-    equal_nan = flag(equal_nan, "equal_nan", "fnzero.numpy.allclose")
+    equal_nan = flag(equal_nan, "equal_nan", "fnzero.numpy.allclose", integers=True)
     return _allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def array_equal(a1, a2, equal_nan: bool = False):
     """Whether ``a1`` and ``a2`` have one shape and equal entries (NaNs equal only with
     ``equal_nan``): a boolean 0-d array."""
-    equal_nan = flag(equal_nan, "equal_nan", "fnzero.numpy.array_equal")
+    equal_nan = flag(equal_nan, "equal_nan", "fnzero.numpy.array_equal", integers=True)
     if tuple(getattr(a1, "shape", np.shape(a1))) != tuple(getattr(a2, "shape", np.shape(a2))):
         return np.asarray(False)
     return _array_equal(a1, a2, equal_nan=equal_nan)

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.backends import Backend, array_module, backend_of, get
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.numpy._axes import flag, integer
+from fnzero.numpy._axes import integer
 from fnzero.numpy.batching import same_axis_rule
 
 
@@ -201,7 +202,7 @@ def linspace(
     backend: str | Backend | None = None,
 ) -> Any:
     """``num`` evenly spaced values from ``start`` to ``stop`` (included if ``endpoint``)."""
-    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.linspace")
+    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.linspace", integers=True)
     _concrete_numbers("linspace", start=start, stop=stop)
     return _xp(backend).linspace(start, stop, num, endpoint=endpoint, dtype=dtype)
 
@@ -218,7 +219,7 @@ def logspace(
     backend: str | Backend | None = None,
 ) -> Any:
     """``base ** linspace(start, stop, num)``: values evenly spaced on a log scale."""
-    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.logspace")
+    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.logspace", integers=True)
     _concrete_numbers("logspace", start=start, stop=stop, base=base)
     return _xp(backend).logspace(start, stop, num, endpoint=endpoint, base=base, dtype=dtype, axis=axis)
 
@@ -234,7 +235,7 @@ def geomspace(
     backend: str | Backend | None = None,
 ) -> Any:
     """``num`` values from ``start`` to ``stop`` in a geometric progression."""
-    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.geomspace")
+    endpoint = flag(endpoint, "endpoint", "fnzero.numpy.geomspace", integers=True)
     _concrete_numbers("geomspace", start=start, stop=stop)
     return _xp(backend).geomspace(start, stop, num, endpoint=endpoint, dtype=dtype, axis=axis)
 

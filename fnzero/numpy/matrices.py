@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.backends import array_module
 from fnzero.core.tracer import TRACER_TYPES
-from fnzero.numpy._axes import flag, integer, normalize_axis
+from fnzero.numpy._axes import integer, normalize_axis
 from fnzero.numpy.arithmetic import where
 from fnzero.numpy.creation import astype
 from fnzero.numpy.dtypes import result_type
@@ -95,7 +96,7 @@ def meshgrid(*xi: Any, copy: bool = True, sparse: bool = False, indexing: str = 
     first two axes are swapped relative to ``'ij'`` (matrix). ``sparse`` keeps the
     broadcastable shapes. ``copy`` is accepted for NumPy's signature: fnzero's arrays are
     never written into. Differentiable in each ``xi``."""
-    sparse = flag(sparse, "sparse", "fnzero.numpy.meshgrid")
+    sparse = flag(sparse, "sparse", "fnzero.numpy.meshgrid", integers=True)
     if indexing not in ("xy", "ij"):
         raise ValueError(f"fnzero.numpy.meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
     vectors = [ravel(x) for x in xi]

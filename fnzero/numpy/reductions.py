@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.numpy._axes import flag, keepdims_shape, normalize_axis, reduced_size
+from fnzero.numpy._axes import keepdims_shape, normalize_axis, reduced_size
 from fnzero.numpy.batching import shape_of, shift_axes, to_front
 from fnzero.numpy.elementwise import exp, sqrt, square
 from fnzero.numpy.logic import equal
@@ -159,7 +160,7 @@ _prod.defjvp(_prod_jvp)
 
 
 def _kept(value: object, name: str, argument: str = "keepdims") -> bool:
-    return flag(value, argument, f"fnzero.numpy.{name}")
+    return flag(value, argument, f"fnzero.numpy.{name}", integers=True)
 
 
 def sum(x, axis: Axis = None, keepdims: bool = False):  # noqa: A001

@@ -16,11 +16,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from fnzero._checks import flag
 from fnzero.backends import array_module, xp_of
 from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, concrete
-from fnzero.numpy._axes import flag, normalize_axis
+from fnzero.numpy._axes import normalize_axis
 from fnzero.numpy.arithmetic import clip, maximum, where
 from fnzero.numpy.batching import shape_of, to_front
 from fnzero.numpy.creation import astype, zeros
@@ -75,7 +76,8 @@ def argsort(a, axis: int | None = -1, *, stable: bool = True, descending: bool =
     equal elements keep their order, also when ``descending``. NaNs sort last (first when
     descending). Not differentiable."""
     stable, descending = (
-        flag(v, n, "fnzero.numpy.argsort") for v, n in ((stable, "stable"), (descending, "descending"))
+        flag(v, n, "fnzero.numpy.argsort", integers=True)
+        for v, n in ((stable, "stable"), (descending, "descending"))
     )
     if axis is None:
         a, axis = ravel(a), 0
@@ -94,7 +96,8 @@ def sort(a, axis: int | None = -1, *, stable: bool = True, descending: bool = Fa
     cotangent goes back through the sorting permutation (ties: as a stable ascending sort
     orders them; descending is that order reversed, as in JAX)."""
     stable, descending = (
-        flag(v, n, "fnzero.numpy.sort") for v, n in ((stable, "stable"), (descending, "descending"))
+        flag(v, n, "fnzero.numpy.sort", integers=True)
+        for v, n in ((stable, "stable"), (descending, "descending"))
     )
     if axis is None:
         a, axis = ravel(a), 0
@@ -177,7 +180,7 @@ _METHODS = ("linear", "lower", "higher", "midpoint")
 
 
 def _quantile(a, q, axis, method: str, keepdims: bool, ignore_nans: bool, name: str):
-    keepdims = flag(keepdims, "keepdims", f"fnzero.numpy.{name}")
+    keepdims = flag(keepdims, "keepdims", f"fnzero.numpy.{name}", integers=True)
     if method not in _METHODS:
         raise ValueError(f"fnzero.numpy.{name}: method must be one of {_METHODS}, got {method!r}")
     if not _is_float(a):
@@ -350,7 +353,7 @@ def unique(
         ("equal_nan", equal_nan),
         ("sorted", sorted),
     ):
-        flag(value, arg, "fnzero.numpy.unique")
+        flag(value, arg, "fnzero.numpy.unique", integers=True)
     values = _values(ar, "unique", "")
     shape = values.shape
     flat = axis is None

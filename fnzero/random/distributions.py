@@ -120,8 +120,8 @@ def uniform(
 ) -> Any:
     """Floats uniform on [minval, maxval) (bounds broadcast against ``shape``).
 
-    ``backend`` chooses where the numbers are made (default: where the key lives); the
-    values do not depend on it.
+    ``backend`` chooses where the numbers are made: a backend's name or an array to place
+    them beside (default: where the key lives); the values do not depend on it.
     """
     shape = as_shape(shape, "uniform")
     dtype = _float_dtype(dtype, "uniform")

@@ -93,7 +93,10 @@ def draw(key: Any, where: str, kernel: Kernel, backend: str | Backend | None, **
     """``kernel`` run on the words of ``key``, on ``backend`` (default: where the key lives).
 
     A key batched by vmap goes through ``random_p``, so the kernel runs once on every key.
+    ``backend`` may be an array, traced or not: it is resolved here, so no tracer becomes a
+    parameter of ``random_p``.
     """
+    backend = None if backend is None else get(backend)
     if _batched(key):
         _check_traced_key(key, where)
         return random_p(key, where=where, kernel=kernel, backend=backend, **params)

@@ -52,7 +52,7 @@ def permutation(
         return draw(key, "permutation", _random_order, backend, shape=(n,))
     shape = tuple(array.shape)
     axis = _axis(axis, len(shape), "permutation")
-    target = backend or backend_of(array)
+    target = backend if backend is not None else backend_of(array)
     if not independent:
         order = draw(key, "permutation", _random_order, target, shape=(shape[axis],))
         return fnp.take(array, order, axis=axis)
@@ -91,7 +91,7 @@ def choice(
     if not isinstance(replace, (bool, np.bool_)):
         raise TypeError(f"fnzero.random.choice: replace must be True or False, got {replace!r:.40}")
     array, n = _population(a, "choice")
-    target = backend if array is None else backend or backend_of(array)
+    target = backend if array is None or backend is not None else backend_of(array)
     if array is not None:
         axis = _axis(axis, array.ndim, "choice")
         n = array.shape[axis]

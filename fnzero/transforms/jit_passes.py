@@ -172,6 +172,62 @@ def _always_fresh(prim: Any) -> bool:
     return prim in UFUNCS or prim is products.matmul
 
 
+def _last_uses(
+    equations: Sequence[Equation], outputs: Sequence[Any], read_at: dict[Var, int] | None
+) -> dict[Var, float]:
+    """The index of the last equation reading each Var (infinity for an output)."""
+    last_use: dict[Var, float] = {}
+    for j, eq in enumerate(equations):
+        for i in eq.inputs:
+            if isinstance(i, Var):
+                last_use[i] = j
+    for v, j in (read_at or {}).items():
+        last_use[v] = max(last_use.get(v, -1), j)
+    for o in outputs:
+        if isinstance(o, Var):
+            last_use[o] = float("inf")
+    return last_use
+
+
+@attrs.define
+class _Buffers:
+    """Each Var's buffer, named by the Var that allocated it, and the last equation reading
+    any Var that may share the buffer (one number per buffer: the pass stays linear)."""
+
+    last_use: dict[Var, float]
+    buffer: dict[Var, Var] = attrs.Factory(dict)
+    read_until: dict[Var, float] = attrs.Factory(dict)
+    writable: set[Var] = attrs.Factory(set)
+    whole: set[Var] = attrs.Factory(set)  # the Vars that are their buffer, not a view into it
+
+    def allocate(self, v: Var) -> None:
+        self.buffer[v] = v
+        self.read_until[v] = self.last_use.get(v, -1)
+        self.writable.add(v)
+        self.whole.add(v)
+
+    def share(self, v: Var, b: Var) -> None:
+        self.buffer[v] = b
+        self.read_until[b] = max(self.read_until[b], self.last_use.get(v, -1))
+
+    def overwritable(self, eq: Equation, j: int) -> int | None:
+        """The position of an input of equation ``j`` whose buffer its result may take."""
+        out = eq.output
+        for k, i in enumerate(eq.inputs):
+            if not (isinstance(i, Var) and i.shape == out.shape and i.dtype == out.dtype):
+                continue
+            b = self.buffer.get(i)
+            if (
+                i in self.whole
+                and b in self.writable
+                and self.read_until[b] <= j
+                # CuPy does not guard against another view of ``out`` among the inputs
+                and all(self.buffer.get(o) is not b for o in eq.inputs if isinstance(o, Var) and o != i)
+            ):
+                return k
+        return None
+
+
 def plan_buffer_reuse(
     equations: Sequence[Equation],
     outputs: Sequence[Any],
@@ -187,62 +243,27 @@ def plan_buffer_reuse(
     a broadcast, the same array passed through) is read after equation ``j`` or returned.
     ``read_at`` gives later reads than the equations show (a fused kernel's inputs).
     """
-    last_use: dict[Var, float] = {}
-    for j, eq in enumerate(equations):
-        for i in eq.inputs:
-            if isinstance(i, Var):
-                last_use[i] = j
-    for v, j in (read_at or {}).items():
-        last_use[v] = max(last_use.get(v, -1), j)
-    for o in outputs:
-        if isinstance(o, Var):
-            last_use[o] = float("inf")
-    # Each Var's buffer, named by the Var that allocated it, and the last equation reading
-    # any Var that may share the buffer (one number per buffer: the pass stays linear).
-    buffer: dict[Var, Var] = {}
-    read_until: dict[Var, float] = {}
-    writable = set(donated)
-    whole = set(donated)  # the Vars that are their buffer, not a view into it
+    buffers = _Buffers(_last_uses(equations, outputs, read_at))
     for v in donated:
-        buffer[v] = v
-        read_until[v] = last_use.get(v, -1)
+        buffers.allocate(v)
     plan: dict[int, int] = {}
     for j, eq in enumerate(equations):
         out = eq.output
-        if eq.prim in UFUNCS and out.shape:
-            for k, i in enumerate(eq.inputs):
-                if not (isinstance(i, Var) and i.shape == out.shape and i.dtype == out.dtype):
-                    continue
-                b = buffer.get(i)
-                if (
-                    i in whole
-                    and b in writable
-                    and read_until[b] <= j
-                    # CuPy does not guard against another view of ``out`` among the inputs
-                    and all(buffer.get(o) is not b for o in eq.inputs if isinstance(o, Var) and o != i)
-                ):
-                    plan[j] = k
-                    buffer[out] = b
-                    whole.add(out)
-                    read_until[b] = max(read_until[b], last_use.get(out, -1))
-                    break
-            if j in plan:
-                continue
-        if _always_fresh(eq.prim):
-            buffer[out] = out
-            read_until[out] = last_use.get(out, -1)
-            writable.add(out)
-            whole.add(out)
-            continue
-        # Maybe a view of its inputs: it shares their buffers, which nothing may overwrite
-        # while it lives; when they are several, or a constant's, none is overwritten again.
-        bases = {buffer[i] for i in eq.inputs if isinstance(i, Var) and i in buffer}
-        if len(bases) == 1 and not any(hasattr(c, "shape") for _, c in eq.constants):
-            (b,) = bases
-            buffer[out] = b
-            read_until[b] = max(read_until[b], last_use.get(out, -1))
+        k = buffers.overwritable(eq, j) if eq.prim in UFUNCS and out.shape else None
+        if k is not None:
+            plan[j] = k
+            buffers.share(out, buffers.buffer[eq.inputs[k]])
+            buffers.whole.add(out)
+        elif _always_fresh(eq.prim):
+            buffers.allocate(out)
         else:
-            writable.difference_update(bases)
+            # Maybe a view of its inputs: it shares their buffers, which nothing may overwrite
+            # while it lives; when they are several, or a constant's, none is overwritten again.
+            bases = {buffers.buffer[i] for i in eq.inputs if isinstance(i, Var) and i in buffers.buffer}
+            if len(bases) == 1 and not any(hasattr(c, "shape") for _, c in eq.constants):
+                buffers.share(out, next(iter(bases)))
+            else:
+                buffers.writable.difference_update(bases)
     return plan
 
 

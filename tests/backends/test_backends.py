@@ -244,3 +244,21 @@ def test_asking_for_cupy_without_cupy_says_how_to_install():
     for line in lines:
         assert line.split()[1] == "ImportError", line
         assert 'pip install "fnzero[gpu]"' in line and "'cupy'" in line
+
+
+def test_an_array_names_the_backend_it_lives_on(fake, monkeypatch):
+    for name in ("zeros", "ones", "arange"):  # the fake module makes its own arrays, as CuPy does
+        make = getattr(np, name)
+        monkeypatch.setattr(
+            fake_xp, name, lambda *a, make=make, **k: make(*a, **k).view(FakeArray), raising=False
+        )
+    x = fake_array([1.0, 2.0])
+    assert backends.get(x) is fake and backends.get(np.zeros(2)) is backends.get("numpy")
+    assert fz.grad(lambda t: fnp.sum(t) * (backends.get(t) is backends.get("numpy")))(np.ones(2))[0] == 1
+    fake_key = fake.from_host(np.zeros(2, np.uint32))
+    made = [fnp.zeros(3, backend=x), fnp.arange(3, backend=x), fz.nn.initializers.ones(fake_key, (2, 2))]
+    assert [type(m) for m in made] == [FakeArray] * 3
+    assert type(fz.nn.initializers.zeros(fz.random.key(0), (2,))) is np.ndarray
+    for bad in (5, 1.5, [1.0]):
+        with pytest.raises(TypeError, match="a backend is given by name"):
+            fnp.zeros(3, backend=bad)

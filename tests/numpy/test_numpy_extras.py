@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero.test_util import check_grads
-from tests.jax_oracle import check_against_jax, jax, jnp
+from tests.jax_oracle import check_against_jax, jnp
 
 EXAMPLES = settings(max_examples=2, deadline=None)
 
@@ -159,21 +159,22 @@ def test_the_values_only_functions_equal_numpy(x):
     hnp.arrays(np.float64, (30,), elements=st.floats(0, 2, allow_subnormal=False)),
 )
 @settings(max_examples=5, deadline=None)
-def test_histogram2d_and_histogramdd_equal_jax_and_differentiate_in_the_weights(points, w):
+def test_histogram2d_and_histogramdd_equal_numpy_and_differentiate_in_the_weights(points, w):
+    # NumPy is the oracle for the bins: JAX computes its edges differently and puts a point that lies
+    # on an edge (all points equal) one bin lower.
     x, y = points[:, 0], points[:, 1]
     for kw in [{}, {"bins": [3, 4]}, {"bins": 4, "range": [[-1, 1], [-2, 2]], "weights": w, "density": True}]:
-        ours, theirs = fnp.histogram2d(x, y, **kw), jnp.histogram2d(x, y, **kw)
+        ours, theirs = fnp.histogram2d(x, y, **kw), np.histogram2d(x, y, **kw)
         for a, b in zip(ours, theirs):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     ours, theirs = (
         fnp.histogramdd(points, bins=(2, 3), weights=w),
-        jnp.histogramdd(points, bins=(2, 3), weights=w),
+        np.histogramdd(points, bins=(2, 3), weights=w),
     )
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
     g = fz.grad(lambda w: fnp.histogram2d(x, y, bins=3, weights=w)[0][1, 1])(w)
-    np.testing.assert_array_equal(
-        g, np.asarray(jax.grad(lambda w: jnp.histogram2d(x, y, bins=3, weights=w)[0][1, 1])(w))
-    )
+    in_bin = [np.histogram2d(x, y, bins=3, weights=np.eye(len(w))[i])[0][1, 1] for i in range(len(w))]
+    np.testing.assert_array_equal(g, in_bin)
 
 
 @given(floats((6,)))
