@@ -57,7 +57,7 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "_checks": {"core", "backends"},
     "numpy": {"core", "backends", "tree", "_checks"},
     # linalg on fnzero.numpy.linalg; special declares primitives (core), reuses the normal quantile
-    # (random) and the normal CDF, logistic and logsumexp of fnzero.lax.
+    # (random) and the logistic and logsumexp of fnzero.lax.
     "scipy": {"core", "numpy", "random", "lax", "backends"},
     "random": {"core", "numpy", "backends"},
     "transforms": {"core", "numpy", "backends", "tree", "_checks"},
@@ -67,8 +67,9 @@ ALLOWED = {  # layer -> the layers it may import (its own modules are always all
     "test_util": {"transforms", "backends", "tree"},
     "lax": {"core", "numpy", "transforms", "backends", "tree", "_checks"},
     "onnx": {"core", "transforms", "lax"},
-    # nn's primitives are lax's; a new array goes beside its inputs through ``backend=x``.
-    "nn": {"numpy", "lax", "transforms", "random", "tree", "_checks"},
+    # nn's primitives are lax's (the exact gelu's normal CDF is scipy.special's); a new array goes
+    # beside its inputs through ``backend=x``.
+    "nn": {"numpy", "lax", "scipy", "transforms", "random", "tree", "_checks"},
     "optim": {"numpy", "backends", "tree", "_checks"},
     "data": {"random", "device", "backends", "_checks"},
 }

@@ -12,7 +12,6 @@ lax/convolution.py, lax/windows.py, lax/activations.py and lax/fused_layers.py.
 
 from fnzero.lax._jit import unrolled_scans
 from fnzero.lax.activations import logistic_p as logistic
-from fnzero.lax.activations import normal_cdf
 from fnzero.lax.activations import relu_p as relu
 from fnzero.lax.cond import cond, switch
 from fnzero.lax.convolution import col2im_p as col2im
@@ -43,7 +42,6 @@ __all__ = [
     "logsumexp",
     "lstm_step",
     "max_pool2d",
-    "normal_cdf",
     "relu",
     "squared_error",
     "window_sum",

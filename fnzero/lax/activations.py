@@ -1,25 +1,18 @@
-"""The activation primitives: relu, the logistic sigmoid and the normal CDF, each with its
-derivative as one primitive of its own.
+"""The activation primitives: relu and the logistic sigmoid, each with its derivative as one
+primitive of its own.
 
-relu and the logistic are primitives for speed: one node instead of the four or five of
-their compositions, and a derivative from the output. The normal CDF is a kernel (erfc, in
-float64 on the host) with its derivative given by a custom jvp, so every order comes for free.
-fnzero.nn's relu, sigmoid and gelu and fnzero.scipy.special's ndtr call them.
+They are primitives for speed: one node instead of the four or five of their compositions, and
+a derivative from the output. fnzero.nn's relu and sigmoid call them.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import numpy as np
 
-import fnzero.numpy as fnp
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
 from fnzero.numpy.batching import same_axis_rule
 from fnzero.numpy.elementwise import expression_primitive
-from fnzero.transforms.custom_jvp import custom_jvp
 
 
 def _relu_impl(x):
@@ -93,34 +86,3 @@ def _logistic_vjp(g, ans, x):
 logistic_p = Primitive("sigmoid", _logistic_impl, onnx="Sigmoid").defvjp(_logistic_vjp)
 logistic_p.defjvp(_logistic_vjp)
 logistic_p.defbatch(same_axis_rule(logistic_p))
-
-
-def _normal_cdf_impl(x):
-    """Phi(x) = erfc(-x / sqrt 2) / 2; on the host in float64, so both tails stay accurate."""
-    xp = array_module(x)
-    if xp is not np:
-        from cupyx.scipy.special import erfc  # the only device library fnzero runs on
-
-        return (erfc(-x * math.sqrt(0.5)) / 2).astype(x.dtype, copy=False)
-    wide = np.asarray(x, dtype=np.float64) * -math.sqrt(0.5)
-    return (np.asarray(_erfc(wide), dtype=np.float64) / 2).astype(x.dtype, copy=False)
-
-
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-# The kernel alone: no derivative rules (they come from normal_cdf's custom jvp below).
-normal_cdf_kernel_p = Primitive("normal_cdf", _normal_cdf_impl)
-normal_cdf_kernel_p.defbatch(same_axis_rule(normal_cdf_kernel_p))
-
-
-@custom_jvp
-def normal_cdf(x: Any) -> Any:
-    """The standard normal CDF, Phi(x) = erfc(-x / sqrt 2) / 2, accurate in both tails; its
-    derivative is the normal density, to any order."""
-    return normal_cdf_kernel_p(x)
-
-
-@normal_cdf.defjvp
-def _normal_cdf_jvp(primals: tuple, tangents: tuple) -> tuple:
-    (x,), (t,) = primals, tangents
-    return normal_cdf(x), t * (fnp.exp(x * x * -0.5) * (1 / math.sqrt(2 * math.pi)))

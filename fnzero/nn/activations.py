@@ -1,6 +1,6 @@
-"""Activation functions, composed from fnzero.numpy operations (relu, sigmoid and the normal
-CDF under the exact gelu are fnzero.lax's primitives, for speed) so that every derivative order
-comes for free; each form is chosen to stay finite for inputs of any size."""
+"""Activation functions, composed from fnzero.numpy operations (relu and sigmoid are fnzero.lax's
+primitives, for speed; the exact gelu takes the normal CDF of fnzero.scipy.special) so that every
+derivative order comes for free; each form is chosen to stay finite for inputs of any size."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import fnzero.numpy as fnp
 from fnzero import lax
 from fnzero._checks import flag
 from fnzero.lax import logsumexp as logsumexp
+from fnzero.scipy.special import ndtr
 
 
 def relu(x: Any) -> Any:
@@ -47,7 +48,7 @@ def gelu(x: Any, approximate: bool = True) -> Any:
     ``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (the default, as JAX)."""
     approximate = flag(approximate, "approximate", "fnzero.nn.gelu")
     if not approximate:
-        return x * lax.normal_cdf(x)
+        return x * ndtr(x)
     return 0.5 * x * (1 + fnp.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
 
 

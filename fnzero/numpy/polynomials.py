@@ -1,13 +1,15 @@
 """Polynomials as coefficient arrays, highest power first (NumPy's and JAX's convention),
-written with differentiable fnzero operations."""
+written with differentiable fnzero operations; roots is a primitive, not differentiable."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from fnzero.backends import array_module
+from fnzero.core.primitive import Primitive
 from fnzero.core.tracer import concrete
 from fnzero.numpy.arithmetic import multiply
 from fnzero.numpy.creation import arange, asarray, ones_like, shape, zeros_like
@@ -17,6 +19,7 @@ from fnzero.numpy.linalg.solves import inv, lstsq
 from fnzero.numpy.products import matmul
 from fnzero.numpy.reductions import sum
 from fnzero.numpy.shapes import concatenate, flip, pad, reshape, stack, transpose
+from fnzero.numpy.sorting import _last_axis_rule, _refuse_derivative, _values
 
 
 def _coefficients(p: Any, where: str) -> Any:
@@ -200,36 +203,59 @@ def polyfit(
     return coefficients
 
 
+def _roots_impl(p: Any) -> Any:
+    """The ``n - 1`` roots of each polynomial of ``n`` coefficients along ``p``'s last axis:
+    the eigenvalues of the companion matrix of its first to last nonzero coefficient (a stack
+    of them per degree, on the host), then an exact 0 for each trailing zero coefficient and
+    NaN for each leading one."""
+    xp = array_module(p)
+    host = np.asarray(xp.asnumpy(p) if hasattr(xp, "asnumpy") else p)
+    n = host.shape[-1]
+    rows = host.reshape(math.prod(host.shape[:-1]), n)
+    rows = rows.astype(np.complex128 if host.dtype.kind == "c" else np.float64)
+    out = np.full((rows.shape[0], max(n - 1, 0)), complex(np.nan, np.nan))
+    nonzero = rows != 0
+    lead = (~np.logical_or.accumulate(nonzero, axis=1)).sum(axis=1)
+    trail = (~np.logical_or.accumulate(nonzero[:, ::-1], axis=1)).sum(axis=1)
+    degree = n - 1 - lead - trail  # negative where every coefficient is zero
+    for d in np.unique(degree[degree >= 0]):
+        group = np.flatnonzero(degree == d)
+        core = rows[group[:, None], lead[group, None] + np.arange(d + 1)]
+        companion = np.broadcast_to(np.eye(d, k=-1, dtype=core.dtype), (group.size, d, d)).copy()
+        if d:
+            companion[:, 0] = -core[:, 1:] / core[:, :1]
+        out[group, :d] = np.linalg.eigvals(companion)
+    column = np.arange(out.shape[1])
+    out[(degree[:, None] <= column) & (column < (degree + trail)[:, None])] = 0
+    out = out.reshape(host.shape[:-1] + out.shape[1:]).astype(_complex_result(host.dtype))
+    return xp.asarray(out)
+
+
+_roots = Primitive("roots", _roots_impl)
+_roots.defbatch(_last_axis_rule(_roots))
+
+
 def roots(p: Any, *, strip_zeros: bool = True) -> Any:
     """The roots of the polynomial with coefficients ``p`` (1-D, highest power first), as a
     complex array in no particular order: the eigenvalues of its companion matrix, with each
     trailing zero coefficient giving an exact root 0. Leading zeros are dropped; with
     ``strip_zeros=False`` each gives a NaN root instead, so the result has ``len(p) - 1`` entries.
 
-    Eager and not differentiable (the roots are complex; fnzero differentiates real arrays):
-    under grad or jvp write ``roots(fnzero.stop_gradient(p))``; jit and vmap cannot trace it."""
+    Not differentiable (the roots are complex; fnzero differentiates real arrays): under grad
+    or jvp write ``roots(fnzero.stop_gradient(p))``. jit and vmap trace it with
+    ``strip_zeros=False``; stripping reads the values to find the result's length."""
     if not isinstance(strip_zeros, (bool, np.bool_)):
         raise TypeError(f"fnzero.numpy.roots: strip_zeros must be a bool; got {strip_zeros!r}")
-    values = concrete(p, "fnzero.numpy.roots()")
-    xp = array_module(values)
-    host = np.atleast_1d(np.asarray(xp.asnumpy(values) if hasattr(xp, "asnumpy") else values))
-    if host.ndim != 1:
-        raise ValueError(f"fnzero.numpy.roots: p must be 1-D (coefficients); got shape {host.shape}")
-    if host.dtype.kind not in "biufc":
-        raise TypeError(f"fnzero.numpy.roots: p must hold numbers; got dtype {host.dtype}")
-    dtype = _complex_result(host.dtype)
-    n = host.shape[0]
-    nonzero = np.flatnonzero(host)
-    if nonzero.size == 0:
-        out = np.full(n - 1 if n > 1 and not strip_zeros else 0, complex(np.nan, np.nan))
-        return xp.asarray(out.astype(dtype))
-    lead, trail = int(nonzero[0]), n - 1 - int(nonzero[-1])
-    core = host[lead : n - trail].astype(np.complex128 if host.dtype.kind == "c" else np.float64)
-    degree = core.shape[0] - 1
-    companion = np.eye(degree, k=-1, dtype=core.dtype)
-    if degree:
-        companion[0] = -core[1:] / core[0]
-    found = [np.linalg.eigvals(companion), np.zeros(trail)]
-    if not strip_zeros:
-        found.append(np.full(lead, complex(np.nan, np.nan)))
-    return xp.asarray(np.concatenate(found).astype(dtype))
+    _refuse_derivative(p, "fnzero.numpy.roots()")
+    p = asarray(p)
+    if not shape(p):
+        p = reshape(p, (1,))
+    if len(shape(p)) != 1:
+        raise ValueError(f"fnzero.numpy.roots: p must be 1-D (coefficients); got shape {shape(p)}")
+    if np.dtype(p.dtype).kind not in "biufc":
+        raise TypeError(f"fnzero.numpy.roots: p must hold numbers; got dtype {p.dtype}")
+    if strip_zeros:
+        fix = "pass strip_zeros=False for len(p) - 1 roots (NaN for each leading zero), or "
+        nonzero = np.flatnonzero(_values(p, "roots", fix))
+        p = p[int(nonzero[0]) if nonzero.size else shape(p)[0] :]
+    return _roots(p)

@@ -184,6 +184,8 @@ CASES = [
         lambda a: fnp.abs(fnp.linalg.qr(fnp.stop_gradient(a), mode="complete")[0]),
         [(4, 3)],
     ),
+    ("roots", lambda p: fnp.abs(fnp.roots(fnp.stop_gradient(p), strip_zeros=False)), [(5,)]),
+    ("sort_complex", lambda a: fnp.abs(fnp.sort_complex(fnp.stop_gradient(a) - 0.5)), [(3, 4)]),
 ]
 
 

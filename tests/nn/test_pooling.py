@@ -1,5 +1,6 @@
 """max_pool2d, avg_pool2d and global_avg_pool2d against nested-loop references, their
-derivatives to second order, ties, and bad input."""
+derivatives to second order, ties, and bad input; DeZero's ``pad=`` and PyTorch/JAX's
+``padding=`` name one argument of the poolings."""
 
 from __future__ import annotations
 
@@ -106,3 +107,26 @@ def test_global_avg_pool2d_is_the_mean_over_each_image():
 def test_bad_input_is_a_value_error_naming_the_shapes(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+# DeZero's ``pad=`` and PyTorch/JAX's ``padding=`` name one argument of the poolings (and of
+# conv2d, conv_transpose2d, im2col and col2im, tests/nn/test_conv.py).
+X = np.random.default_rng(0).normal(size=(2, 3, 6, 5))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda **kw: nn.max_pool2d(X, 3, 1, **kw),
+        lambda **kw: nn.avg_pool2d(X, 3, 2, **kw),
+    ],
+    ids=["max_pool2d", "avg_pool2d"],
+)
+def test_pad_and_padding_are_one_argument(call):
+    np.testing.assert_array_equal(call(pad=1), call(padding=1))
+    assert call(pad=1).shape != call().shape  # the default is 0, not 1
+    np.testing.assert_array_equal(call(), call(padding=0))
+    with pytest.raises(TypeError, match=r"both padding=1 and pad=1"):
+        call(pad=1, padding=1)
+    with pytest.raises(TypeError, match=r"both padding=0 and pad=0"):
+        call(pad=0, padding=0)

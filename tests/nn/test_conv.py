@@ -1,5 +1,13 @@
 """conv2d, conv_transpose2d, im2col and col2im against plain nested-loop references, the
-book's worked example, derivatives to second order, and bad input."""
+book's worked example, derivatives to second order, and bad input.
+
+conv_transpose2d's two kernels (a correlation with the flipped kernel at stride 1 when the
+input has no more channels than the output, im2col columns scattered back otherwise) give
+the nested-loop reference's numbers, on either side of every condition that picks the kernel.
+
+DeZero's ``pad=`` and PyTorch/JAX's ``padding=`` name one argument: either is accepted, both
+at once is an error naming both, and the default is no padding; the comparison with JAX
+skips where JAX is missing."""
 
 from __future__ import annotations
 
@@ -11,7 +19,16 @@ from hypothesis import strategies as st
 import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
+from fnzero.nn.convolution import conv_transpose2d
+from fnzero.nn.im2col import col2im, im2col
 from fnzero.test_util import check_grads
+
+try:
+    from tests.jax_oracle import jax
+except pytest.skip.Exception:  # no JAX here: the tests against it skip, the others still run
+    jax = None
+
+needs_jax = pytest.mark.skipif(jax is None, reason="JAX, the oracle, is not installed")
 
 
 def reference_conv2d(x, w, b, stride, padding, dilation, groups):
@@ -343,3 +360,73 @@ def test_weight_grad_from_columns_has_the_weight_grads_value_and_derivatives():
     ]:
         for a, b in zip(fz.tree.leaves(got), fz.tree.leaves(want)):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# (in channels, out channels per group, groups, stride, padding, dilation, output_padding)
+CASES = [
+    (4, 4, 1, (1, 1), (1, 1), (1, 1), (0, 0)),  # flipped kernel
+    (2, 6, 1, (1, 1), (0, 1), (2, 1), (0, 0)),  # flipped kernel, dilation, uneven padding
+    (4, 3, 2, (1, 1), (1, 0), (1, 2), (0, 0)),  # flipped kernel, groups
+    (3, 3, 1, (1, 1), (3, 1), (1, 1), (0, 0)),  # padding beyond the kernel: scattered back
+    (6, 2, 1, (1, 1), (1, 1), (1, 1), (0, 0)),  # more input channels: scattered back
+    (2, 2, 1, (2, 1), (1, 1), (1, 1), (1, 0)),  # stride 2: scattered back
+]
+
+
+@pytest.mark.parametrize("cin, og, groups, stride, padding, dilation, extra", CASES)
+def test_conv_transpose2d_kernels_equal_the_reference(cin, og, groups, stride, padding, dilation, extra):
+    rng = np.random.default_rng(cin * 100 + og * 10 + groups)
+    y = rng.standard_normal((2, cin, 5, 6))
+    w = rng.standard_normal((cin, og, 3, 3))
+    geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    got = nn.conv_transpose2d(y, w, output_padding=extra, **geo)
+    want = reference_conv_transpose2d(y, w, output_padding=extra, **geo)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+# DeZero's ``pad=`` and PyTorch/JAX's ``padding=`` name one argument of conv2d,
+# conv_transpose2d, im2col and col2im (and of the poolings, tests/nn/test_pooling.py).
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(2, 3, 6, 5))
+W = RNG.normal(size=(4, 3, 3, 3))
+B = RNG.normal(size=(4,))
+
+
+@needs_jax
+def test_conv2d_with_the_books_pad_agrees_with_jax():
+    # Values only: the derivatives are those of padding=, the same code (checked below).
+    theirs = jax.lax.conv_general_dilated(X, W, (1, 1), [(1, 1), (2, 2)]) + B[None, :, None, None]
+    np.testing.assert_allclose(nn.conv2d(X, W, B, pad=(1, 2)), np.asarray(theirs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda **kw: nn.conv2d(X, W, B, stride=2, **kw),
+        lambda **kw: conv_transpose2d(X, W.transpose(1, 0, 2, 3), stride=2, **kw),
+        lambda **kw: im2col(X, 3, 1, **kw),
+    ],
+    ids=["conv2d", "conv_transpose2d", "im2col"],
+)
+def test_pad_and_padding_are_one_argument(call):
+    np.testing.assert_array_equal(call(pad=1), call(padding=1))
+    assert call(pad=1).shape != call().shape  # the default is 0, not 1
+    np.testing.assert_array_equal(call(), call(padding=0))
+    with pytest.raises(TypeError, match=r"both padding=1 and pad=1"):
+        call(pad=1, padding=1)
+    with pytest.raises(TypeError, match=r"both padding=0 and pad=0"):
+        call(pad=0, padding=0)
+
+
+def test_col2im_takes_either_name():
+    padded, unpadded = im2col(X, 3, 1, pad=1), im2col(X, 3, 1)
+    np.testing.assert_array_equal(col2im(padded, X.shape, 3, 1, pad=1), col2im(padded, X.shape, 3, padding=1))
+    np.testing.assert_array_equal(col2im(unpadded, X.shape, 3), col2im(unpadded, X.shape, 3, padding=0))
+    with pytest.raises(TypeError, match=r"col2im: got both padding=1 and pad=1"):
+        col2im(padded, X.shape, 3, 1, pad=1, padding=1)
+
+
+def test_im2col_keeps_pad_positional_as_dezero_has_it():
+    np.testing.assert_array_equal(im2col(X, 3, 1, 1), im2col(X, 3, padding=1))
+    assert im2col(X, 3, 1, 1).shape == (2 * 6 * 5, 3 * 9)
