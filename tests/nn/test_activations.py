@@ -22,15 +22,9 @@ import fnzero as fz
 import fnzero.nn as nn
 import fnzero.numpy as fnp
 from fnzero.test_util import check_grads
+from tests.optional_jax import check_against_jax, jax, jnp, needs_jax
 
-try:
-    from tests.jax_oracle import check_against_jax, jax, jnp
-
-    jnn = jax.nn
-except pytest.skip.Exception:  # no JAX here: the tests against it skip, the others still run
-    check_against_jax = jax = jnp = jnn = None
-
-needs_jax = pytest.mark.skipif(jnn is None, reason="JAX, the oracle, is not installed")
+jnn = None if jax is None else jax.nn
 
 
 # Every kink of every function below, and smooth points between them.

@@ -22,13 +22,7 @@ import fnzero.numpy as fnp
 from fnzero.nn.convolution import conv_transpose2d
 from fnzero.nn.im2col import col2im, im2col
 from fnzero.test_util import check_grads
-
-try:
-    from tests.jax_oracle import jax
-except pytest.skip.Exception:  # no JAX here: the tests against it skip, the others still run
-    jax = None
-
-needs_jax = pytest.mark.skipif(jax is None, reason="JAX, the oracle, is not installed")
+from tests.optional_jax import jax, needs_jax
 
 
 def reference_conv2d(x, w, b, stride, padding, dilation, groups):

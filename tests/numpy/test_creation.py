@@ -22,14 +22,7 @@ from strategies import FLOAT_DTYPES, arrays, assert_matches, check_float32_and_g
 import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero.core.tracer import TRACER_TYPES
-
-try:
-    from tests.jax_oracle import check_against_jax, jnp
-except pytest.skip.Exception:  # no JAX here: the tests against it skip, the others still run
-    check_against_jax = jnp = None
-
-needs_jax = pytest.mark.skipif(jnp is None, reason="JAX, the oracle, is not installed")
-
+from tests.optional_jax import check_against_jax, jnp, needs_jax
 
 EXAMPLES = settings(max_examples=3, deadline=None)
 ELEMENTS = st.floats(-3.0, 3.0, allow_nan=False, allow_subnormal=False)

@@ -32,14 +32,7 @@ from strategies import (
 import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero.core.primitive import Primitive
-
-try:
-    from tests.jax_oracle import check_against_jax, jnp
-except pytest.skip.Exception:  # no JAX here: the tests against it skip, the others still run
-    check_against_jax = jnp = None
-
-needs_jax = pytest.mark.skipif(jnp is None, reason="JAX, the oracle, is not installed")
-
+from tests.optional_jax import check_against_jax, jnp, needs_jax
 
 SHAPE = (4,)
 EXAMPLES = settings(max_examples=3, deadline=None)

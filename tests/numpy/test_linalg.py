@@ -29,15 +29,9 @@ import fnzero as fz
 import fnzero.numpy as fnp
 import fnzero.scipy.linalg as fsl
 from fnzero.test_util import check_grads
+from tests.optional_jax import check_against_jax, jax, jnp, needs_jax
 
-try:
-    from tests.jax_oracle import check_against_jax, jax, jnp
-
-    jsl = pytest.importorskip("jax.scipy.linalg")
-except pytest.skip.Exception:  # no JAX here: the tests against it skip, the others still run
-    check_against_jax = jax = jnp = jsl = None
-
-needs_jax = pytest.mark.skipif(jsl is None, reason="JAX, the oracle, is not installed")
+jsl = None if jax is None else pytest.importorskip("jax.scipy.linalg")
 
 
 RNG = np.random.default_rng(0)

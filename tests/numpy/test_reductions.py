@@ -38,14 +38,7 @@ import fnzero as fz
 import fnzero.numpy as fnp
 from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError
 from fnzero.test_util import check_grads
-
-try:
-    from tests.jax_oracle import check_against_jax, jax, jnp
-except pytest.skip.Exception:  # no JAX here: the tests against it skip, the others still run
-    check_against_jax = jax = jnp = None
-
-needs_jax = pytest.mark.skipif(jnp is None, reason="JAX, the oracle, is not installed")
-
+from tests.optional_jax import check_against_jax, jax, jnp, needs_jax
 
 EXAMPLES = settings(max_examples=3, deadline=None)
 ROWS = st.sampled_from([(3, 4)])
