@@ -178,6 +178,19 @@ def _refuse_dropping_the_derivative(x: Tracer, why: str) -> None:
     )
 
 
+def refuse_derivative(x: Any, why: str) -> None:
+    """Raise ``ConcretizationTypeError`` when grad or jvp follows the float value ``x``.
+
+    For a primitive with no derivative rule (roots, sort_complex): applied to ``x`` it would
+    silently drop the derivative. The message points at ``fnzero.stop_gradient``, which says
+    that dropping it is meant. Integers, booleans and untraced values pass.
+    """
+    while type(x) in TRACER_TYPES:
+        if x.carries_derivative:
+            _refuse_dropping_the_derivative(x, why)
+        x = x._value
+
+
 def shape_source(x: Any) -> Any:
     """``x`` with every level of tracing removed, to read its shape, dtype and backend only."""
     while type(x) in TRACER_TYPES:

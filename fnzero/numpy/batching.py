@@ -4,7 +4,8 @@ fnzero.random, fnzero.scipy or user code) who give a primitive its vmap rule.
 They move a batch axis (``to_front``, ``broadcast_axis``, ``rank_up``), read sizes (``shape_of``,
 ``batch_size``, ``example_ndim``, ``shift_axes``), and build the rules of whole families
 (``broadcasting_rule`` for broadcasting elementwise primitives, ``same_axis_rule`` for elementwise
-primitives of one array). Layers above fnzero.numpy import them from here, never from a private module.
+primitives of one array, ``last_axis_rule`` for primitives along the last axis). Layers above
+fnzero.numpy import them from here, never from a private module.
 
 A batching rule is ``rule(args, bdims, **params) -> (out, out_bdim)``; ``bdims[k]`` is the
 batch axis of ``args[k]`` or None when that argument is the same for every example. Rules
@@ -21,6 +22,7 @@ __all__ = [
     "broadcast_axis",
     "broadcasting_rule",
     "example_ndim",
+    "last_axis_rule",
     "rank_up",
     "same_axis_rule",
     "shape_of",
@@ -101,6 +103,19 @@ def same_axis_rule(prim: Any) -> Any:
 
     def rule(args, dims, **params):
         return prim(*args, **params), dims[0]
+
+    return rule
+
+
+def last_axis_rule(prim: Any) -> Any:
+    """The rule of a primitive of one array that works along its last axis (leading axes
+    independent): the batch axis stays where it is, unless it is the last one."""
+
+    def rule(args, dims, **params):
+        x, d = args[0], dims[0]
+        if d == len(shape_of(x)) - 1:
+            x, d = to_front(x, d), 0
+        return prim(x, *args[1:], **params), d
 
     return rule
 

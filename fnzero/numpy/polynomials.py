@@ -10,8 +10,9 @@ import numpy as np
 
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import concrete
+from fnzero.core.tracer import concrete, refuse_derivative
 from fnzero.numpy.arithmetic import multiply
+from fnzero.numpy.batching import last_axis_rule
 from fnzero.numpy.creation import arange, asarray, ones_like, shape, zeros_like
 from fnzero.numpy.dtypes import _complex_result
 from fnzero.numpy.elementwise import sqrt
@@ -19,7 +20,7 @@ from fnzero.numpy.linalg.solves import inv, lstsq
 from fnzero.numpy.products import matmul
 from fnzero.numpy.reductions import sum
 from fnzero.numpy.shapes import concatenate, flip, pad, reshape, stack, transpose
-from fnzero.numpy.sorting import _last_axis_rule, _refuse_derivative, _values
+from fnzero.numpy.sorting import _values
 
 
 def _coefficients(p: Any, where: str) -> Any:
@@ -232,7 +233,7 @@ def _roots_impl(p: Any) -> Any:
 
 
 _roots = Primitive("roots", _roots_impl)
-_roots.defbatch(_last_axis_rule(_roots))
+_roots.defbatch(last_axis_rule(_roots))
 
 
 def roots(p: Any, *, strip_zeros: bool = True) -> Any:
@@ -246,7 +247,7 @@ def roots(p: Any, *, strip_zeros: bool = True) -> Any:
     ``strip_zeros=False``; stripping reads the values to find the result's length."""
     if not isinstance(strip_zeros, (bool, np.bool_)):
         raise TypeError(f"fnzero.numpy.roots: strip_zeros must be a bool; got {strip_zeros!r}")
-    _refuse_derivative(p, "fnzero.numpy.roots()")
+    refuse_derivative(p, "fnzero.numpy.roots()")
     p = asarray(p)
     if not shape(p):
         p = reshape(p, (1,))

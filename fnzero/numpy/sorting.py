@@ -20,10 +20,10 @@ from fnzero._checks import flag
 from fnzero.backends import array_module, xp_of
 from fnzero.core.graph import GraphTrace
 from fnzero.core.primitive import Primitive
-from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, _refuse_dropping_the_derivative
+from fnzero.core.tracer import TRACER_TYPES, ConcretizationTypeError, refuse_derivative
 from fnzero.numpy._axes import normalize_axis
 from fnzero.numpy.arithmetic import clip, maximum, where
-from fnzero.numpy.batching import shape_of, to_front
+from fnzero.numpy.batching import last_axis_rule, shape_of, to_front
 from fnzero.numpy.creation import asarray, astype, zeros
 from fnzero.numpy.dtypes import _complex_result
 from fnzero.numpy.elementwise import ceil, floor
@@ -588,42 +588,19 @@ def histogram2d(x, y, bins=10, range: Sequence | None = None, weights=None, dens
     return counts, x_edges, y_edges
 
 
-def _refuse_derivative(x: Any, why: str) -> None:
-    """Refuse, as ``concrete(x, why)`` does, a float ``x`` that grad or jvp is following: a
-    primitive without a derivative (roots, sort_complex) would silently drop it. The message
-    points at ``fnzero.stop_gradient``, which says that dropping it is meant."""
-    while type(x) in TRACER_TYPES:
-        if x.carries_derivative:
-            _refuse_dropping_the_derivative(x, why)
-        x = x._value
-
-
-def _last_axis_rule(prim: Primitive):
-    """The batching rule of a primitive of one array that works along its last axis (leading
-    axes independent): the batch axis stays where it is, unless it is the last one."""
-
-    def rule(args, dims):
-        x, d = args[0], dims[0]
-        if d == _ndim(x) - 1:
-            x, d = to_front(x, d), 0
-        return prim(x), d
-
-    return rule
-
-
 def _sort_complex_impl(a):
     return array_module(a).sort(a.astype(_complex_result(a.dtype)), axis=-1)
 
 
 _sort_complex = Primitive("sort_complex", _sort_complex_impl)
-_sort_complex.defbatch(_last_axis_rule(_sort_complex))
+_sort_complex.defbatch(last_axis_rule(_sort_complex))
 
 
 def sort_complex(a):
     """``a`` as a complex array sorted along its last axis, by real part, then imaginary part
     (NaNs last, as NumPy). Works under jit and vmap; not differentiable (fnzero differentiates
     real arrays): under grad or jvp write ``sort_complex(fnzero.stop_gradient(a))``."""
-    _refuse_derivative(a, "fnzero.numpy.sort_complex()")
+    refuse_derivative(a, "fnzero.numpy.sort_complex()")
     a = asarray(a)
     if _ndim(a) == 0:
         raise ValueError("fnzero.numpy.sort_complex: a must have at least one axis; got a scalar")
