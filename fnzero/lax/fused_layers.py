@@ -21,6 +21,7 @@ import fnzero.numpy as fnp
 from fnzero.backends import array_module
 from fnzero.core.primitive import Primitive, SharedVJP
 from fnzero.core.reverse import one_node
+from fnzero.numpy.arithmetic import subtract
 from fnzero.numpy.batching import shape_of, to_front
 
 
@@ -54,7 +55,7 @@ def _squared_error_jvp(sign):
 
 def _squared_error_batched(args, dims, mean: bool):
     """Each example's loss: the difference with the batch in front, reduced over the rest."""
-    d, bdim = fnp.subtract.batch(args, dims)
+    d, bdim = subtract.batch(args, dims)
     d = to_front(d, bdim)
     axes = tuple(range(1, len(shape_of(d))))
     reduce = fnp.mean if mean else fnp.sum

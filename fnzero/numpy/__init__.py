@@ -5,14 +5,9 @@ import sys as _sys
 
 from fnzero.numpy import tracer_methods as _tracer_methods
 from fnzero.numpy.arithmetic import (
-    add,
     clip,
     divide,
-    maximum,
-    minimum,
-    multiply,
     power,
-    subtract,
     true_divide,
     where,
 )
@@ -47,7 +42,6 @@ from fnzero.numpy.elementwise import (
     floor,
     log,
     log1p,
-    negative,
     round,
     sign,
     sin,
@@ -68,10 +62,7 @@ from fnzero.numpy.logic import (
     isnan,
     less,
     less_equal,
-    logical_and,
     logical_not,
-    logical_or,
-    logical_xor,
     not_equal,
 )
 from fnzero.numpy.reductions import (
@@ -172,13 +163,10 @@ from fnzero.numpy.sorting import (
 )
 from fnzero.numpy.stop_gradient import stop_gradient
 from fnzero.numpy.bitwise import (
-    bitwise_and,
     bitwise_invert,
     bitwise_left_shift,
     bitwise_not,
-    bitwise_or,
     bitwise_right_shift,
-    bitwise_xor,
     gcd,
     invert,
     lcm,
@@ -266,8 +254,6 @@ from fnzero.numpy.arithmetic import (
     hypot,
     imag,
     isclose,
-    logaddexp,
-    logaddexp2,
     mod,
     nan_to_num,
     positive,
@@ -355,6 +341,24 @@ from fnzero.numpy.bitwise import packbits, unpackbits
 from fnzero.numpy.polynomials import poly, polydiv, polyfit, roots
 from fnzero.numpy.sorting import histogram2d, histogramdd
 from fnzero.numpy.vectorize import apply_along_axis, apply_over_axes, vectorize
+from fnzero.numpy.ufunc import (  # NumPy's ufuncs: these names with reduce, accumulate, outer, at
+    add,
+    bitwise_and,
+    bitwise_or,
+    bitwise_xor,
+    frompyfunc,
+    logaddexp,
+    logaddexp2,
+    logical_and,
+    logical_or,
+    logical_xor,
+    maximum,
+    minimum,
+    multiply,
+    negative,
+    subtract,
+    ufunc,
+)
 from fnzero.numpy import linalg  # noqa: E402  (the subpackage: fnzero.numpy.linalg.inv, ...)
 
 flatten = ravel
@@ -750,6 +754,8 @@ __all__ = [
     "apply_along_axis",
     "apply_over_axes",
     "vectorize",
+    "frompyfunc",
+    "ufunc",
     "polyfit",
     "roots",
     "sort_complex",
