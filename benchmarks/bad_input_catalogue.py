@@ -1724,6 +1724,26 @@ wrong("DataLoader batch_size np.float64(2)", lambda: data.DataLoader(DS, np.floa
 wrong("SeqDataLoader batch_size 2.0", lambda: data.SeqDataLoader(DS, 2.0), "batch_size")
 
 
+area("numpy")
+_SUB2 = fnp.frompyfunc(lambda x, y: x - 2.0 * y, 2, 1)
+_IMMUTABLE = (*CLEAR_TYPES, NotImplementedError)
+wrong("ufunc add.at in place", lambda: fnp.add.at(np.zeros(3), [0], 1.0), "inplace=False", types=_IMMUTABLE)
+wrong("ufunc reduce out=", lambda: fnp.add.reduce(V3, out=np.zeros(())), "out=", types=_IMMUTABLE)
+wrong("ufunc negative.reduce", lambda: fnp.negative.reduce(V3), "binary", "nin=1")
+wrong("ufunc frompyfunc reduce of no elements", lambda: _SUB2.reduce(np.zeros((0, 2))), "identity", "initial")
+wrong(
+    "ufunc frompyfunc reduce where no initial", lambda: _SUB2.reduce(X23, where=X23 > 1), "where", "initial"
+)
+wrong("ufunc frompyfunc reduce axis (0, 1)", lambda: _SUB2.reduce(X23, axis=(0, 1)), "one axis", r"\(0, 1\)")
+wrong(
+    "ufunc reduceat index 3 of 3", lambda: _SUB2.reduceat(V3, [0, 3]), "index 3", "size 3", types=INDEX_TYPES
+)
+wrong("ufunc reduceat indices 0.5", lambda: _SUB2.reduceat(V3, [0.5]), "indices", "float64")
+wrong("ufunc call of 1 array for nin 2", lambda: _SUB2(V3), "takes 2 arrays", "got 1")
+wrong("ufunc negative.at with b", lambda: fnp.negative.at(V3, [0], 1.0, inplace=False), "b argument")
+wrong("ufunc nin 0", lambda: fnp.ufunc(len, 0, 1), "nin", "0")
+
+
 # ---------------------------------------------------------------- running
 class _Hang(BaseException):
     """Raised by the timer when an entry runs past its time limit (a BaseException, so that

@@ -3,9 +3,9 @@
 
 The methods are written with fnzero operations, so they differentiate, jit and vmap like any
 fnzero code. A ufunc made from a scalar function calls it once per element (``vectorize``'s
-semantics, NumPy's speed); ``reduce`` and ``accumulate`` fold left along the axis, so a
-function need not be associative. Arrays are immutable: ``at`` returns the updated array and
-needs ``inplace=False``.
+semantics; about 70x slower than NumPy's frompyfunc on a 100 x 100 reduce); ``reduce`` and
+``accumulate`` fold left along the axis, so a function need not be associative. Arrays are
+immutable: ``at`` returns the updated array and needs ``inplace=False``.
 """
 
 from __future__ import annotations
