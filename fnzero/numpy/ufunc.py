@@ -192,6 +192,8 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
             raise IndexError(
                 f"{self._where('reduceat')}: index {int(bad[0])} is out of bounds for axis {ax} of size {n}"
             )
+        if starts.size == 0:
+            return moveaxis(rows[:0], 0, ax)
         pieces = []
         for i, start in enumerate(starts.tolist()):
             stop = starts[i + 1] if i + 1 < len(starts) else n

@@ -207,6 +207,14 @@ def test_boolean_and_integer_ufuncs_reduce_as_jax():
     )
 
 
+def test_reduceat_of_no_indices_is_empty_as_numpy():
+    a = np.arange(6.0).reshape(2, 3)
+    for axis in (0, 1):
+        expected = np.frompyfunc(_left_heavy, 2, 1).reduceat(a, np.array([], int), axis=axis).astype(float)
+        got = OURS["left_heavy"].reduceat(a, np.array([], int), axis=axis)
+        assert got.shape == expected.shape == ((0, 3) if axis == 0 else (2, 0))
+
+
 def test_a_call_goes_to_the_primitive():
     x, y = np.array([1.0, 2.0]), np.array([3.0, 5.0])
     np.testing.assert_array_equal(fnp.add(x, y), x + y)
