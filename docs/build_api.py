@@ -60,26 +60,34 @@ def _signature(obj) -> str:
         return "(...)"
 
 
+def _support(prim) -> str:
+    """What a primitive's rules let the transforms do with it."""
+    rules = [
+        what
+        for what, present in (
+            ("reverse mode", prim.vjps is not None),
+            ("forward mode", prim.jvp is not None),
+            ("vmap", prim.batch is not None),
+        )
+        if present
+    ]
+    return ", ".join(rules) if rules else "not differentiable"
+
+
 def describe(name: str, obj) -> str:
     """One entry: a heading with the signature, then the docstring."""
     from fnzero.core.primitive import Primitive
+    from fnzero.numpy import ufunc
 
     if isinstance(obj, Primitive):
-        rules = [
-            what
-            for what, present in (
-                ("reverse mode", obj.vjps is not None),
-                ("forward mode", obj.jvp is not None),
-                ("vmap", obj.batch is not None),
-            )
-            if present
-        ]
-        support = ", ".join(rules) if rules else "not differentiable"
         doc = inspect.getdoc(obj.impl) if obj.impl is not None else None
-        text = f"Primitive `{obj.name}` ({support})."
+        text = f"Primitive `{obj.name}` ({_support(obj)})."
         if doc and doc != inspect.getdoc(Primitive):
             text += "\n\n" + doc
         return f"### `{name}`\n\n{text}\n"
+    if isinstance(obj, ufunc) and isinstance(obj._func, Primitive):
+        text = f"A ufunc of the primitive `{obj._func.name}` ({_support(obj._func)}), nin={obj.nin}."
+        return f"### `{name}`\n\n{text}\n\n{inspect.getdoc(obj)}\n"
     if inspect.isclass(obj):
         kind = "class "
     elif callable(obj):

@@ -24,6 +24,7 @@ def test_a_primitive_says_which_transforms_it_supports(tmp_path):
     build_api["build"](tmp_path)
     page = (tmp_path / "fnzero.numpy.md").read_text(encoding="utf-8")
     assert "Primitive `tanh` (reverse mode, forward mode, vmap)" in page
+    assert "A ufunc of the primitive `add` (reverse mode, forward mode, vmap)" in page
     sign = page.split("Primitive `sign` (")[1].split(")")[0]
     assert "reverse mode" not in sign and "forward mode" not in sign  # zero almost everywhere
 
