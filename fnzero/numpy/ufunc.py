@@ -225,8 +225,8 @@ class ufunc:  # noqa: N801  (NumPy's and JAX's name)
         flat_positions = ravel(positions)
         flat = ravel(a)
         values = None if b is None else ravel(broadcast_to(asarray(b), shape(positions)))
-        if type(flat_positions) in TRACER_TYPES:
-            rounds = [np.arange(shape(flat_positions)[0])]
+        if type(flat_positions) in TRACER_TYPES:  # traced indices may repeat: one index at a time
+            rounds = [np.array([k]) for k in range(shape(flat_positions)[0])]
         else:
             rounds = _occurrence_rounds(np.asarray(flat_positions))
         for picks in rounds:

@@ -114,6 +114,20 @@ def test_the_methods_differentiate_to_second_order(seed):
     check_grads(lambda x, v: u.at(x, np.array([1, 1, 3]), v, inplace=False), [a[0], a[1, :3]], order=2)
 
 
+def test_at_with_traced_repeated_indices_applies_each_occurrence():
+    u = OURS["left_heavy"]
+
+    def f(a, i, b):
+        return u.at(a, i, b, inplace=False)
+
+    a, i, b = np.zeros(3), np.array([0, 0, 2]), np.ones(3)
+    expected = f(a, i, b)
+    np.testing.assert_array_equal(expected, [-4.0, 0.0, -2.0])
+    np.testing.assert_array_equal(fz.jit(f)(a, i, b), expected)
+    batched = fz.vmap(f, in_axes=(None, 0, None))(a, np.stack([i, i[::-1]]), b)
+    np.testing.assert_array_equal(batched, [expected, f(a, i[::-1], b)])
+
+
 def test_under_vmap_each_row_is_reduced_as_alone():
     u = OURS["left_heavy"]
     a = _matrix(3)
